@@ -1,0 +1,36 @@
+"""Custom OpenLineage facets (attrs classes on openlineage-python's bases) and their schemas."""
+
+from __future__ import annotations
+
+from llm_lineage.facets.base import SCHEMA_BASE_URL, facet_key, packaged_schemas, schema_url
+from llm_lineage.facets.document_collection import (
+    AuthorCount,
+    DateRange,
+    DocumentSample,
+    FormatCount,
+    LlmLineageDocumentCollectionDatasetFacet,
+)
+from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
+from llm_lineage.facets.transformations import (
+    LlmLineageTransformationsDatasetFacet,
+    TransformationStep,
+    build_steps,
+    chain_fingerprint,
+)
+
+__all__ = [
+    "SCHEMA_BASE_URL",
+    "AuthorCount",
+    "DateRange",
+    "DocumentSample",
+    "FormatCount",
+    "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageResourceUsageRunFacet",
+    "LlmLineageTransformationsDatasetFacet",
+    "TransformationStep",
+    "build_steps",
+    "chain_fingerprint",
+    "facet_key",
+    "packaged_schemas",
+    "schema_url",
+]

@@ -1,0 +1,448 @@
+"""Extraction results to OpenLineage datasets and facets: the one place these facts are shaped.
+
+The operator (through the OpenLineage provider) and anything else that reports extraction use
+these builders, so every path reports the same facts in the same facets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from openlineage.client.event_v2 import InputDataset, OutputDataset
+from openlineage.client.facet_v2 import (
+    DatasetFacet,
+    InputDatasetFacet,
+    JobFacet,
+    RunFacet,
+    column_lineage_dataset,
+    dataset_type_dataset,
+    dataset_version_dataset,
+    datasource_dataset,
+    documentation_dataset,
+    documentation_job,
+    extraction_error_run,
+    input_statistics_input_dataset,
+    job_type_job,
+    lifecycle_state_change_dataset,
+    output_statistics_output_dataset,
+    schema_dataset,
+    storage_dataset,
+    tags_dataset,
+)
+
+from llm_lineage import __version__
+from llm_lineage.extraction.formats import FORMATS
+from llm_lineage.extraction.model import CorpusSummary, DocumentFailure, ExtractionResult
+from llm_lineage.extraction.readers import READERS
+from llm_lineage.extraction.settings import ExtractionSettings
+from llm_lineage.extraction.tables import COLLECTION_FIELDS, MANIFEST_SCHEMA, TEXT_SCHEMA
+from llm_lineage.facets import (
+    DateRange,
+    DocumentSample,
+    FormatCount,
+    LlmLineageDocumentCollectionDatasetFacet,
+    LlmLineageResourceUsageRunFacet,
+    LlmLineageTransformationsDatasetFacet,
+    build_steps,
+    facet_key,
+)
+from llm_lineage.lineage.arrow import schema_facet
+from llm_lineage.lineage.authors import AuthorPolicy, present_authors
+from llm_lineage.lineage.naming import DatasetId, dataset_id
+from llm_lineage.versions import package_version
+
+#: Caps that keep an event small whatever the corpus (the manifest has the full detail).
+MAX_ERRORS = 50
+MAX_AUTHORS = 50
+MAX_ERROR_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class ExtractionPlan:
+    """Where a run reads and writes, known before it starts."""
+
+    source: str
+    text: str
+    manifest: str
+    settings: ExtractionSettings
+    author_policy: AuthorPolicy = AuthorPolicy.INCLUDE
+    author_salt: str | None = None
+    #: Outputs that existed before the run (OVERWRITE rather than CREATE).
+    replaced: frozenset[str] = frozenset()
+
+
+@dataclass
+class StepLineage:
+    """Inputs, outputs and facets of one step; operators wrap it in ``OperatorLineage``."""
+
+    inputs: list[InputDataset] = field(default_factory=list)
+    outputs: list[OutputDataset] = field(default_factory=list)
+    run_facets: dict[str, RunFacet] = field(default_factory=dict)
+    job_facets: dict[str, JobFacet] = field(default_factory=dict)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date_range(low: dt.datetime | None, high: dt.datetime | None) -> DateRange | None:
+    if low is None or high is None:
+        return None
+    return DateRange(earliest=low.isoformat(), latest=high.isoformat())
+
+
+def collection_facet(
+    summary: CorpusSummary, failed: int, plan: ExtractionPlan
+) -> LlmLineageDocumentCollectionDatasetFacet:
+    authors, truncated = present_authors(
+        summary.authors, plan.author_policy, plan.author_salt, MAX_AUTHORS
+    )
+    return LlmLineageDocumentCollectionDatasetFacet(
+        documentCount=summary.documents,
+        failedDocumentCount=failed,
+        totalBytes=summary.bytes,
+        totalCharacters=summary.characters,
+        totalPages=summary.pages,
+        formats=[
+            FormatCount(format=name, mimeType=summary.mime_types[name], documentCount=count)
+            for name, count in sorted(summary.formats.items())
+        ],
+        authorPolicy=plan.author_policy.value,
+        authors=authors,
+        distinctAuthorCount=len(summary.authors),
+        authorsTruncated=truncated,
+        documentsWithoutAuthor=summary.documents_without_author,
+        datesFromMetadata=summary.dates_from_metadata,
+        datesFromFilesystem=summary.dates_from_filesystem,
+        encodingFallbacks=summary.encoding_fallbacks,
+        sample=[
+            DocumentSample(
+                uri=record.source_uri,
+                sha256=record.sha256,
+                format=record.format,
+                sizeBytes=record.size_bytes,
+                title=record.title,
+            )
+            for record in summary.sample
+        ],
+        created=_date_range(summary.created_min, summary.created_max),
+        modified=_date_range(summary.modified_min, summary.modified_max),
+        manifestUri=dataset_id(plan.manifest).uri,
+    )
+
+
+def _collection_schema() -> schema_dataset.SchemaDatasetFacet:
+    return schema_dataset.SchemaDatasetFacet(
+        fields=[
+            schema_dataset.SchemaDatasetFacetFields(name=name, type=kind, description=text)
+            for name, kind, text in COLLECTION_FIELDS
+        ]
+    )
+
+
+def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None) -> InputDataset:
+    source = dataset_id(plan.source)
+    facets: dict[str, DatasetFacet] = {
+        "dataSource": datasource_dataset.DatasourceDatasetFacet(
+            name=source.namespace, uri=source.uri
+        ),
+        "schema": _collection_schema(),
+        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
+            datasetType="FILE", subType="DOCUMENT_COLLECTION"
+        ),
+    }
+    input_facets: dict[str, InputDatasetFacet] = {}
+    if result is not None:
+        summary = result.summary
+        facets[facet_key("documentCollection")] = collection_facet(
+            summary, result.failure_count, plan
+        )
+        facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
+            datasetVersion=summary.collection_version
+        )
+        input_facets["inputStatistics"] = (
+            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+                rowCount=result.documents_seen,
+                size=result.bytes_read,
+                fileCount=result.documents_seen,
+            )
+        )
+    return InputDataset(
+        namespace=source.namespace, name=source.name, facets=facets, inputFacets=input_facets
+    )
+
+
+def _field_lineage(
+    source: DatasetId, mapping: dict[str, tuple[str, str, str]]
+) -> column_lineage_dataset.ColumnLineageDatasetFacet:
+    fields = {}
+    for output_field, (input_field, subtype, description) in mapping.items():
+        fields[output_field] = column_lineage_dataset.Fields(
+            inputFields=[
+                column_lineage_dataset.InputField(
+                    namespace=source.namespace,
+                    name=source.name,
+                    field=input_field,
+                    transformations=[
+                        column_lineage_dataset.Transformation(
+                            type="DIRECT", subtype=subtype, description=description, masking=False
+                        )
+                    ],
+                )
+            ]
+        )
+    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
+
+
+_RECORD_LINEAGE: dict[str, tuple[str, str, str]] = {
+    "doc_id": ("path", "TRANSFORMATION", "sha256 of the relative path"),
+    "source_uri": ("path", "IDENTITY", "URI of the document"),
+    "relative_path": ("path", "IDENTITY", "path relative to the source"),
+    "sha256": ("content", "TRANSFORMATION", "sha256 of the bytes"),
+    "size_bytes": ("content", "AGGREGATION", "byte count"),
+    "format": ("path", "TRANSFORMATION", "format from the file extension"),
+    "mime_type": ("path", "TRANSFORMATION", "MIME type from the file extension"),
+    "title": ("title", "IDENTITY", "document metadata"),
+    "authors": ("author", "TRANSFORMATION", "author field split into names"),
+    "created": ("created", "IDENTITY", "metadata date, else file time"),
+    "modified": ("modified", "IDENTITY", "metadata date, else file time"),
+    "pages": ("content", "AGGREGATION", "page count"),
+    "characters": ("content", "AGGREGATION", "characters of extracted text"),
+    "encoding": ("content", "TRANSFORMATION", "detected text encoding"),
+    "encoding_fallback": ("content", "TRANSFORMATION", "true when not UTF-8"),
+}
+TEXT_LINEAGE = {
+    **_RECORD_LINEAGE,
+    "text": ("content", "TRANSFORMATION", "text extracted by the format's reader"),
+}
+MANIFEST_LINEAGE = {
+    **_RECORD_LINEAGE,
+    "status": ("content", "TRANSFORMATION", "whether the document could be read"),
+    "error": ("content", "TRANSFORMATION", "why it could not"),
+}
+
+
+def _reader_specs(formats: list[str]) -> list[tuple[str, str, str, dict[str, Any], str | None]]:
+    parameters: dict[str, dict[str, Any]] = {
+        "pdf": {"text": "PdfTextPage.get_text_bounded", "page_separator": "\n\n"},
+        "docx": {"content": "paragraphs and tables in body order", "cell_separator": "\t"},
+        "html": {"removed": ["script", "style", "noscript", "template", "svg", "head"]},
+        "markdown": {"front_matter": "removed, read as metadata", "markup": "kept"},
+        "text": {"decoding": "utf-8, then detected encoding (recorded)"},
+    }
+    return [
+        (
+            f"extract_{name}",
+            READERS[name].library,
+            READERS[name].version,
+            parameters[name],
+            f"{name} to text",
+        )
+        for name in formats
+    ]
+
+
+def transformation_steps(
+    plan: ExtractionPlan, summary: CorpusSummary
+) -> LlmLineageTransformationsDatasetFacet:
+    settings = plan.settings
+    known_formats = list(dict.fromkeys(fmt.name for fmt in FORMATS.values()))
+    used = [name for name in known_formats if summary.formats.get(name)]
+    specs: list[tuple[str, str, str, dict[str, Any], str | None]] = [
+        (
+            "select_documents",
+            "llm-lineage",
+            __version__,
+            {
+                "include": list(settings.include),
+                "exclude": list(settings.exclude),
+                "on_error": settings.on_error,
+                "max_document_bytes": settings.max_document_bytes,
+            },
+            "documents chosen from the source",
+        ),
+        *_reader_specs(used),
+        (
+            "write_parquet",
+            "pyarrow",
+            package_version("pyarrow"),
+            {"compression": "zstd", "row_group_rows": settings.row_group_rows},
+            "one row per document",
+        ),
+    ]
+    steps = build_steps(summary.collection_version, "extraction", specs)
+    return LlmLineageTransformationsDatasetFacet(steps=steps, fingerprint=steps[-1].fingerprint)
+
+
+def _lifecycle(uri: str, plan: ExtractionPlan) -> DatasetFacet:
+    return lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet(
+        lifecycleStateChange=(
+            lifecycle_state_change_dataset.LifecycleStateChange.OVERWRITE
+            if uri in plan.replaced
+            else lifecycle_state_change_dataset.LifecycleStateChange.CREATE
+        )
+    )
+
+
+def _describe(summary: CorpusSummary, failed: int, source: DatasetId, policy: AuthorPolicy) -> str:
+    formats = ", ".join(f"{count} {name}" for name, count in sorted(summary.formats.items()))
+    authors = (
+        f"{len(summary.authors)} distinct authors"
+        if policy is not AuthorPolicy.INCLUDE
+        else "authors: " + ", ".join(name for name, _ in summary.authors.most_common(5))
+    )
+    return (
+        f"Text of {summary.documents} documents ({formats}) extracted from {source.uri}; "
+        f"{failed} failed. {authors}."
+    )
+
+
+def output_datasets(
+    plan: ExtractionPlan, result: ExtractionResult | None = None
+) -> list[OutputDataset]:
+    source = dataset_id(plan.source)
+    text_id, manifest_id = dataset_id(plan.text), dataset_id(plan.manifest)
+    text_facets: dict[str, DatasetFacet] = {"schema": schema_facet(TEXT_SCHEMA)}
+    manifest_facets: dict[str, DatasetFacet] = {"schema": schema_facet(MANIFEST_SCHEMA)}
+    for facets, target in ((text_facets, text_id), (manifest_facets, manifest_id)):
+        facets["storage"] = storage_dataset.StorageDatasetFacet(
+            storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
+            fileFormat="parquet",
+        )
+        facets["datasetType"] = dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="FILE")
+    if result is None or result.text_output is None or result.manifest_output is None:
+        return [
+            OutputDataset(namespace=text_id.namespace, name=text_id.name, facets=text_facets),
+            OutputDataset(
+                namespace=manifest_id.namespace, name=manifest_id.name, facets=manifest_facets
+            ),
+        ]
+    summary = result.summary
+    tags = tags_dataset.TagsDatasetFacet(
+        tags=[
+            tags_dataset.TagsDatasetFacetFields(
+                key="llm_lineage.step", value="extraction", source="llm-lineage"
+            ),
+            tags_dataset.TagsDatasetFacetFields(
+                key="llm_lineage.documents", value=str(summary.documents), source="llm-lineage"
+            ),
+            tags_dataset.TagsDatasetFacetFields(
+                key="llm_lineage.source", value=source.uri, source="llm-lineage"
+            ),
+        ]
+    )
+    text_facets.update(
+        {
+            "version": dataset_version_dataset.DatasetVersionDatasetFacet(
+                datasetVersion=result.text_output.content_hash
+            ),
+            "columnLineage": _field_lineage(source, TEXT_LINEAGE),
+            facet_key("transformations"): transformation_steps(plan, summary),
+            "documentation": documentation_dataset.DocumentationDatasetFacet(
+                description=_describe(summary, result.failure_count, source, plan.author_policy),
+                contentType="text/plain",
+            ),
+            "tags": tags,
+            "lifecycleStateChange": _lifecycle(plan.text, plan),
+        }
+    )
+    manifest_facets.update(
+        {
+            "version": dataset_version_dataset.DatasetVersionDatasetFacet(
+                datasetVersion=result.manifest_output.content_hash
+            ),
+            "columnLineage": _field_lineage(source, MANIFEST_LINEAGE),
+            "documentation": documentation_dataset.DocumentationDatasetFacet(
+                description=(
+                    f"Per-document record (no text) of {result.documents_seen} documents from "
+                    f"{source.uri}: identity, metadata, status and error."
+                )
+            ),
+            "lifecycleStateChange": _lifecycle(plan.manifest, plan),
+        }
+    )
+
+    def stats(rows: int, size: int) -> dict[str, Any]:
+        return {
+            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                rowCount=rows, size=size, fileCount=1
+            )
+        }
+
+    return [
+        OutputDataset(
+            namespace=text_id.namespace,
+            name=text_id.name,
+            facets=text_facets,
+            outputFacets=stats(result.text_output.rows, result.text_output.size_bytes),
+        ),
+        OutputDataset(
+            namespace=manifest_id.namespace,
+            name=manifest_id.name,
+            facets=manifest_facets,
+            outputFacets=stats(result.manifest_output.rows, result.manifest_output.size_bytes),
+        ),
+    ]
+
+
+def extraction_error_facet(
+    result: ExtractionResult,
+) -> extraction_error_run.ExtractionErrorRunFacet:
+    """Documents that failed, capped at MAX_ERRORS; ``failedTasks`` keeps the true total."""
+
+    def error(index: int, failure: DocumentFailure) -> extraction_error_run.Error:
+        return extraction_error_run.Error(
+            errorMessage=f"{failure.reason[:MAX_ERROR_MESSAGE]} [{failure.error_type}]",
+            task=failure.source_uri,
+            taskNumber=index,
+        )
+
+    return extraction_error_run.ExtractionErrorRunFacet(
+        totalTasks=result.documents_seen,
+        failedTasks=result.failure_count,
+        errors=[error(i, f) for i, f in enumerate(result.failures[:MAX_ERRORS])],
+    )
+
+
+def resource_facet(result: ExtractionResult) -> LlmLineageResourceUsageRunFacet:
+    written = sum(f.size_bytes for f in (result.text_output, result.manifest_output) if f)
+    return LlmLineageResourceUsageRunFacet(
+        wallSeconds=round(result.wall_seconds, 3),
+        cpuSeconds=round(result.cpu_seconds, 3),
+        peakMemoryBytes=result.peak_memory_bytes,
+        bytesRead=result.bytes_read,
+        bytesWritten=written,
+        itemsProcessed=result.documents_seen,
+        itemUnit="documents",
+        itemsPerSecond=round(result.documents_per_second, 3),
+    )
+
+
+def job_facets(plan: ExtractionPlan) -> dict[str, JobFacet]:
+    source, text = dataset_id(plan.source), dataset_id(plan.text)
+    return {
+        "documentation": documentation_job.DocumentationJobFacet(
+            description=(
+                f"Extract text and metadata from the documents in {source.uri} "
+                f"({', '.join(plan.settings.include)}) into {text.uri}, with a per-document manifest."
+            )
+        ),
+        "jobType": job_type_job.JobTypeJobFacet(
+            processingType="BATCH", integration="AIRFLOW", jobType="TASK"
+        ),
+    }
+
+
+def extraction_lineage(plan: ExtractionPlan, result: ExtractionResult | None) -> StepLineage:
+    """Lineage at start (``result`` None), completion, or failure (a partial ``result``)."""
+    lineage = StepLineage(
+        inputs=[source_dataset(plan, result)],
+        outputs=output_datasets(plan, result),
+        job_facets=job_facets(plan),
+    )
+    if result is not None:
+        lineage.run_facets["extractionError"] = extraction_error_facet(result)
+        lineage.run_facets[facet_key("resourceUsage")] = resource_facet(result)
+    return lineage
