@@ -9,6 +9,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class LogLike(Protocol):
+    """The part of a logger the engines use: stdlib loggers and Airflow's structlog both fit."""
+
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
 
 
 def _format_seconds(seconds: float) -> str:
@@ -30,7 +39,7 @@ class ProgressReporter:
         label: str,
         total: int,
         unit: str,
-        logger: logging.Logger | logging.LoggerAdapter | None = None,
+        logger: LogLike | None = None,
         interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -38,7 +47,7 @@ class ProgressReporter:
         self.total = total
         self.unit = unit
         self.interval = interval
-        self._log = logger or logging.getLogger(__name__)
+        self._log: LogLike = logger or logging.getLogger(__name__)
         self._clock = clock
         self._started = clock()
         self._last = self._started

@@ -31,7 +31,7 @@ from llm_lineage.extraction.settings import ExtractionSettings
 from llm_lineage.extraction.source import SourceDocument
 from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA
 from llm_lineage.extraction.writer import ParquetRowWriter
-from llm_lineage.progress import ProgressReporter
+from llm_lineage.progress import LogLike, ProgressReporter
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class _Run:
         source_uri: str,
         output_dir: Path,
         settings: ExtractionSettings,
-        logger: logging.Logger | logging.LoggerAdapter,
+        logger: LogLike,
     ) -> None:
         self.settings = settings
         self.log = logger
@@ -171,7 +171,7 @@ def extract_corpus(
     source_uri: str,
     output_dir: Path,
     settings: ExtractionSettings | None = None,
-    logger: logging.Logger | logging.LoggerAdapter | None = None,
+    logger: LogLike | None = None,
 ) -> ExtractionResult:
     """Extract ``documents`` into ``output_dir``/text.parquet and manifest.parquet.
 

@@ -437,9 +437,10 @@ def job_facets(plan: ExtractionPlan) -> dict[str, JobFacet]:
 
 def extraction_lineage(plan: ExtractionPlan, result: ExtractionResult | None) -> StepLineage:
     """Lineage at start (``result`` None), completion, or failure (a partial ``result``)."""
+    failed = result is not None and result.text_output is None
     lineage = StepLineage(
         inputs=[source_dataset(plan, result)],
-        outputs=output_datasets(plan, result),
+        outputs=[] if failed else output_datasets(plan, result),  # a failed run wrote nothing
         job_facets=job_facets(plan),
     )
     if result is not None:

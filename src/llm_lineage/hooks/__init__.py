@@ -1,0 +1,1 @@
+"""Airflow hooks: storage and connections around the engines, and hook-level lineage."""

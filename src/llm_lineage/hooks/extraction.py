@@ -1,0 +1,162 @@
+"""DocumentExtractionHook: list a corpus on any ObjectStoragePath, extract it, publish atomically."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from llm_lineage.extraction import (
+    MANIFEST_FILE,
+    TEXT_FILE,
+    ExtractionFailed,
+    ExtractionResult,
+    ExtractionSettings,
+    SourceDocument,
+    extract_corpus,
+    is_selected,
+)
+from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.storage import file_uri, location_uri, publish, staging_dir, storage_path
+from llm_lineage.lineage.authors import AuthorPolicy
+from llm_lineage.lineage.extraction import ExtractionPlan
+from llm_lineage.lineage.naming import child_uri
+
+
+@dataclass(frozen=True)
+class ExtractionRun:
+    """A finished run: where it read and wrote, and what it learned."""
+
+    plan: ExtractionPlan
+    result: ExtractionResult
+
+
+class DocumentExtractionHook(BaseHook):
+    """Extract text and metadata from the documents under a path or URL (local, s3://, gs://, ...).
+
+    :param source_conn_id: Airflow connection for the source's object store, if it needs one.
+    :param destination_conn_id: Airflow connection for the destination's object store.
+    """
+
+    hook_name = "Document extraction"
+
+    def __init__(
+        self, source_conn_id: str | None = None, destination_conn_id: str | None = None
+    ) -> None:
+        super().__init__()
+        self.source_conn_id = source_conn_id
+        self.destination_conn_id = destination_conn_id
+
+    def plan(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        settings: ExtractionSettings | None = None,
+        author_policy: AuthorPolicy | str = AuthorPolicy.INCLUDE,
+        author_salt: str | None = None,
+    ) -> ExtractionPlan:
+        """Where a run will read and write; cheap, touches no storage."""
+        source_uri = location_uri(storage_path(source, self.source_conn_id))
+        destination_uri = location_uri(storage_path(destination, self.destination_conn_id))
+        return ExtractionPlan(
+            source=source_uri,
+            text=child_uri(destination_uri, TEXT_FILE),
+            manifest=child_uri(destination_uri, MANIFEST_FILE),
+            settings=settings or ExtractionSettings(),
+            author_policy=AuthorPolicy(author_policy),
+            author_salt=author_salt,
+        )
+
+    def list_documents(
+        self, source: str | os.PathLike[str], settings: ExtractionSettings | None = None
+    ) -> list[SourceDocument]:
+        """The selected documents under ``source`` (a folder, recursively, or one file), sorted."""
+        settings = settings or ExtractionSettings()
+        root = storage_path(source, self.source_conn_id)
+        fs = root.fs
+        if not root.exists():
+            raise FileNotFoundError(f"source {location_uri(root)} does not exist")
+        if root.is_file():
+            entries: dict[str, Any] = {root.path: fs.info(root.path)}
+            base = root.path.rsplit("/", 1)[0]
+        else:
+            entries = fs.find(root.path, detail=True, withdirs=False)
+            base = root.path.rstrip("/")
+        documents = []
+        for path, info in entries.items():
+            relative = path[len(base) :].lstrip("/")
+            if not is_selected(relative, settings.include, settings.exclude):
+                continue
+            documents.append(
+                SourceDocument(
+                    uri=file_uri(root, path),
+                    relative_path=relative,
+                    size=int(info.get("size") or 0),
+                    mtime=_mtime(info),
+                    read=_reader(fs, path),
+                )
+            )
+        return sorted(documents, key=lambda doc: doc.relative_path)
+
+    def extract(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        settings: ExtractionSettings | None = None,
+        author_policy: AuthorPolicy | str = AuthorPolicy.INCLUDE,
+        author_salt: str | None = None,
+    ) -> ExtractionRun:
+        """Extract every selected document; publish text and manifest only if the run succeeds.
+
+        Raises ExtractionFailed (with the partial result) as the engine does; hook lineage
+        reports the source either way and the outputs only once they exist.
+        """
+        plan = self.plan(source, destination, settings, author_policy, author_salt)
+        documents = self.list_documents(source, plan.settings)
+        destination_path = storage_path(destination, self.destination_conn_id)
+        self.log.info(
+            "Extracting %d documents from %s into %s", len(documents), plan.source, plan.text
+        )
+        try:
+            with staging_dir(destination_path) as staging:
+                result = extract_corpus(documents, plan.source, staging, plan.settings, self.log)
+                replaced = set()
+                for uri, name in ((plan.text, TEXT_FILE), (plan.manifest, MANIFEST_FILE)):
+                    if publish(staging / name, destination_path):
+                        replaced.add(uri)
+        except ExtractionFailed:
+            report_hook_lineage(self, [plan.source], [])
+            raise
+        assert result.text_output is not None and result.manifest_output is not None
+        result.text_output = replace(result.text_output, uri=plan.text)
+        result.manifest_output = replace(result.manifest_output, uri=plan.manifest)
+        report_hook_lineage(self, [plan.source], [plan.text, plan.manifest])
+        self.log.info(
+            "Extracted %d documents (%d failed) into %s, version %s",
+            result.summary.documents,
+            result.failure_count,
+            plan.text,
+            result.text_output.content_hash,
+        )
+        return ExtractionRun(plan=replace(plan, replaced=frozenset(replaced)), result=result)
+
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    value = info.get("mtime") or info.get("LastModified") or info.get("updated")
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reader(fs: Any, path: str) -> Any:
+    def read() -> bytes:
+        return bytes(fs.cat_file(path))
+
+    return read

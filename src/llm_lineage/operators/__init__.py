@@ -1,0 +1,1 @@
+"""Airflow operators: thin, validated at parse time, lineage through the OpenLineage provider."""
