@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from charset_normalizer import CharsetMatch, from_bytes
+from charset_normalizer import from_bytes
 
 from llm_lineage.extraction.model import DocumentError
 
@@ -56,24 +56,39 @@ def decode_text(data: bytes, declared: str | None = None) -> DecodedText:
             f"undecodable text: not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
             "and no other encoding fits"
         )
-    return _checked(str(best), best.encoding, fallback=True)
+    text, encoding = best
+    return _checked(text, encoding, fallback=True)
 
 
-#: Among equally plausible single-byte guesses, Western European text is by far the most common.
+#: Western European text is by far the most common non-UTF-8 text; these are preferred when
+#: they fit about as well as the detector's best guess (in this order).
 PREFERRED_FALLBACKS = ("cp1252", "latin_1", "iso8859_15")
+#: How much more "chaos" (charset_normalizer's mess ratio) a preferred encoding may show than the
+#: best guess and still win. On short texts the detector cannot tell related single-byte code
+#: pages apart and often ranks a wrong one first (Latin-1 French as cp1257, German as mac_iceland).
+PREFERRED_CHAOS_TOLERANCE = 0.2
 
 
-def _best_guess(data: bytes) -> CharsetMatch | None:
-    matches = [match for match in from_bytes(data) if match.encoding]
+def _best_guess(data: bytes) -> tuple[str, str] | None:
+    """The decoded text and its encoding, or None when no encoding fits."""
+    matches = sorted(
+        (match for match in from_bytes(data) if match.encoding),
+        key=lambda match: (match.chaos, -match.coherence),
+    )
     if not matches:
         return None
-    least_chaos = min(match.chaos for match in matches)
-    tied = [match for match in matches if match.chaos == least_chaos]
+    least_chaos = matches[0].chaos
     for encoding in PREFERRED_FALLBACKS:
-        for match in tied:
-            if match.encoding == encoding:
-                return match
-    return max(tied, key=lambda match: match.coherence)
+        for match in matches:
+            if match.chaos > least_chaos + PREFERRED_CHAOS_TOLERANCE:
+                break
+            # could_be_from_charset: the encodings that decode these bytes to the same text
+            if encoding in (match.encoding, *match.could_be_from_charset):
+                try:
+                    return data.decode(encoding), encoding
+                except UnicodeDecodeError:
+                    break
+    return str(matches[0]), matches[0].encoding
 
 
 def _checked(text: str, encoding: str, fallback: bool) -> DecodedText:

@@ -38,16 +38,26 @@ class DocumentExtractionHook(BaseHook):
 
     :param source_conn_id: Airflow connection for the source's object store, if it needs one.
     :param destination_conn_id: Airflow connection for the destination's object store.
+    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector (for
+        ``@task`` users). Our operators turn it off: they report richer lineage themselves.
     """
 
     hook_name = "Document extraction"
 
     def __init__(
-        self, source_conn_id: str | None = None, destination_conn_id: str | None = None
+        self,
+        source_conn_id: str | None = None,
+        destination_conn_id: str | None = None,
+        hook_lineage: bool = True,
     ) -> None:
         super().__init__()
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.hook_lineage = hook_lineage
+
+    def _report(self, inputs: list[str], outputs: list[str]) -> None:
+        if self.hook_lineage:
+            report_hook_lineage(self, inputs, outputs)
 
     def plan(
         self,
@@ -127,12 +137,12 @@ class DocumentExtractionHook(BaseHook):
                     if publish(staging / name, destination_path):
                         replaced.add(uri)
         except ExtractionFailed:
-            report_hook_lineage(self, [plan.source], [])
+            self._report([plan.source], [])
             raise
         assert result.text_output is not None and result.manifest_output is not None
         result.text_output = replace(result.text_output, uri=plan.text)
         result.manifest_output = replace(result.manifest_output, uri=plan.manifest)
-        report_hook_lineage(self, [plan.source], [plan.text, plan.manifest])
+        self._report([plan.source], [plan.text, plan.manifest])
         self.log.info(
             "Extracted %d documents (%d failed) into %s, version %s",
             result.summary.documents,

@@ -27,7 +27,7 @@ class DatasetId:
         """A URI for people and ``dataSource.uri``: ``file:///path`` or ``s3://bucket/key``."""
         if self.namespace == "file":
             return f"file://{self.name}"
-        return f"{self.namespace}/{self.name}"
+        return f"{self.namespace}/{self.name.lstrip('/')}"  # bucket root: name is "/"
 
 
 #: Schemes whose ``container@account`` netloc is part of the name, not credentials.

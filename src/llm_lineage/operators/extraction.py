@@ -91,7 +91,9 @@ class DocumentExtractionOperator(BaseOperator):
     @property
     def hook(self) -> DocumentExtractionHook:
         return DocumentExtractionHook(
-            source_conn_id=self.source_conn_id, destination_conn_id=self.destination_conn_id
+            source_conn_id=self.source_conn_id,
+            destination_conn_id=self.destination_conn_id,
+            hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 
     def _plan(self) -> ExtractionPlan:

@@ -1,0 +1,93 @@
+"""Test session setup: a private AIRFLOW_HOME on SQLite, and a runner for real DAG runs.
+
+The environment is set before anything imports Airflow, so in-process imports (operators,
+DagBag) and the ``airflow`` subprocesses share one temporary home and never touch ~/airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="llm-lineage-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+(_HOME / "dags").mkdir(exist_ok=True)
+
+TESTS = Path(__file__).parent
+AIRFLOW = Path(sys.executable).with_name("airflow")
+
+from olvalidate import read_events, validate_event  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def airflow_home() -> Path:
+    """AIRFLOW_HOME with a migrated SQLite metadata database (once per session)."""
+    result = subprocess.run(
+        [str(AIRFLOW), "db", "migrate"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return _HOME
+
+
+RunDag = Callable[..., "DagRun"]
+
+
+class DagRun:
+    """What one ``airflow dags test`` produced: its output and the events the file transport got."""
+
+    def __init__(self, returncode: int, output: str, events: list[dict[str, Any]]) -> None:
+        self.returncode = returncode
+        self.output = output
+        self.events = events
+
+    def of(self, task_id: str, event_type: str) -> dict[str, Any]:
+        """The one event of ``event_type`` for the task ``task_id``."""
+        found = [
+            e
+            for e in self.events
+            if e["eventType"] == event_type and e["job"]["name"].endswith(f".{task_id}")
+        ]
+        assert len(found) == 1, f"{len(found)} {event_type} events for {task_id}: {self.output[-4000:]}"
+        return found[0]
+
+
+@pytest.fixture(scope="session")
+def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> RunDag:
+    """Run a DAG file for real with ``airflow dags test``; every event it emits is validated."""
+
+    def run(dag_file: Path, dag_id: str, env: dict[str, str] | None = None) -> DagRun:
+        workdir = tmp_path_factory.mktemp(dag_id)
+        events_file = workdir / "events.jsonl"
+        (airflow_home / "dags" / dag_file.name).write_text(dag_file.read_text())
+        run_env = {
+            **os.environ,
+            "AIRFLOW__OPENLINEAGE__TRANSPORT": (
+                f'{{"type": "file", "log_file_path": "{events_file}", "append": true}}'
+            ),
+            "AIRFLOW__OPENLINEAGE__NAMESPACE": "llm-lineage-test",
+            **(env or {}),
+        }
+        result = subprocess.run(
+            [str(AIRFLOW), "dags", "test", dag_id],
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=600,
+        )
+        events = read_events(events_file)
+        assert events, f"no OpenLineage events; output:\n{result.stdout[-5000:]}{result.stderr[-5000:]}"
+        for event in events:
+            validate_event(event)
+        return DagRun(result.returncode, result.stdout + result.stderr, events)
+
+    return run
