@@ -57,7 +57,9 @@ class DagRun:
             for e in self.events
             if e["eventType"] == event_type and e["job"]["name"].endswith(f".{task_id}")
         ]
-        assert len(found) == 1, f"{len(found)} {event_type} events for {task_id}: {self.output[-4000:]}"
+        assert len(found) == 1, (
+            f"{len(found)} {event_type} events for {task_id}: {self.output[-4000:]}"
+        )
         return found[0]
 
 
@@ -85,7 +87,9 @@ def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Run
             timeout=600,
         )
         events = read_events(events_file)
-        assert events, f"no OpenLineage events; output:\n{result.stdout[-5000:]}{result.stderr[-5000:]}"
+        assert events, (
+            f"no OpenLineage events; output:\n{result.stdout[-5000:]}{result.stderr[-5000:]}"
+        )
         for event in events:
             validate_event(event)
         return DagRun(result.returncode, result.stdout + result.stderr, events)

@@ -43,9 +43,7 @@ class EventValidationError(AssertionError):
 
 
 def _validator(ref: str) -> Draft202012Validator:
-    return Draft202012Validator(
-        {"$ref": ref}, registry=REGISTRY, format_checker=FormatChecker()
-    )
+    return Draft202012Validator({"$ref": ref}, registry=REGISTRY, format_checker=FormatChecker())
 
 
 def _errors(instance: Any, ref: str) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
 from conftest import TESTS, RunDag
 
 pytestmark = pytest.mark.dag

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from corpora import AUTHORS, make_corpus_with_bad
-from conftest import TESTS, DagRun, RunDag
 
+from conftest import TESTS, DagRun, RunDag
+from corpora import AUTHORS, make_corpus_with_bad
 from llm_lineage.lineage.authors import author_token
 
 pytestmark = pytest.mark.dag
@@ -88,7 +88,10 @@ def test_complete_describes_the_outputs(policies_run: tuple[DagRun, Path]) -> No
     table = pq.read_table(out / "include" / "text.parquet")
     assert table.num_rows == 5
     assert text["outputFacets"]["outputStatistics"]["rowCount"] == 5
-    assert text["outputFacets"]["outputStatistics"]["size"] == (out / "include" / "text.parquet").stat().st_size
+    assert (
+        text["outputFacets"]["outputStatistics"]["size"]
+        == (out / "include" / "text.parquet").stat().st_size
+    )
     assert manifest["outputFacets"]["outputStatistics"]["rowCount"] == 10
     assert [f["name"] for f in text["facets"]["schema"]["fields"]] == table.schema.names
     assert text["facets"]["storage"]["fileFormat"] == "parquet"
@@ -110,7 +113,9 @@ def test_complete_describes_the_outputs(policies_run: tuple[DagRun, Path]) -> No
     assert "5 documents" in text["facets"]["documentation"]["description"]
 
 
-def test_complete_run_facets_record_errors_and_resources(policies_run: tuple[DagRun, Path], corpus) -> None:
+def test_complete_run_facets_record_errors_and_resources(
+    policies_run: tuple[DagRun, Path], corpus
+) -> None:
     run, _ = policies_run
     facets = run.of("extract_include", "COMPLETE")["run"]["facets"]
     errors = facets["extractionError"]
@@ -130,7 +135,9 @@ def test_author_policies(policies_run: tuple[DagRun, Path]) -> None:
     run, _ = policies_run
     hashed = run.of("extract_hash", "COMPLETE")
     omitted = run.of("extract_omit", "COMPLETE")
-    tokens = {a["name"]: a["documentCount"] for a in hashed["inputs"][0]["facets"][COLLECTION]["authors"]}
+    tokens = {
+        a["name"]: a["documentCount"] for a in hashed["inputs"][0]["facets"][COLLECTION]["authors"]
+    }
     assert tokens == {author_token(name, "test-salt"): count for name, count in AUTHORS.items()}
     assert omitted["inputs"][0]["facets"][COLLECTION]["authors"] == []
     assert omitted["inputs"][0]["facets"][COLLECTION]["distinctAuthorCount"] == 5
@@ -143,7 +150,9 @@ def test_author_policies(policies_run: tuple[DagRun, Path]) -> None:
 def test_rerun_on_same_input_gives_same_content_hash(policies_run: tuple[DagRun, Path]) -> None:
     run, _ = policies_run
     versions = {
-        policy: run.of(f"extract_{policy}", "COMPLETE")["outputs"][0]["facets"]["version"]["datasetVersion"]
+        policy: run.of(f"extract_{policy}", "COMPLETE")["outputs"][0]["facets"]["version"][
+            "datasetVersion"
+        ]
         for policy in ("include", "hash", "omit")
     }
     assert len(set(versions.values())) == 1, versions

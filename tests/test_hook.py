@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from corpora import make_corpus_with_bad, make_mixed_corpus
 
+from corpora import make_corpus_with_bad, make_mixed_corpus
 from llm_lineage.extraction import ExtractionFailed, ExtractionSettings
 from llm_lineage.hooks.extraction import DocumentExtractionHook
 from llm_lineage.lineage.extraction import extraction_lineage
@@ -21,7 +21,10 @@ def test_extract_writes_outputs_and_plans_names(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "out" / "text.parquet").num_rows == 5
     assert run.result.text_output is not None
     assert run.result.text_output.uri == run.plan.text
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.parquet", "text.parquet"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "manifest.parquet",
+        "text.parquet",
+    ]
 
 
 def test_failed_rerun_keeps_the_previous_output(tmp_path: Path) -> None:
@@ -38,7 +41,9 @@ def test_failed_rerun_keeps_the_previous_output(tmp_path: Path) -> None:
     assert second.plan.replaced == {second.plan.text, second.plan.manifest}
     assert second.result.text_output.content_hash == first.result.text_output.content_hash
     lineage = extraction_lineage(second.plan, second.result)
-    assert lineage.outputs[0].facets["lifecycleStateChange"].lifecycleStateChange.value == "OVERWRITE"
+    assert (
+        lineage.outputs[0].facets["lifecycleStateChange"].lifecycleStateChange.value == "OVERWRITE"
+    )
 
 
 def test_single_file_source(tmp_path: Path) -> None:

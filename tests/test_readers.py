@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from documents import make_bad_documents, make_docx, make_html, make_markdown, make_pdf
 from fpdf import FPDF
 
+from documents import make_bad_documents, make_docx, make_html, make_markdown, make_pdf
 from llm_lineage.extraction import (
     DocumentError,
     ExtractionSettings,
@@ -346,9 +346,7 @@ def test_bad_documents_fail_in_the_engine_with_clear_reasons(tmp_path: Path) -> 
     assert reasons["empty.txt"] == "empty file (0 bytes)"
     assert reasons["not-a-zip.docx"] == "corrupt DOCX: not a ZIP package"
     assert reasons["junk.txt"] == "binary content (NUL bytes), not text"
-    assert reasons["scan.pdf"] == (
-        "no extractable text (scanned pages without a text layer?)"
-    )
+    assert reasons["scan.pdf"] == ("no extractable text (scanned pages without a text layer?)")
     assert reasons["letter.rtf"] == "unsupported format: no reader for this file extension"
 
 

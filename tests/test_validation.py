@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import pytest
-from olvalidate import REGISTRY, EventValidationError, validate_event
 from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
 from openlineage.client.serde import Serde
 
@@ -17,6 +16,7 @@ from llm_lineage.extraction.model import CorpusSummary, ExtractionResult
 from llm_lineage.facets import packaged_schemas
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from olvalidate import REGISTRY, EventValidationError, validate_event
 
 
 def _event_from_builders() -> dict[str, Any]:
@@ -51,11 +51,16 @@ def test_builder_event_is_valid() -> None:
         (lambda e: e.pop("eventTime"), "eventTime"),
         (lambda e: e["run"].update(runId="not-a-uuid"), "uuid"),
         (
-            lambda e: e["inputs"][0]["facets"]["dataSource"].update(_schemaURL="https://example.com/x.json"),
+            lambda e: e["inputs"][0]["facets"]["dataSource"].update(
+                _schemaURL="https://example.com/x.json"
+            ),
             "unknown _schemaURL",
         ),
         (lambda e: e["run"]["facets"]["extractionError"].pop("failedTasks"), "failedTasks"),
-        (lambda e: e["run"]["facets"]["llmLineage_resourceUsage"].update(wallSeconds=-1), "wallSeconds"),
+        (
+            lambda e: e["run"]["facets"]["llmLineage_resourceUsage"].update(wallSeconds=-1),
+            "wallSeconds",
+        ),
         (lambda e: e["job"]["facets"]["documentation"].pop("_producer"), "_producer"),
     ],
 )

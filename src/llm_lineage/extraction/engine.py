@@ -61,7 +61,7 @@ class _Run:
         self.settings = settings
         self.log = logger
         self.result = ExtractionResult(source_uri=source_uri)
-        self._fingerprinted = False
+        self._digest: str | None = None
         self.text = ParquetRowWriter(
             output_dir / TEXT_FILE, TEXT_SCHEMA, group_rows=settings.row_group_rows
         )
@@ -70,7 +70,7 @@ class _Run:
         )
 
     def read(self, document: SourceDocument) -> tuple[DocumentRecord, str]:
-        self._fingerprinted = False
+        self._digest = None
         if document.size == 0:
             raise DocumentError("empty file (0 bytes)")
         if document.size > self.settings.max_document_bytes:
@@ -86,7 +86,7 @@ class _Run:
         self.result.bytes_read += len(data)
         digest = hashlib.sha256(data).hexdigest()
         self.result.summary.fingerprint(document.relative_path, digest)
-        self._fingerprinted = True
+        self._digest = digest
         if not data:
             raise DocumentError("empty file (0 bytes)")
         output: ReaderOutput = reader.read(data)
@@ -125,7 +125,7 @@ class _Run:
         self.result.summary.add(record)
 
     def reject(self, document: SourceDocument, error: Exception) -> DocumentFailure:
-        if not self._fingerprinted:  # unread files still belong to the collection's version
+        if self._digest is None:  # unread files still belong to the collection's version
             self.result.summary.fingerprint(document.relative_path, f"unread:{document.size}")
         reason = (
             error.reason if isinstance(error, DocumentError) else f"{type(error).__name__}: {error}"
@@ -138,6 +138,7 @@ class _Run:
             error_type=type(error).__name__,
             format=fmt.name if fmt else None,
             size_bytes=document.size,
+            sha256=self._digest,
         )
         self.result.record_failure(failure)
         self.manifest.add(
@@ -146,6 +147,7 @@ class _Run:
                 "source_uri": document.uri,
                 "relative_path": document.relative_path,
                 "size_bytes": document.size,
+                "sha256": failure.sha256,
                 "format": failure.format,
                 "mime_type": fmt.mime_type if fmt else None,
                 "authors": [],

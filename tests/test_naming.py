@@ -1,0 +1,236 @@
+"""Dataset naming by OpenLineage's rules, and the author policies."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from llm_lineage.facets.document_collection import AuthorCount
+from llm_lineage.lineage.authors import DEFAULT_SALT, AuthorPolicy, author_token, present_authors
+from llm_lineage.lineage.naming import DatasetId, child_uri, dataset_id
+
+# --- local paths -------------------------------------------------------------------------
+
+
+def test_relative_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert dataset_id("data/docs") == DatasetId("file", f"{tmp_path}/data/docs")
+    assert dataset_id("data/docs/") == DatasetId("file", f"{tmp_path}/data/docs")
+    assert dataset_id("./data/../data/docs") == DatasetId("file", f"{tmp_path}/data/docs")
+
+
+def test_absolute_path_and_pathlike() -> None:
+    assert dataset_id("/data/corpus") == DatasetId("file", "/data/corpus")
+    assert dataset_id("/data/corpus/") == DatasetId("file", "/data/corpus")
+    assert dataset_id("/data//corpus/./x/..") == DatasetId("file", "/data/corpus")
+    assert dataset_id(Path("/data/corpus/text.parquet")) == DatasetId(
+        "file", "/data/corpus/text.parquet"
+    )
+    assert dataset_id("/") == DatasetId("file", "/")
+
+
+@pytest.mark.parametrize(
+    ("location", "name"),
+    [
+        ("file:///data/corpus", "/data/corpus"),
+        ("file:///data/corpus/", "/data/corpus"),
+        ("file://localhost/data/corpus", "/data/corpus"),
+        ("file:///data/my%20corpus/", "/data/my corpus"),
+        ("local:///data/corpus", "/data/corpus"),
+    ],
+)
+def test_file_uris(location: str, name: str) -> None:
+    assert dataset_id(location) == DatasetId("file", name)
+
+
+def test_local_path_and_its_file_uri_name_the_same_dataset(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+
+    assert dataset_id(folder) == dataset_id(folder.as_uri()) == dataset_id(f"{folder}/")
+
+
+# --- object stores -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "namespace", "name"),
+    [
+        ("s3://bucket/key", "s3://bucket", "key"),
+        ("s3://bucket/key/", "s3://bucket", "key"),
+        ("s3://bucket/a/b/text.parquet", "s3://bucket", "a/b/text.parquet"),
+        ("s3://bucket/a/../b//c/", "s3://bucket", "b/c"),
+        ("s3://bucket", "s3://bucket", "/"),
+        ("s3://bucket/", "s3://bucket", "/"),
+        ("s3a://bucket/key", "s3://bucket", "key"),
+        ("s3n://bucket/key", "s3://bucket", "key"),
+        ("S3A://bucket/key", "s3://bucket", "key"),
+        ("gcs://bucket/docs/", "gs://bucket", "docs"),
+        ("gs://bucket/docs", "gs://bucket", "docs"),
+        ("s3://bucket/my%20docs/x", "s3://bucket", "my docs/x"),
+        ("s3://bucket/key?versionId=3#part", "s3://bucket", "key"),
+    ],
+)
+def test_object_store_urls(location: str, namespace: str, name: str) -> None:
+    assert dataset_id(location) == DatasetId(namespace, name)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "s3://AKIAEXAMPLE:s3cr3t%2Fkey@bucket/docs/",
+        "s3://user:pass@bucket/docs",
+        "s3://aws_default@bucket/docs",  # Airflow's conn_id@bucket
+        "s3a://my_conn@bucket/docs",
+    ],
+)
+def test_credentials_and_conn_ids_are_stripped(location: str) -> None:
+    ident = dataset_id(location)
+
+    assert ident == DatasetId("s3://bucket", "docs")
+    for secret in ("AKIA", "s3cr3t", "user", "pass", "aws_default", "my_conn", "@"):
+        assert secret not in ident.namespace + ident.name + ident.uri
+
+
+def test_gcs_conn_id_is_stripped() -> None:
+    assert dataset_id("gcs://google_cloud_default@bucket/x") == DatasetId("gs://bucket", "x")
+
+
+def test_azure_container_at_account_is_kept() -> None:
+    ident = dataset_id("abfss://container@account.dfs.core.windows.net/dir/file.parquet")
+
+    assert ident == DatasetId("abfss://container@account.dfs.core.windows.net", "dir/file.parquet")
+    assert ident.uri == "abfss://container@account.dfs.core.windows.net/dir/file.parquet"
+
+
+def test_wasbs_container_at_account_is_kept() -> None:
+    assert dataset_id("wasbs://data@acct.blob.core.windows.net/docs/") == DatasetId(
+        "wasbs://data@acct.blob.core.windows.net", "docs"
+    )
+
+
+# --- DatasetId.uri and child_uri ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ident", "uri"),
+    [
+        (DatasetId("file", "/data/corpus"), "file:///data/corpus"),
+        (DatasetId("file", "/"), "file:///"),
+        (DatasetId("s3://bucket", "docs/text.parquet"), "s3://bucket/docs/text.parquet"),
+        (DatasetId("gs://bucket", "docs"), "gs://bucket/docs"),
+        (DatasetId("s3://bucket", "/"), "s3://bucket/"),
+    ],
+)
+def test_dataset_uri(ident: DatasetId, uri: str) -> None:
+    assert ident.uri == uri
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["s3://bucket/docs", "s3://bucket", "gs://bucket/a/b", "/data/corpus", "file:///data/x"],
+)
+def test_uri_names_the_same_dataset_again(location: str) -> None:
+    ident = dataset_id(location)
+
+    assert dataset_id(ident.uri) == ident
+
+
+def test_child_uri() -> None:
+    assert child_uri("s3://bucket/out/", "text.parquet") == "s3://bucket/out/text.parquet"
+    assert child_uri("/data/out", "manifest.parquet") == "/data/out/manifest.parquet"
+    assert dataset_id(child_uri("s3a://b/out/", "t.parquet")) == DatasetId(
+        "s3://b", "out/t.parquet"
+    )
+
+
+# --- authors -----------------------------------------------------------------------------
+
+COUNTS = Counter({"Ada Lovelace": 3, "Alan Turing": 5, "Grace Hopper": 3, "Zed Zimmer": 1})
+
+
+def test_include_ranks_by_documents_then_name() -> None:
+    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=10)
+
+    assert shown == [
+        AuthorCount(name="Alan Turing", documentCount=5),
+        AuthorCount(name="Ada Lovelace", documentCount=3),
+        AuthorCount(name="Grace Hopper", documentCount=3),
+        AuthorCount(name="Zed Zimmer", documentCount=1),
+    ]
+    assert truncated is False
+
+
+def test_cap_truncates_and_says_so() -> None:
+    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=2)
+
+    assert [(a.name, a.documentCount) for a in shown] == [("Alan Turing", 5), ("Ada Lovelace", 3)]
+    assert truncated is True
+
+
+def test_cap_equal_to_count_is_not_truncated() -> None:
+    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=4)
+
+    assert len(shown) == 4
+    assert truncated is False
+
+
+def test_hash_replaces_names_with_salted_tokens() -> None:
+    shown, truncated = present_authors(COUNTS, AuthorPolicy.HASH, "pepper", cap=3)
+
+    assert shown == [
+        AuthorCount(name=author_token("Alan Turing", "pepper"), documentCount=5),
+        AuthorCount(name=author_token("Ada Lovelace", "pepper"), documentCount=3),
+        AuthorCount(name=author_token("Grace Hopper", "pepper"), documentCount=3),
+    ]
+    assert truncated is True
+    for author in shown:
+        assert author.name.startswith("author:")
+        assert not any(part in author.name for part in ("Alan", "Ada", "Grace", "Turing"))
+
+
+def test_hash_without_salt_uses_the_default_salt() -> None:
+    shown, _ = present_authors(Counter({"Ada Lovelace": 1}), AuthorPolicy.HASH, None, cap=5)
+
+    assert shown == [AuthorCount(name="author:7b05e7be646af53c", documentCount=1)]
+    assert author_token("Ada Lovelace", DEFAULT_SALT) == "author:7b05e7be646af53c"
+
+
+def test_omit_shows_nothing() -> None:
+    assert present_authors(COUNTS, AuthorPolicy.OMIT, "pepper", cap=10) == ([], False)
+
+
+def test_empty_counts() -> None:
+    assert present_authors(Counter(), AuthorPolicy.INCLUDE, None, cap=10) == ([], False)
+
+
+def test_policy_from_config_string() -> None:
+    assert AuthorPolicy("hash") is AuthorPolicy.HASH
+    with pytest.raises(ValueError):
+        AuthorPolicy("redact")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["Ada Lovelace", "ada lovelace", "ADA LOVELACE", "  Ada   Lovelace ", "Ada\tLovelace"],
+)
+def test_author_token_is_stable_across_case_and_spacing(variant: str) -> None:
+    assert author_token(variant, "salt") == author_token("Ada Lovelace", "salt")
+
+
+def test_author_token_normalizes_unicode() -> None:
+    composed = "Ren\u00e9 Descartes"
+    decomposed = "Rene\u0301 Descartes"
+
+    assert author_token(decomposed, "salt") == author_token(composed, "salt")
+
+
+def test_author_token_depends_on_salt_and_name() -> None:
+    token = author_token("Ada Lovelace", "salt-a")
+
+    assert token != author_token("Ada Lovelace", "salt-b")
+    assert token != author_token("Alan Turing", "salt-a")
+    assert len(token) == len("author:") + 16
+    assert all(ch in "0123456789abcdef" for ch in token.removeprefix("author:"))
