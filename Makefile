@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m llm_lineage.demo
+	$(BIN)/python scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .airflow-demo .demo-output

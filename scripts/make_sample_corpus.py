@@ -315,9 +315,13 @@ def write_html(path: Path, doc: Doc) -> None:
     """A plain article page; the dates and author are the meta tags the HTML reader looks for."""
     metas = [f'<meta name="author" content="{html.escape(name)}">' for name in doc.authors]
     if doc.created:
-        metas.append(f'<meta property="article:published_time" content="{doc.created:%Y-%m-%dT%H:%M:%SZ}">')
+        metas.append(
+            f'<meta property="article:published_time" content="{doc.created:%Y-%m-%dT%H:%M:%SZ}">'
+        )
     if doc.modified:
-        metas.append(f'<meta property="article:modified_time" content="{doc.modified:%Y-%m-%dT%H:%M:%SZ}">')
+        metas.append(
+            f'<meta property="article:modified_time" content="{doc.modified:%Y-%m-%dT%H:%M:%SZ}">'
+        )
     head = "\n".join(
         [
             '<meta charset="utf-8">',
@@ -328,7 +332,7 @@ def write_html(path: Path, doc: Doc) -> None:
     )
     body = "\n".join(doc.parts)
     page = (
-        f"<!doctype html>\n<html lang=\"en\">\n<head>\n{head}\n</head>\n"
+        f'<!doctype html>\n<html lang="en">\n<head>\n{head}\n</head>\n'
         f"<body>\n<article>\n{body}\n</article>\n</body>\n</html>\n"
     )
     path.write_text(page, encoding="utf-8")
@@ -386,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = build(args.output)
     for path in paths:
         print(f"{path.stat().st_size:>8,d}  {path.relative_to(args.output)}")
-    print(f"{sum(p.stat().st_size for p in paths):>8,d}  bytes in {len(paths)} files under {args.output}")
+    print(
+        f"{sum(p.stat().st_size for p in paths):>8,d}  bytes in {len(paths)} files under {args.output}"
+    )
     return 0
 
 
