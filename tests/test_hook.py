@@ -55,3 +55,16 @@ def test_single_file_source(tmp_path: Path) -> None:
 def test_missing_source_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nowhere"):
         DocumentExtractionHook().extract(tmp_path / "nowhere", tmp_path / "out")
+
+
+def test_outputs_carry_their_transformation_chain(tmp_path: Path) -> None:
+    from llm_lineage.lineage.chain import read_chain
+
+    corpus = make_mixed_corpus(tmp_path / "corpus")
+    run = DocumentExtractionHook().extract(corpus, tmp_path / "out")
+    facet = extraction_lineage(run.plan, run.result).outputs[0].facets["llmLineage_transformations"]
+    for name in ("text.parquet", "manifest.parquet"):
+        step, steps = read_chain(pq.read_metadata(tmp_path / "out" / name).metadata)
+        assert step == "extraction"
+        assert steps == facet.steps
+    assert read_chain(None) == (None, [])

@@ -11,7 +11,7 @@ import logging
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ from llm_lineage.extraction.writer import ParquetRowWriter
 from llm_lineage.progress import LogLike, ProgressReporter
 
 log = logging.getLogger(__name__)
+
+#: Renders Parquet footer metadata from a finished result (see extract_corpus).
+Footer = Callable[[ExtractionResult], dict[str, str]]
 
 TEXT_FILE = "text.parquet"
 MANIFEST_FILE = "manifest.parquet"
@@ -159,9 +162,10 @@ class _Run:
         self.log.warning("Skipping %s: %s", document.uri, reason)
         return failure
 
-    def close(self) -> None:
-        self.result.text_output = self.text.close()
-        self.result.manifest_output = self.manifest.close()
+    def close(self, footer: Footer | None) -> None:
+        metadata = footer(self.result) if footer else None
+        self.result.text_output = self.text.close(metadata)
+        self.result.manifest_output = self.manifest.close(metadata)
 
     def abort(self) -> None:
         self.text.abort()
@@ -174,8 +178,12 @@ def extract_corpus(
     output_dir: Path,
     settings: ExtractionSettings | None = None,
     logger: LogLike | None = None,
+    footer: Footer | None = None,
 ) -> ExtractionResult:
     """Extract ``documents`` into ``output_dir``/text.parquet and manifest.parquet.
+
+    ``footer`` renders key-value metadata for both files' Parquet footers from the finished
+    result, so the data carries how it was made to the steps that read it.
 
     Raises ExtractionFailed (carrying the partial result) when ``on_error="fail"`` meets a bad
     document, when nothing matched, or when every document failed. The caller stages
@@ -217,7 +225,7 @@ def extract_corpus(
                 f"{first.source_uri}: {first.reason}",
                 result,
             )
-        run.close()
+        run.close(footer)
     except BaseException:
         run.abort()
         raise

@@ -70,8 +70,11 @@ class ParquetRowWriter:
         self._buffered_rows = 0
         self._buffered_bytes = 0
 
-    def close(self) -> WrittenFile:
+    def close(self, footer: dict[str, str] | None = None) -> WrittenFile:
+        """Write the last row group and the footer; ``footer`` adds key-value metadata to it."""
         self._flush()
+        if footer:
+            self._writer.add_key_value_metadata(footer)
         self._writer.close()
         return WrittenFile(
             uri=str(self.path),

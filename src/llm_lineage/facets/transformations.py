@@ -49,10 +49,12 @@ def chain_fingerprint(previous: str, name: str, library: str, version: str, para
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
-def build_steps(
-    seed: str, step: str, specs: list[tuple[str, str, str, dict[str, Any], str | None]]
-) -> list[TransformationStep]:
-    """Turn ``(name, library, version, parameters, description)`` specs into chained steps."""
+#: ``(name, library, version, parameters, description)`` of one transformation.
+StepSpec = tuple[str, str, str, dict[str, Any], "str | None"]
+
+
+def build_steps(seed: str, step: str, specs: list[StepSpec]) -> list[TransformationStep]:
+    """Turn specs into steps whose fingerprints chain from ``seed``."""
     steps: list[TransformationStep] = []
     previous = seed
     for name, library, version, parameters, description in specs:
@@ -69,3 +71,12 @@ def build_steps(
             )
         )
     return steps
+
+
+def continue_chain(
+    inherited: list[TransformationStep], seed: str, step: str, specs: list[StepSpec]
+) -> LlmLineageTransformationsDatasetFacet:
+    """The inherited steps, then ``specs`` chained from the last inherited fingerprint."""
+    start = inherited[-1].fingerprint if inherited else seed
+    steps = [*inherited, *build_steps(start, step, specs)]
+    return LlmLineageTransformationsDatasetFacet(steps=steps, fingerprint=steps[-1].fingerprint)

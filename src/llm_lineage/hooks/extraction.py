@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from airflow.sdk import BaseHook
@@ -21,7 +22,7 @@ from llm_lineage.extraction import (
 from llm_lineage.hooks.lineage import report_hook_lineage
 from llm_lineage.hooks.storage import file_uri, location_uri, publish, staging_dir, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
-from llm_lineage.lineage.extraction import ExtractionPlan
+from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
 
 
@@ -131,7 +132,14 @@ class DocumentExtractionHook(BaseHook):
         )
         try:
             with staging_dir(destination_path) as staging:
-                result = extract_corpus(documents, plan.source, staging, plan.settings, self.log)
+                result = extract_corpus(
+                    documents,
+                    plan.source,
+                    staging,
+                    plan.settings,
+                    self.log,
+                    footer=partial(extraction_footer, plan),
+                )
                 replaced = set()
                 for uri, name in ((plan.text, TEXT_FILE), (plan.manifest, MANIFEST_FILE)):
                     if publish(staging / name, destination_path):

@@ -45,11 +45,12 @@ from llm_lineage.facets import (
     LlmLineageDocumentCollectionDatasetFacet,
     LlmLineageResourceUsageRunFacet,
     LlmLineageTransformationsDatasetFacet,
-    build_steps,
     facet_key,
 )
+from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.authors import AuthorPolicy, present_authors
+from llm_lineage.lineage.chain import chain_footer
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 from llm_lineage.versions import package_version
 
@@ -224,7 +225,7 @@ MANIFEST_LINEAGE = {
 }
 
 
-def _reader_specs(formats: list[str]) -> list[tuple[str, str, str, dict[str, Any], str | None]]:
+def _reader_specs(formats: list[str]) -> list[StepSpec]:
     parameters: dict[str, dict[str, Any]] = {
         "pdf": {"text": "PdfTextPage.get_text_bounded", "page_separator": "\n\n"},
         "docx": {"content": "paragraphs and tables in body order", "cell_separator": "\t"},
@@ -250,7 +251,7 @@ def transformation_steps(
     settings = plan.settings
     known_formats = list(dict.fromkeys(fmt.name for fmt in FORMATS.values()))
     used = [name for name in known_formats if summary.formats.get(name)]
-    specs: list[tuple[str, str, str, dict[str, Any], str | None]] = [
+    specs: list[StepSpec] = [
         (
             "select_documents",
             "llm-lineage",
@@ -272,8 +273,12 @@ def transformation_steps(
             "one row per document",
         ),
     ]
-    steps = build_steps(summary.collection_version, "extraction", specs)
-    return LlmLineageTransformationsDatasetFacet(steps=steps, fingerprint=steps[-1].fingerprint)
+    return continue_chain([], summary.collection_version, "extraction", specs)
+
+
+def extraction_footer(plan: ExtractionPlan, result: ExtractionResult) -> dict[str, str]:
+    """Parquet footer of the outputs: this step's chain, for the steps that read them."""
+    return chain_footer("extraction", transformation_steps(plan, result.summary))
 
 
 def _lifecycle(uri: str, plan: ExtractionPlan) -> DatasetFacet:
