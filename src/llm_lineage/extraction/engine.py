@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import resource
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -32,6 +30,7 @@ from llm_lineage.extraction.source import SourceDocument
 from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA
 from llm_lineage.extraction.writer import ParquetRowWriter
 from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.resources import peak_memory_bytes
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +43,6 @@ MANIFEST_FILE = "manifest.parquet"
 
 def _doc_id(relative_path: str) -> str:
     return hashlib.sha256(relative_path.encode("utf-8")).hexdigest()[:16]
-
-
-def _peak_memory_bytes() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 class _Run:
@@ -232,6 +226,6 @@ def extract_corpus(
     finally:
         result.wall_seconds = time.perf_counter() - started
         result.cpu_seconds = time.process_time() - cpu_started
-        result.peak_memory_bytes = _peak_memory_bytes()
+        result.peak_memory_bytes = peak_memory_bytes()
     progress.finish()
     return result

@@ -17,6 +17,9 @@ import pyarrow.parquet as pq
 
 from llm_lineage.extraction.model import WrittenFile
 
+#: Footer key of the rows' content hash (the dataset version lineage reports).
+CONTENT_HASH_KEY = "llm_lineage.content_hash"
+
 
 def _hash_value(value: Any) -> bytes:
     if isinstance(value, str):
@@ -71,16 +74,19 @@ class ParquetRowWriter:
         self._buffered_bytes = 0
 
     def close(self, footer: dict[str, str] | None = None) -> WrittenFile:
-        """Write the last row group and the footer; ``footer`` adds key-value metadata to it."""
+        """Write the last row group and the footer: the content hash, plus ``footer``'s keys.
+
+        With the hash in the footer, a later step names this file's version without reading it.
+        """
         self._flush()
-        if footer:
-            self._writer.add_key_value_metadata(footer)
+        digest = self._hash.hexdigest()
+        self._writer.add_key_value_metadata({CONTENT_HASH_KEY: digest, **(footer or {})})
         self._writer.close()
         return WrittenFile(
             uri=str(self.path),
             rows=self._rows,
             size_bytes=self.path.stat().st_size,
-            content_hash=self._hash.hexdigest(),
+            content_hash=digest,
         )
 
     def abort(self) -> None:

@@ -11,6 +11,12 @@ from llm_lineage.facets.document_collection import (
     LlmLineageDocumentCollectionDatasetFacet,
 )
 from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
+from llm_lineage.facets.tokenization import (
+    LlmLineageTokenizationDatasetFacet,
+    TokenizerIdentity,
+    TokenStatistics,
+    TransformCount,
+)
 from llm_lineage.facets.transformations import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
@@ -26,7 +32,11 @@ __all__ = [
     "FormatCount",
     "LlmLineageDocumentCollectionDatasetFacet",
     "LlmLineageResourceUsageRunFacet",
+    "LlmLineageTokenizationDatasetFacet",
     "LlmLineageTransformationsDatasetFacet",
+    "TokenStatistics",
+    "TokenizerIdentity",
+    "TransformCount",
     "TransformationStep",
     "build_steps",
     "chain_fingerprint",

@@ -7,7 +7,7 @@ these builders, so every path reports the same facts in the same facets.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from openlineage.client.event_v2 import InputDataset, OutputDataset
@@ -15,21 +15,13 @@ from openlineage.client.facet_v2 import (
     DatasetFacet,
     InputDatasetFacet,
     JobFacet,
-    RunFacet,
-    column_lineage_dataset,
     dataset_type_dataset,
-    dataset_version_dataset,
-    datasource_dataset,
     documentation_dataset,
     documentation_job,
     extraction_error_run,
     input_statistics_input_dataset,
     job_type_job,
-    lifecycle_state_change_dataset,
-    output_statistics_output_dataset,
     schema_dataset,
-    storage_dataset,
-    tags_dataset,
 )
 
 from llm_lineage import __version__
@@ -51,6 +43,16 @@ from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.authors import AuthorPolicy, present_authors
 from llm_lineage.lineage.chain import chain_footer
+from llm_lineage.lineage.common import (
+    StepLineage,
+    data_source,
+    field_lineage,
+    file_facets,
+    lifecycle,
+    output_statistics,
+    tags,
+    version,
+)
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 from llm_lineage.versions import package_version
 
@@ -72,16 +74,6 @@ class ExtractionPlan:
     author_salt: str | None = None
     #: Outputs that existed before the run (OVERWRITE rather than CREATE).
     replaced: frozenset[str] = frozenset()
-
-
-@dataclass
-class StepLineage:
-    """Inputs, outputs and facets of one step; operators wrap it in ``OperatorLineage``."""
-
-    inputs: list[InputDataset] = field(default_factory=list)
-    outputs: list[OutputDataset] = field(default_factory=list)
-    run_facets: dict[str, RunFacet] = field(default_factory=dict)
-    job_facets: dict[str, JobFacet] = field(default_factory=dict)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -146,9 +138,7 @@ def _collection_schema() -> schema_dataset.SchemaDatasetFacet:
 def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None) -> InputDataset:
     source = dataset_id(plan.source)
     facets: dict[str, DatasetFacet] = {
-        "dataSource": datasource_dataset.DatasourceDatasetFacet(
-            name=source.namespace, uri=source.uri
-        ),
+        "dataSource": data_source(source),
         "schema": _collection_schema(),
         "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
             datasetType="FILE", subType="DOCUMENT_COLLECTION"
@@ -160,9 +150,7 @@ def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None)
         facets[facet_key("documentCollection")] = collection_facet(
             summary, result.failure_count, plan
         )
-        facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
-            datasetVersion=summary.collection_version
-        )
+        facets["version"] = version(summary.collection_version)
         input_facets["inputStatistics"] = (
             input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
                 rowCount=result.documents_seen,
@@ -173,28 +161,6 @@ def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None)
     return InputDataset(
         namespace=source.namespace, name=source.name, facets=facets, inputFacets=input_facets
     )
-
-
-def _field_lineage(
-    source: DatasetId, mapping: dict[str, tuple[str, str, str]]
-) -> column_lineage_dataset.ColumnLineageDatasetFacet:
-    fields = {}
-    for output_field, (input_field, subtype, description) in mapping.items():
-        fields[output_field] = column_lineage_dataset.Fields(
-            inputFields=[
-                column_lineage_dataset.InputField(
-                    namespace=source.namespace,
-                    name=source.name,
-                    field=input_field,
-                    transformations=[
-                        column_lineage_dataset.Transformation(
-                            type="DIRECT", subtype=subtype, description=description, masking=False
-                        )
-                    ],
-                )
-            ]
-        )
-    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
 
 
 _RECORD_LINEAGE: dict[str, tuple[str, str, str]] = {
@@ -281,16 +247,6 @@ def extraction_footer(plan: ExtractionPlan, result: ExtractionResult) -> dict[st
     return chain_footer("extraction", transformation_steps(plan, result.summary))
 
 
-def _lifecycle(uri: str, plan: ExtractionPlan) -> DatasetFacet:
-    return lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet(
-        lifecycleStateChange=(
-            lifecycle_state_change_dataset.LifecycleStateChange.OVERWRITE
-            if uri in plan.replaced
-            else lifecycle_state_change_dataset.LifecycleStateChange.CREATE
-        )
-    )
-
-
 def _describe(summary: CorpusSummary, failed: int, source: DatasetId, policy: AuthorPolicy) -> str:
     formats = ", ".join(f"{count} {name}" for name, count in sorted(summary.formats.items()))
     authors = (
@@ -311,12 +267,8 @@ def output_datasets(
     text_id, manifest_id = dataset_id(plan.text), dataset_id(plan.manifest)
     text_facets: dict[str, DatasetFacet] = {"schema": schema_facet(TEXT_SCHEMA)}
     manifest_facets: dict[str, DatasetFacet] = {"schema": schema_facet(MANIFEST_SCHEMA)}
-    for facets, target in ((text_facets, text_id), (manifest_facets, manifest_id)):
-        facets["storage"] = storage_dataset.StorageDatasetFacet(
-            storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
-            fileFormat="parquet",
-        )
-        facets["datasetType"] = dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="FILE")
+    text_facets.update(file_facets(text_id))
+    manifest_facets.update(file_facets(manifest_id))
     if result is None or result.text_output is None or result.manifest_output is None:
         return [
             OutputDataset(namespace=text_id.namespace, name=text_id.name, facets=text_facets),
@@ -325,69 +277,47 @@ def output_datasets(
             ),
         ]
     summary = result.summary
-    tags = tags_dataset.TagsDatasetFacet(
-        tags=[
-            tags_dataset.TagsDatasetFacetFields(
-                key="llm_lineage.step", value="extraction", source="llm-lineage"
-            ),
-            tags_dataset.TagsDatasetFacetFields(
-                key="llm_lineage.documents", value=str(summary.documents), source="llm-lineage"
-            ),
-            tags_dataset.TagsDatasetFacetFields(
-                key="llm_lineage.source", value=source.uri, source="llm-lineage"
-            ),
-        ]
-    )
     text_facets.update(
         {
-            "version": dataset_version_dataset.DatasetVersionDatasetFacet(
-                datasetVersion=result.text_output.content_hash
-            ),
-            "columnLineage": _field_lineage(source, TEXT_LINEAGE),
+            "version": version(result.text_output.content_hash),
+            "columnLineage": field_lineage(source, TEXT_LINEAGE),
             facet_key("transformations"): transformation_steps(plan, summary),
             "documentation": documentation_dataset.DocumentationDatasetFacet(
                 description=_describe(summary, result.failure_count, source, plan.author_policy),
                 contentType="text/plain",
             ),
-            "tags": tags,
-            "lifecycleStateChange": _lifecycle(plan.text, plan),
+            "tags": tags(step="extraction", documents=str(summary.documents), source=source.uri),
+            "lifecycleStateChange": lifecycle(plan.text in plan.replaced),
         }
     )
     manifest_facets.update(
         {
-            "version": dataset_version_dataset.DatasetVersionDatasetFacet(
-                datasetVersion=result.manifest_output.content_hash
-            ),
-            "columnLineage": _field_lineage(source, MANIFEST_LINEAGE),
+            "version": version(result.manifest_output.content_hash),
+            "columnLineage": field_lineage(source, MANIFEST_LINEAGE),
             "documentation": documentation_dataset.DocumentationDatasetFacet(
                 description=(
                     f"Per-document record (no text) of {result.documents_seen} documents from "
                     f"{source.uri}: identity, metadata, status and error."
                 )
             ),
-            "lifecycleStateChange": _lifecycle(plan.manifest, plan),
+            "lifecycleStateChange": lifecycle(plan.manifest in plan.replaced),
         }
     )
-
-    def stats(rows: int, size: int) -> dict[str, Any]:
-        return {
-            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=rows, size=size, fileCount=1
-            )
-        }
 
     return [
         OutputDataset(
             namespace=text_id.namespace,
             name=text_id.name,
             facets=text_facets,
-            outputFacets=stats(result.text_output.rows, result.text_output.size_bytes),
+            outputFacets=output_statistics(result.text_output.rows, result.text_output.size_bytes),
         ),
         OutputDataset(
             namespace=manifest_id.namespace,
             name=manifest_id.name,
             facets=manifest_facets,
-            outputFacets=stats(result.manifest_output.rows, result.manifest_output.size_bytes),
+            outputFacets=output_statistics(
+                result.manifest_output.rows, result.manifest_output.size_bytes
+            ),
         ),
     ]
 

@@ -11,22 +11,14 @@ from airflow.sdk import BaseOperator
 from llm_lineage.extraction import DEFAULT_INCLUDE, ExtractionFailed, ExtractionSettings
 from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.lineage.authors import AuthorPolicy
-from llm_lineage.lineage.extraction import ExtractionPlan, StepLineage, extraction_lineage
+from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from llm_lineage.operators.lineage import operator_lineage
 from llm_lineage.operators.validation import choice, location, validated
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from llm_lineage.extraction import ExtractionResult
-
-
-def operator_lineage(lineage: StepLineage) -> OperatorLineage:
-    return OperatorLineage(
-        inputs=list(lineage.inputs),
-        outputs=list(lineage.outputs),
-        run_facets=dict(lineage.run_facets),
-        job_facets=dict(lineage.job_facets),
-    )
 
 
 class DocumentExtractionOperator(BaseOperator):

@@ -1,0 +1,214 @@
+"""TokenizerHook: load a tokenizer (file, folder or hub), tokenize extraction output, publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from airflow.sdk import BaseHook, ObjectStoragePath
+
+from llm_lineage.extraction import TEXT_FILE
+from llm_lineage.extraction.writer import CONTENT_HASH_KEY
+from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.storage import is_local, location_uri, publish, staging_dir, storage_path
+from llm_lineage.lineage.chain import read_chain
+from llm_lineage.lineage.naming import child_uri
+from llm_lineage.lineage.tokenization import SourceInfo, TokenizationPlan, tokenization_footer
+from llm_lineage.tokenization import (
+    TOKENIZER_FILE,
+    TOKENS_FILE,
+    LoadedTokenizer,
+    TokenizationFailed,
+    TokenizationResult,
+    TokenizationSettings,
+    load_tokenizer,
+    tokenize_corpus,
+)
+
+
+class SourceError(ValueError):
+    """The source is missing or is not a Parquet file of extracted text."""
+
+
+@dataclass(frozen=True)
+class TokenizationRun:
+    plan: TokenizationPlan
+    tokenizer: LoadedTokenizer
+    info: SourceInfo
+    result: TokenizationResult
+
+
+def declared_max_length(spec: str) -> int | None:
+    """``model_max_length`` from a local tokenizer's tokenizer_config.json, cheaply (no load).
+
+    Lets operators check ``block_size``/``max_length`` when the DAG is parsed.
+    """
+    path = Path(spec)
+    folder = path if path.is_dir() else path.parent
+    config = folder / "tokenizer_config.json"
+    if not (path.is_dir() or path.name == TOKENIZER_FILE) or not config.is_file():
+        return None
+    try:
+        value = json.loads(config.read_text(encoding="utf-8")).get("model_max_length")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10**18:
+        return None
+    return value
+
+
+class TokenizerHook(BaseHook):
+    """Tokenize the text that DocumentExtractionOperator wrote, on any ObjectStoragePath.
+
+    :param hub_conn_id: Connection whose password is a Hugging Face token (private hub ids).
+    :param source_conn_id: Connection for the source's object store.
+    :param destination_conn_id: Connection for the destination's object store.
+    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
+    """
+
+    hook_name = "Tokenizer"
+
+    def __init__(
+        self,
+        hub_conn_id: str | None = None,
+        source_conn_id: str | None = None,
+        destination_conn_id: str | None = None,
+        hook_lineage: bool = True,
+    ) -> None:
+        super().__init__()
+        self.hub_conn_id = hub_conn_id
+        self.source_conn_id = source_conn_id
+        self.destination_conn_id = destination_conn_id
+        self.hook_lineage = hook_lineage
+
+    def load_tokenizer(self, spec: str, revision: str | None = None) -> LoadedTokenizer:
+        token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
+        return load_tokenizer(spec, revision=revision, token=token)
+
+    def source_path(self, source: str | os.PathLike[str]) -> ObjectStoragePath:
+        """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder."""
+        path = storage_path(source, self.source_conn_id)
+        if path.is_dir():
+            path = path / TEXT_FILE
+        if not path.is_file():
+            raise SourceError(f"source {location_uri(path)} does not exist")
+        return path
+
+    def plan(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        tokenizer: str,
+        settings: TokenizationSettings | None = None,
+        revision: str | None = None,
+    ) -> TokenizationPlan:
+        """Where a run reads and writes; touches storage only to tell a folder from a file."""
+        path = storage_path(source, self.source_conn_id)
+        if not str(path).endswith(".parquet") and path.is_dir():
+            path = path / TEXT_FILE
+        destination_uri = location_uri(storage_path(destination, self.destination_conn_id))
+        return TokenizationPlan(
+            source=location_uri(path),
+            output=child_uri(destination_uri, TOKENS_FILE),
+            tokenizer=tokenizer,
+            settings=settings or TokenizationSettings(),
+            revision=revision,
+        )
+
+    def source_info(self, path: ObjectStoragePath) -> SourceInfo:
+        """Footer facts of the source: schema, rows, content hash, the chain that made it."""
+        try:
+            with path.fs.open(path.path, "rb") as handle:
+                metadata = pq.ParquetFile(handle).metadata
+                schema = metadata.schema.to_arrow_schema()
+        except (pa.ArrowInvalid, OSError) as error:
+            raise SourceError(
+                f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
+            ) from error
+        footer = metadata.metadata or {}
+        written_by, chain = read_chain(footer)
+        content_hash = footer.get(CONTENT_HASH_KEY.encode())
+        return SourceInfo(
+            schema=schema.remove_metadata(),
+            rows=metadata.num_rows,
+            size_bytes=int(path.fs.size(path.path)),
+            content_hash=content_hash.decode() if content_hash else None,
+            written_by=written_by,
+            chain=chain,
+        )
+
+    def tokenize(
+        self,
+        source: str | os.PathLike[str],
+        destination: str | os.PathLike[str],
+        tokenizer: str,
+        settings: TokenizationSettings | None = None,
+        revision: str | None = None,
+        loaded: LoadedTokenizer | None = None,
+    ) -> TokenizationRun:
+        """Tokenize into ``destination``/tokens.parquet, published only if the run succeeds."""
+        plan = self.plan(source, destination, tokenizer, settings, revision)
+        loaded = loaded or self.load_tokenizer(tokenizer, revision)
+        source_path = self.source_path(source)
+        info = self.source_info(source_path)
+        if info.written_by not in (None, "extraction"):
+            self.log.warning("%s was written by the %s step", plan.source, info.written_by)
+        destination_path = storage_path(destination, self.destination_conn_id)
+        self.log.info(
+            "Tokenizing %d documents of %s with %s into %s",
+            info.rows or 0,
+            plan.source,
+            loaded.source,
+            plan.output,
+        )
+        try:
+            with staging_dir(destination_path) as staging:
+                local_source = _local_copy(source_path, staging)
+                result = self._tokenize(local_source, staging, loaded, plan, info)
+                replaced = publish(staging / TOKENS_FILE, destination_path)
+        except TokenizationFailed:
+            self._report([plan.source], [])
+            raise
+        assert result.output is not None
+        result.output = replace(result.output, uri=plan.output)
+        self._report([plan.source], [plan.output])
+        self.log.info(
+            "Wrote %d tokens in %d sequences to %s, version %s",
+            result.tokens,
+            result.sequences,
+            plan.output,
+            result.output.content_hash,
+        )
+        return TokenizationRun(replace(plan, replaced=replaced), loaded, info, result)
+
+    def _tokenize(
+        self,
+        source: Path,
+        staging: Path,
+        loaded: LoadedTokenizer,
+        plan: TokenizationPlan,
+        info: SourceInfo,
+    ) -> TokenizationResult:
+        footer = tokenization_footer(plan, loaded, info)
+        return tokenize_corpus(
+            source, staging, loaded, plan.settings, self.log, footer=lambda _result: footer
+        )
+
+    def _report(self, inputs: list[str], outputs: list[str]) -> None:
+        if self.hook_lineage:
+            report_hook_lineage(self, inputs, outputs)
+
+
+def _local_copy(path: ObjectStoragePath, staging: Path) -> Path:
+    """The source as a local file: itself when local, else downloaded into the staging folder."""
+    if is_local(path):
+        return Path(path.path)
+    target = staging / "source.parquet"
+    with path.fs.open(path.path, "rb") as remote, target.open("wb") as local:
+        shutil.copyfileobj(remote, local, 8 * 1024 * 1024)
+    return target

@@ -1,0 +1,105 @@
+"""Facet helpers every step's lineage shares: step results, file outputs, column mappings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openlineage.client.event_v2 import InputDataset, OutputDataset
+from openlineage.client.facet_v2 import (
+    DatasetFacet,
+    JobFacet,
+    OutputDatasetFacet,
+    RunFacet,
+    column_lineage_dataset,
+    dataset_type_dataset,
+    dataset_version_dataset,
+    datasource_dataset,
+    lifecycle_state_change_dataset,
+    output_statistics_output_dataset,
+    storage_dataset,
+    tags_dataset,
+)
+
+from llm_lineage.lineage.naming import DatasetId
+
+#: ``output field -> (input field, transformation subtype, description)``
+FieldMapping = dict[str, tuple[str, str, str]]
+
+
+@dataclass
+class StepLineage:
+    """Inputs, outputs and facets of one step; operators wrap it in ``OperatorLineage``."""
+
+    inputs: list[InputDataset] = field(default_factory=list)
+    outputs: list[OutputDataset] = field(default_factory=list)
+    run_facets: dict[str, RunFacet] = field(default_factory=dict)
+    job_facets: dict[str, JobFacet] = field(default_factory=dict)
+
+
+def field_lineage(
+    source: DatasetId, mapping: FieldMapping
+) -> column_lineage_dataset.ColumnLineageDatasetFacet:
+    """Column lineage where each output field comes DIRECTly from one field of ``source``."""
+    fields = {}
+    for output_field, (input_field, subtype, description) in mapping.items():
+        fields[output_field] = column_lineage_dataset.Fields(
+            inputFields=[
+                column_lineage_dataset.InputField(
+                    namespace=source.namespace,
+                    name=source.name,
+                    field=input_field,
+                    transformations=[
+                        column_lineage_dataset.Transformation(
+                            type="DIRECT", subtype=subtype, description=description, masking=False
+                        )
+                    ],
+                )
+            ]
+        )
+    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
+
+
+def file_facets(target: DatasetId, file_format: str = "parquet") -> dict[str, DatasetFacet]:
+    """Static facets of a file dataset: known at START, before anything is written."""
+    return {
+        "storage": storage_dataset.StorageDatasetFacet(
+            storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
+            fileFormat=file_format,
+        ),
+        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="FILE"),
+    }
+
+
+def data_source(target: DatasetId) -> datasource_dataset.DatasourceDatasetFacet:
+    return datasource_dataset.DatasourceDatasetFacet(name=target.namespace, uri=target.uri)
+
+
+def version(content_hash: str) -> dataset_version_dataset.DatasetVersionDatasetFacet:
+    return dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=content_hash)
+
+
+def lifecycle(replaced: bool) -> lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet:
+    state = lifecycle_state_change_dataset.LifecycleStateChange
+    return lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet(
+        lifecycleStateChange=state.OVERWRITE if replaced else state.CREATE
+    )
+
+
+def output_statistics(rows: int, size: int) -> dict[str, OutputDatasetFacet]:
+    return {
+        "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+            rowCount=rows, size=size, fileCount=1
+        )
+    }
+
+
+def tags(**values: str) -> tags_dataset.TagsDatasetFacet:
+    """Tags ``llm_lineage.<key>``: the key facts again, for catalogs that drop custom facets."""
+    return tags_dataset.TagsDatasetFacet(
+        tags=[
+            tags_dataset.TagsDatasetFacetFields(
+                key=f"llm_lineage.{key}", value=value, source="llm-lineage"
+            )
+            for key, value in values.items()
+        ]
+    )

@@ -1,0 +1,319 @@
+"""Tokenization results to OpenLineage datasets and facets.
+
+The input is named exactly as the extraction step named its text output (same naming rules
+on the same URI), its version read from the Parquet footer that step wrote; the output continues
+the transformation chain that footer carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from openlineage.client.event_v2 import InputDataset, OutputDataset
+from openlineage.client.facet_v2 import (
+    DatasetFacet,
+    InputDatasetFacet,
+    JobFacet,
+    documentation_dataset,
+    documentation_job,
+    input_statistics_input_dataset,
+    job_type_job,
+)
+
+from llm_lineage.facets import (
+    LlmLineageResourceUsageRunFacet,
+    LlmLineageTokenizationDatasetFacet,
+    LlmLineageTransformationsDatasetFacet,
+    TokenizerIdentity,
+    TokenStatistics,
+    TransformationStep,
+    TransformCount,
+    facet_key,
+)
+from llm_lineage.facets.transformations import StepSpec, continue_chain
+from llm_lineage.lineage.arrow import schema_facet
+from llm_lineage.lineage.chain import chain_footer
+from llm_lineage.lineage.common import (
+    FieldMapping,
+    StepLineage,
+    data_source,
+    field_lineage,
+    file_facets,
+    lifecycle,
+    output_statistics,
+    tags,
+    version,
+)
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.tokenization import (
+    LoadedTokenizer,
+    TokenizationResult,
+    TokenizationSettings,
+    output_schema,
+)
+from llm_lineage.versions import package_version
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the input Parquet's footer and metadata say, read before tokenizing."""
+
+    schema: pa.Schema | None = None
+    rows: int | None = None
+    size_bytes: int | None = None
+    content_hash: str | None = None
+    written_by: str | None = None
+    chain: list[TransformationStep] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TokenizationPlan:
+    """Where a run reads and writes, and with what; known before it starts."""
+
+    source: str
+    output: str
+    tokenizer: str
+    settings: TokenizationSettings
+    revision: str | None = None
+    replaced: bool = False
+
+
+CHUNK_LINEAGE: FieldMapping = {
+    "doc_id": ("doc_id", "IDENTITY", "document id"),
+    "chunk_index": ("text", "TRANSFORMATION", "position of the window in the document"),
+    "input_ids": ("text", "TRANSFORMATION", "transforms, then tokenizer encode, then windows"),
+    "num_tokens": ("text", "AGGREGATION", "tokens in the window"),
+}
+PACKED_LINEAGE: FieldMapping = {
+    "block_index": ("text", "TRANSFORMATION", "position of the block in the token stream"),
+    "input_ids": ("text", "TRANSFORMATION", "transforms, then tokenizer encode, then packing"),
+    "num_tokens": ("text", "AGGREGATION", "tokens in the block"),
+    "doc_ids": ("doc_id", "AGGREGATION", "documents contributing to the block"),
+}
+
+
+def source_dataset(
+    plan: TokenizationPlan, info: SourceInfo | None, result: TokenizationResult | None
+) -> InputDataset:
+    source = dataset_id(plan.source)
+    facets: dict[str, DatasetFacet] = {"dataSource": data_source(source), **file_facets(source)}
+    input_facets: dict[str, InputDatasetFacet] = {}
+    if info is not None:
+        if info.schema is not None:
+            facets["schema"] = schema_facet(info.schema)
+        if info.content_hash:
+            facets["version"] = version(info.content_hash)
+    if result is not None:
+        input_facets["inputStatistics"] = (
+            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+                rowCount=result.documents_in,
+                size=info.size_bytes if info else None,
+                fileCount=1,
+            )
+        )
+    return InputDataset(
+        namespace=source.namespace, name=source.name, facets=facets, inputFacets=input_facets
+    )
+
+
+def tokenizer_identity(tokenizer: LoadedTokenizer) -> TokenizerIdentity:
+    return TokenizerIdentity(
+        name=tokenizer.source,
+        revision=tokenizer.revision,
+        sha256=tokenizer.sha256,
+        modelType=tokenizer.model_type,
+        vocabSize=tokenizer.vocab_size,
+        specialTokens=list(tokenizer.special_tokens),
+        normalizer=tokenizer.normalizer,
+        preTokenizer=tokenizer.pre_tokenizer,
+        library="tokenizers",
+        libraryVersion=tokenizer.library_version,
+        modelMaxLength=tokenizer.model_max_length,
+    )
+
+
+def tokenization_facet(
+    settings: TokenizationSettings, tokenizer: LoadedTokenizer, result: TokenizationResult
+) -> LlmLineageTokenizationDatasetFacet:
+    per_document = None
+    if result.tokens_per_document_min is not None and result.tokens_per_document_max is not None:
+        per_document = TokenStatistics(
+            min=result.tokens_per_document_min,
+            mean=round(result.tokens_per_document_mean or 0.0, 3),
+            max=result.tokens_per_document_max,
+        )
+    return LlmLineageTokenizationDatasetFacet(
+        tokenizer=tokenizer_identity(tokenizer),
+        packing=settings.packing,
+        addEos=settings.add_eos,
+        stride=settings.stride,
+        maxLength=None if settings.packing else settings.max_length,
+        blockSize=settings.block_size if settings.packing else None,
+        documentsIn=result.documents_in,
+        documentsOut=result.documents_out,
+        sequences=result.sequences,
+        tokens=result.tokens,
+        tokensPerDocument=per_document,
+        transforms=[
+            TransformCount(
+                name=s.name, parameters=dict(s.params), changed=s.changed, dropped=s.dropped
+            )
+            for s in result.transform_stats
+        ],
+        tokensDroppedInLastBlock=result.tokens_dropped_in_last_block,
+    )
+
+
+def transformation_chain(
+    plan: TokenizationPlan, tokenizer: LoadedTokenizer, info: SourceInfo | None
+) -> LlmLineageTransformationsDatasetFacet:
+    """The inherited chain, then each text transform, encoding, sequencing and writing."""
+    settings = plan.settings
+    ours = "llm-lineage"
+    specs: list[StepSpec] = [
+        (spec.name, ours, package_version("airflow-provider-llm-lineage"), dict(spec.params), None)
+        for spec in settings.transforms
+    ]
+    specs.append(
+        (
+            "encode",
+            "tokenizers",
+            tokenizer.library_version,
+            {
+                "tokenizer": tokenizer.source,
+                "revision": tokenizer.revision,
+                "tokenizer_sha256": tokenizer.sha256,
+                "add_special_tokens": False,
+                "add_eos": settings.add_eos,
+            },
+            "Tokenizer.encode_batch",
+        )
+    )
+    if settings.packing:
+        specs.append(
+            (
+                "pack",
+                ours,
+                package_version("airflow-provider-llm-lineage"),
+                {"block_size": settings.block_size},
+                None,
+            )
+        )
+    else:
+        specs.append(
+            (
+                "chunk",
+                ours,
+                package_version("airflow-provider-llm-lineage"),
+                {"max_length": settings.max_length, "stride": settings.stride},
+                None,
+            )
+        )
+    specs.append(
+        ("write_parquet", "pyarrow", package_version("pyarrow"), {"compression": "zstd"}, None)
+    )
+    seed = (info.content_hash if info else None) or dataset_id(plan.source).uri
+    return continue_chain(list(info.chain) if info else [], seed, "tokenization", specs)
+
+
+def tokenization_footer(
+    plan: TokenizationPlan, tokenizer: LoadedTokenizer, info: SourceInfo | None
+) -> dict[str, str]:
+    return chain_footer("tokenization", transformation_chain(plan, tokenizer, info))
+
+
+def output_dataset(
+    plan: TokenizationPlan,
+    tokenizer: LoadedTokenizer | None,
+    info: SourceInfo | None,
+    result: TokenizationResult | None,
+) -> OutputDataset:
+    target, source = dataset_id(plan.output), dataset_id(plan.source)
+    facets: dict[str, DatasetFacet] = {
+        "schema": schema_facet(output_schema(plan.settings.packing)),
+        **file_facets(target),
+    }
+    if result is None or result.output is None or tokenizer is None:
+        return OutputDataset(namespace=target.namespace, name=target.name, facets=facets)
+    facets.update(
+        {
+            "version": version(result.output.content_hash),
+            "columnLineage": field_lineage(
+                source, PACKED_LINEAGE if plan.settings.packing else CHUNK_LINEAGE
+            ),
+            facet_key("transformations"): transformation_chain(plan, tokenizer, info),
+            facet_key("tokenization"): tokenization_facet(plan.settings, tokenizer, result),
+            "documentation": documentation_dataset.DocumentationDatasetFacet(
+                description=(
+                    f"{result.tokens} tokens in {result.sequences} sequences from "
+                    f"{result.documents_out} of {result.documents_in} documents of {source.uri}, "
+                    f"tokenized with {tokenizer.source} ({tokenizer.model_type}, "
+                    f"vocabulary {tokenizer.vocab_size}, sha256 {tokenizer.sha256[:12]})."
+                ),
+                contentType="text/plain",
+            ),
+            "tags": tags(
+                step="tokenization",
+                tokens=str(result.tokens),
+                tokenizer=tokenizer.source,
+                tokenizer_sha256=tokenizer.sha256,
+            ),
+            "lifecycleStateChange": lifecycle(plan.replaced),
+        }
+    )
+    return OutputDataset(
+        namespace=target.namespace,
+        name=target.name,
+        facets=facets,
+        outputFacets=output_statistics(result.output.rows, result.output.size_bytes),
+    )
+
+
+def resource_facet(result: TokenizationResult) -> LlmLineageResourceUsageRunFacet:
+    return LlmLineageResourceUsageRunFacet(
+        wallSeconds=round(result.wall_seconds, 3),
+        cpuSeconds=round(result.cpu_seconds, 3),
+        peakMemoryBytes=result.peak_memory_bytes,
+        bytesWritten=result.output.size_bytes if result.output else None,
+        itemsProcessed=result.tokens,
+        itemUnit="tokens",
+        itemsPerSecond=round(result.tokens_per_second, 3),
+    )
+
+
+def job_facets(plan: TokenizationPlan) -> dict[str, JobFacet]:
+    mode = (
+        f"packed into blocks of {plan.settings.block_size}"
+        if plan.settings.packing
+        else f"chunks of {plan.settings.max_length} (stride {plan.settings.stride})"
+    )
+    return {
+        "documentation": documentation_job.DocumentationJobFacet(
+            description=(
+                f"Tokenize {dataset_id(plan.source).uri} with {plan.tokenizer} into "
+                f"{dataset_id(plan.output).uri}, {mode}."
+            )
+        ),
+        "jobType": job_type_job.JobTypeJobFacet(
+            processingType="BATCH", integration="AIRFLOW", jobType="TASK"
+        ),
+    }
+
+
+def tokenization_lineage(
+    plan: TokenizationPlan,
+    tokenizer: LoadedTokenizer | None = None,
+    info: SourceInfo | None = None,
+    result: TokenizationResult | None = None,
+) -> StepLineage:
+    """Lineage at start (only ``plan``), completion, or failure (whatever the run learned)."""
+    failed = result is not None and result.output is None
+    lineage = StepLineage(
+        inputs=[source_dataset(plan, info, result)],
+        outputs=[] if failed else [output_dataset(plan, tokenizer, info, result)],
+        job_facets=job_facets(plan),
+    )
+    if result is not None:
+        lineage.run_facets[facet_key("resourceUsage")] = resource_facet(result)
+    return lineage

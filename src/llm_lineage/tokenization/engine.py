@@ -1,0 +1,283 @@
+"""Tokenization engine: stream extraction text Parquet into token Parquet.
+
+Memory does not grow with the corpus: one batch of documents, one partial packed block and
+one row group of output are held at a time, and the result keeps counts, not ids. The one
+exception is deduplication, which keeps 16 bytes of hash per unique document.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tokenizers import Encoding, Tokenizer
+
+from llm_lineage.extraction.writer import ParquetRowWriter
+from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.resources import peak_memory_bytes
+from llm_lineage.tokenization.loader import LoadedTokenizer
+from llm_lineage.tokenization.model import TokenizationFailed, TokenizationResult
+from llm_lineage.tokenization.settings import TokenizationSettings
+from llm_lineage.tokenization.tables import TOKENS_FILE, output_schema
+from llm_lineage.tokenization.transforms import TransformChain
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("doc_id", "text")
+
+#: Renders Parquet footer metadata from a finished result (see tokenize_corpus).
+Footer = Callable[[TokenizationResult], dict[str, str]]
+
+
+def _footer_metadata(parquet: pq.ParquetFile) -> dict[str, str]:
+    """The source's footer key-values (its chain, its content hash), without Arrow's schema."""
+    metadata = parquet.metadata.metadata or {}
+    return {
+        key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
+        for key, value in metadata.items()
+        if key != b"ARROW:schema"
+    }
+
+
+def _open_source(source: Path, result: TokenizationResult) -> pq.ParquetFile:
+    try:
+        parquet = pq.ParquetFile(source)
+    except (OSError, pa.ArrowException) as error:
+        raise TokenizationFailed(
+            f"{source} is not a readable Parquet file: {error}", result
+        ) from error
+    schema = parquet.schema_arrow
+    missing = [name for name in REQUIRED_COLUMNS if name not in schema.names]
+    if missing:
+        raise TokenizationFailed(
+            f"{source} is not extraction output: missing column(s) {', '.join(missing)}", result
+        )
+    for name in REQUIRED_COLUMNS:
+        kind = schema.field(name).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise TokenizationFailed(
+                f"{source} is not extraction output: column {name} is {kind}, not a string",
+                result,
+            )
+    return parquet
+
+
+def _encoder(tokenizer: Tokenizer, logger: LogLike) -> Callable[[list[str]], list[Encoding]]:
+    """Batch encoding without truncation or padding: chunking and packing are done here.
+
+    A tokenizer.json may enable either; encoding through it would cut documents silently,
+    so such a tokenizer is copied and the copy has both turned off.
+    """
+    if tokenizer.truncation is not None or tokenizer.padding is not None:
+        logger.warning(
+            "The tokenizer enables truncation or padding; encoding without them "
+            "(max_length, stride and block_size shape the sequences)"
+        )
+        tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+    # encode_batch_fast skips the character offsets that this step never reads.
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+
+    def run(texts: list[str]) -> list[Encoding]:
+        return list(encode(texts, add_special_tokens=False))
+
+    return run
+
+
+class _Chunker:
+    """Per-document windows of max_length tokens; consecutive windows share stride tokens."""
+
+    def __init__(
+        self, writer: ParquetRowWriter, result: TokenizationResult, size: int, stride: int
+    ):
+        self.writer = writer
+        self.result = result
+        self.size = size
+        self.step = size - stride
+
+    def add(self, doc_id: str, ids: list[int]) -> None:
+        start, index = 0, 0
+        while start < len(ids):
+            window = ids[start : start + self.size]
+            self.writer.add(
+                {
+                    "doc_id": doc_id,
+                    "chunk_index": index,
+                    "input_ids": window,
+                    "num_tokens": len(window),
+                }
+            )
+            self.result.sequences += 1
+            self.result.tokens += len(window)
+            if start + self.size >= len(ids):
+                break
+            start += self.step
+            index += 1
+
+    def finish(self) -> None:
+        pass
+
+
+class _Packer:
+    """One stream of tokens cut into block_size blocks; the last partial block is dropped.
+
+    Causal-LM training wants full blocks; a short last block would need padding that the
+    model would then learn from, so it is counted and left out instead.
+    """
+
+    def __init__(self, writer: ParquetRowWriter, result: TokenizationResult, size: int):
+        self.writer = writer
+        self.result = result
+        self.size = size
+        self._ids: list[int] = []
+        self._doc_ids: list[str] = []
+
+    def add(self, doc_id: str, ids: list[int]) -> None:
+        position = 0
+        while position < len(ids):
+            take = min(self.size - len(self._ids), len(ids) - position)
+            self._ids.extend(ids[position : position + take])
+            self._doc_ids.append(doc_id)
+            position += take
+            if len(self._ids) == self.size:
+                self.writer.add(
+                    {
+                        "block_index": self.result.sequences,
+                        "input_ids": self._ids,
+                        "num_tokens": self.size,
+                        "doc_ids": self._doc_ids,
+                    }
+                )
+                self.result.sequences += 1
+                self.result.tokens += self.size
+                self._ids, self._doc_ids = [], []
+
+    def finish(self) -> None:
+        self.result.tokens_dropped_in_last_block = len(self._ids)
+        self._ids, self._doc_ids = [], []
+
+
+def _drops(chain: TransformChain) -> str:
+    return ", ".join(f"{stats.name}: {stats.dropped}" for stats in chain.stats) or "no transforms"
+
+
+def tokenize_corpus(
+    source: Path,
+    output_dir: Path,
+    tokenizer: LoadedTokenizer,
+    settings: TokenizationSettings | None = None,
+    logger: LogLike | None = None,
+    footer: Footer | None = None,
+) -> TokenizationResult:
+    """Tokenize the extraction text Parquet at ``source`` into ``output_dir``/tokens.parquet.
+
+    The source's footer metadata lands in ``result.source_metadata`` so lineage can continue
+    the chain that made it; ``footer`` renders this output's footer from the finished result.
+
+    Raises TokenizationFailed (carrying the partial result) when ``source`` is not extraction
+    output, the settings do not fit the tokenizer, or nothing is left to write. The partial
+    file is removed; the caller stages ``output_dir`` and publishes it only on success.
+    """
+    settings = settings or TokenizationSettings()
+    logger = logger or log
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = TokenizationResult()
+    chain = TransformChain(settings.transforms)
+    writer: ParquetRowWriter | None = None
+    try:
+        try:
+            settings.check_against(tokenizer)
+        except ValueError as error:
+            raise TokenizationFailed(str(error), result) from error
+        parquet = _open_source(source, result)
+        result.source_metadata = _footer_metadata(parquet)
+        eos_id = tokenizer.eos_token_id if settings.add_eos else None
+        if settings.packing and not settings.add_eos:
+            logger.warning("packing with add_eos=False: documents join with no separator")
+        encode = _encoder(tokenizer.tokenizer, logger)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        writer = ParquetRowWriter(
+            output_dir / TOKENS_FILE,
+            output_schema(settings.packing),
+            group_rows=settings.row_group_rows,
+        )
+        sequencer: _Chunker | _Packer
+        if settings.packing:
+            sequencer = _Packer(writer, result, settings.block_size)
+        else:
+            sequencer = _Chunker(writer, result, settings.sequence_length, settings.stride)
+        progress = ProgressReporter(
+            "Tokenized",
+            parquet.metadata.num_rows,
+            "documents",
+            logger,
+            interval=settings.progress_interval,
+        )
+        for batch in parquet.iter_batches(
+            batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)
+        ):
+            doc_ids: list[Any] = batch.column("doc_id").to_pylist()
+            texts: list[Any] = batch.column("text").to_pylist()
+            kept_ids: list[str] = []
+            kept_texts: list[str] = []
+            for doc_id, text in zip(doc_ids, texts, strict=True):
+                result.documents_in += 1
+                if doc_id is None:
+                    raise TokenizationFailed(
+                        f"{source} row {result.documents_in - 1} has no doc_id", result
+                    )
+                transformed = chain.apply(text or "")
+                if transformed is not None:
+                    kept_ids.append(doc_id)
+                    kept_texts.append(transformed)
+            if kept_texts:
+                for doc_id, encoding in zip(kept_ids, encode(kept_texts), strict=True):
+                    ids = encoding.ids
+                    if eos_id is not None:
+                        ids.append(eos_id)
+                    result.count_document(len(ids))
+                    sequencer.add(doc_id, ids)
+            progress.advance(len(doc_ids))
+        sequencer.finish()
+        result.transform_stats = chain.stats
+        if result.documents_in == 0:
+            raise TokenizationFailed(f"empty corpus: {source} has no documents", result)
+        if result.documents_out == 0:
+            raise TokenizationFailed(
+                f"empty corpus after transforms: {result.documents_in} documents read from "
+                f"{source}, none left (dropped by {_drops(chain)})",
+                result,
+            )
+        if result.sequences == 0:
+            raise TokenizationFailed(
+                f"no sequences written: the corpus has {result.document_tokens} tokens, fewer "
+                f"than block_size={settings.block_size}",
+                result,
+            )
+        result.output = writer.close(footer(result) if footer else None)
+    except BaseException:
+        result.transform_stats = chain.stats
+        if writer is not None:
+            writer.abort()
+            writer.path.unlink(missing_ok=True)
+        raise
+    finally:
+        result.wall_seconds = time.perf_counter() - started
+        result.cpu_seconds = time.process_time() - cpu_started
+        result.peak_memory_bytes = peak_memory_bytes()
+    progress.finish()
+    logger.info(
+        "Tokenized %d of %d documents (%s dropped) into %d sequences, %d tokens",
+        result.documents_out,
+        result.documents_in,
+        result.documents_dropped,
+        result.sequences,
+        result.tokens,
+    )
+    return result

@@ -1,0 +1,86 @@
+"""Validated tokenization settings: wrong values fail when the DAG is parsed, naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from llm_lineage.tokenization.loader import LoadedTokenizer
+from llm_lineage.tokenization.transforms import DEFAULT_TRANSFORMS, TransformSpec, parse_transforms
+
+
+class TokenizationSettings(BaseModel):
+    """How text becomes token sequences; shared by the hook and the operator.
+
+    ``max_length`` and ``stride`` shape per-document chunks; ``block_size`` shapes packed
+    sequences (``packing=True``), where ``max_length`` and ``stride`` do not apply.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    transforms: tuple[TransformSpec, ...] = Field(
+        default_factory=lambda: parse_transforms(DEFAULT_TRANSFORMS)
+    )
+    max_length: int | None = Field(default=1024, gt=0)
+    stride: int = Field(default=0, ge=0)
+    packing: bool = False
+    block_size: int = Field(default=1024, gt=0)
+    add_eos: bool = True
+    batch_size: int = Field(default=256, gt=0)
+    row_group_rows: int = Field(default=1000, gt=0)
+    progress_interval: float = Field(default=10.0, gt=0)
+
+    @field_validator("transforms", mode="before")
+    @classmethod
+    def _transforms(cls, value: Any) -> Any:
+        return parse_transforms(value) if value is not None else value
+
+    @model_validator(mode="after")
+    def _lengths(self) -> TokenizationSettings:
+        if self.max_length is None:
+            if not self.packing:
+                raise ValueError(
+                    "max_length must be set when packing is False: it is the length of each "
+                    "document's chunks (or set packing=True to use block_size)"
+                )
+        elif self.stride >= self.max_length:
+            raise ValueError(
+                f"stride ({self.stride}) must be smaller than max_length ({self.max_length}): "
+                "consecutive chunks overlap by stride tokens"
+            )
+        return self
+
+    @property
+    def sequence_length(self) -> int:
+        """The longest sequence written: block_size when packing, else max_length."""
+        if self.packing:
+            return self.block_size
+        assert self.max_length is not None  # checked by _lengths
+        return self.max_length
+
+    def check_against(self, tokenizer: LoadedTokenizer) -> None:
+        """Raise ValueError when these settings do not fit ``tokenizer``.
+
+        Sequences longer than the model's positions cannot be trained on, and add_eos needs
+        an end-of-text token that the vocabulary holds.
+        """
+        limit = tokenizer.model_max_length
+        field = "block_size" if self.packing else "max_length"
+        if limit is not None and self.sequence_length > limit:
+            raise ValueError(
+                f"{field}={self.sequence_length} is over the model_max_length={limit} of "
+                f"tokenizer {tokenizer.source}"
+            )
+        if self.add_eos:
+            if tokenizer.eos_token is None:
+                raise ValueError(
+                    f"add_eos=True but tokenizer {tokenizer.source} has no known end-of-text "
+                    "token (no eos_token in tokenizer_config.json and none of "
+                    "</s>, <|endoftext|>, [SEP], <eos> in its vocabulary); set add_eos=False"
+                )
+            if tokenizer.eos_token_id is None:
+                raise ValueError(
+                    f"add_eos=True but the eos_token {tokenizer.eos_token!r} of tokenizer "
+                    f"{tokenizer.source} is not in its vocabulary; set add_eos=False"
+                )
