@@ -215,3 +215,4 @@ def test_missing_source_fails_with_its_name(failures_run, corpus) -> None:
     event = run.of("missing_source", "FAIL")
     message = event["run"]["facets"]["errorMessage"]["message"]
     assert "no-such-folder" in message and "does not exist" in message
+    assert event["outputs"] == []

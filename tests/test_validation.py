@@ -28,7 +28,7 @@ def _event_from_builders() -> dict[str, Any]:
         author_policy=AuthorPolicy.INCLUDE,
     )
     result = ExtractionResult(source_uri="file:///data/corpus", summary=CorpusSummary())
-    lineage = extraction_lineage(plan, result)
+    lineage = extraction_lineage(plan, result, failed=True)
     event = RunEvent(
         eventType=RunState.FAIL,
         eventTime="2026-01-01T00:00:00Z",

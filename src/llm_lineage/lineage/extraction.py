@@ -370,12 +370,16 @@ def job_facets(plan: ExtractionPlan) -> dict[str, JobFacet]:
     }
 
 
-def extraction_lineage(plan: ExtractionPlan, result: ExtractionResult | None) -> StepLineage:
-    """Lineage at start (``result`` None), completion, or failure (a partial ``result``)."""
-    failed = result is not None and result.text_output is None
+def extraction_lineage(
+    plan: ExtractionPlan, result: ExtractionResult | None, failed: bool = False
+) -> StepLineage:
+    """Lineage at start (``result`` None), completion, or ``failed`` (a partial ``result``).
+
+    A failed run lists no outputs: it wrote none.
+    """
     lineage = StepLineage(
         inputs=[source_dataset(plan, result)],
-        outputs=[] if failed else output_datasets(plan, result),  # a failed run wrote nothing
+        outputs=[] if failed else output_datasets(plan, result),
         job_facets=job_facets(plan),
     )
     if result is not None:

@@ -306,9 +306,12 @@ def tokenization_lineage(
     tokenizer: LoadedTokenizer | None = None,
     info: SourceInfo | None = None,
     result: TokenizationResult | None = None,
+    failed: bool = False,
 ) -> StepLineage:
-    """Lineage at start (only ``plan``), completion, or failure (whatever the run learned)."""
-    failed = result is not None and result.output is None
+    """Lineage at start (only ``plan``), completion, or ``failed`` (what the run learned).
+
+    A failed run lists no outputs: it wrote none.
+    """
     lineage = StepLineage(
         inputs=[source_dataset(plan, info, result)],
         outputs=[] if failed else [output_dataset(plan, tokenizer, info, result)],

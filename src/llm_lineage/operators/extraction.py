@@ -121,4 +121,4 @@ class DocumentExtractionOperator(BaseOperator):
 
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
         """What the run got through before it failed: the input, counts and every error."""
-        return operator_lineage(extraction_lineage(self._plan(), self._partial))
+        return operator_lineage(extraction_lineage(self._plan(), self._partial, failed=True))

@@ -148,7 +148,7 @@ class TokenizationOperator(BaseOperator):
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
         """The input as far as it was read, and what the run got through; no output."""
         return operator_lineage(
-            tokenization_lineage(self._plan(), self._loaded, self._info, self._partial)
+            tokenization_lineage(self._plan(), self._loaded, self._info, self._partial, failed=True)
         )
 
 

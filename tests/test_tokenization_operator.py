@@ -1,0 +1,68 @@
+"""TokenizationOperator: wrong parameters fail at parse time, naming the parameter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from llm_lineage.operators.tokenization import TokenizationOperator
+from llm_lineage.operators.validation import InvalidParameterError
+from tokenizers_fixtures import train_bpe
+
+
+def _operator(**overrides: object) -> TokenizationOperator:
+    arguments: dict[str, object] = {
+        "task_id": "tokenize",
+        "source": "/in",
+        "destination": "/out",
+        "tokenizer": "/tok",
+    }
+    arguments.update(overrides)
+    return TokenizationOperator(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parameter"),
+    [
+        ({"transforms": ["lowercase"]}, "transforms"),
+        ({"transforms": [{"name": "min_length"}]}, "transforms"),
+        ({"max_length": -1}, "max_length"),
+        ({"stride": -2}, "stride"),
+        ({"block_size": 0}, "block_size"),
+        ({"tokenizer": ""}, "tokenizer"),
+        ({"source": None}, "source"),
+    ],
+)
+def test_wrong_parameter_is_named(overrides: dict[str, object], parameter: str) -> None:
+    with pytest.raises(InvalidParameterError, match=parameter) as raised:
+        _operator(**overrides)
+    assert "task_id='tokenize'" in str(raised.value)
+
+
+def test_stride_must_be_below_max_length() -> None:
+    with pytest.raises(InvalidParameterError, match="stride"):
+        _operator(max_length=16, stride=16)
+
+
+def test_block_size_over_the_tokenizers_limit_fails_at_parse(tmp_path: Path) -> None:
+    tokenizer = train_bpe(tmp_path / "bpe", config={"model_max_length": 64})
+    with pytest.raises(
+        InvalidParameterError, match="'block_size' is 128, over the tokenizer's model_max_length 64"
+    ):
+        _operator(tokenizer=str(tokenizer.parent), packing=True, block_size=128)
+    with pytest.raises(InvalidParameterError, match="'max_length' is 100"):
+        _operator(tokenizer=str(tokenizer), max_length=100)
+    assert _operator(tokenizer=str(tokenizer), max_length=64).settings.max_length == 64
+    # a templated tokenizer is checked when the task runs, not at parse time
+    assert _operator(tokenizer="{{ params.tok }}", packing=True, block_size=128)
+
+
+def test_templated_fields() -> None:
+    assert {"source", "destination", "tokenizer", "tokenizer_revision"} <= set(
+        _operator().template_fields
+    )
+    assert json.dumps([t.name for t in _operator().settings.transforms]) == json.dumps(
+        ["unicode_normalize", "clean_whitespace", "deduplicate"]
+    )
