@@ -27,13 +27,19 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": [
             {
                 "integration-name": "LLM Lineage",
-                "python-modules": ["llm_lineage.hooks.extraction"],
+                "python-modules": [
+                    "llm_lineage.hooks.extraction",
+                    "llm_lineage.hooks.tokenization",
+                ],
             }
         ],
         "operators": [
             {
                 "integration-name": "LLM Lineage",
-                "python-modules": ["llm_lineage.operators.extraction"],
+                "python-modules": [
+                    "llm_lineage.operators.extraction",
+                    "llm_lineage.operators.tokenization",
+                ],
             }
         ],
     }
