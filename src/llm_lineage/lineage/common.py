@@ -14,6 +14,8 @@ from openlineage.client.facet_v2 import (
     dataset_type_dataset,
     dataset_version_dataset,
     datasource_dataset,
+    documentation_job,
+    job_type_job,
     lifecycle_state_change_dataset,
     output_statistics_output_dataset,
     storage_dataset,
@@ -34,6 +36,16 @@ class StepLineage:
     outputs: list[OutputDataset] = field(default_factory=list)
     run_facets: dict[str, RunFacet] = field(default_factory=dict)
     job_facets: dict[str, JobFacet] = field(default_factory=dict)
+
+
+def task_job_facets(description: str) -> dict[str, JobFacet]:
+    """Job facets of every step: what it does in words, and that it is an Airflow batch task."""
+    return {
+        "documentation": documentation_job.DocumentationJobFacet(description=description),
+        "jobType": job_type_job.JobTypeJobFacet(
+            processingType="BATCH", integration="AIRFLOW", jobType="TASK"
+        ),
+    }
 
 
 def field_lineage(

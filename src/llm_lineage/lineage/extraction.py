@@ -17,10 +17,8 @@ from openlineage.client.facet_v2 import (
     JobFacet,
     dataset_type_dataset,
     documentation_dataset,
-    documentation_job,
     extraction_error_run,
     input_statistics_input_dataset,
-    job_type_job,
     schema_dataset,
 )
 
@@ -51,6 +49,7 @@ from llm_lineage.lineage.common import (
     lifecycle,
     output_statistics,
     tags,
+    task_job_facets,
     version,
 )
 from llm_lineage.lineage.naming import DatasetId, dataset_id
@@ -357,17 +356,10 @@ def resource_facet(result: ExtractionResult) -> LlmLineageResourceUsageRunFacet:
 
 def job_facets(plan: ExtractionPlan) -> dict[str, JobFacet]:
     source, text = dataset_id(plan.source), dataset_id(plan.text)
-    return {
-        "documentation": documentation_job.DocumentationJobFacet(
-            description=(
-                f"Extract text and metadata from the documents in {source.uri} "
-                f"({', '.join(plan.settings.include)}) into {text.uri}, with a per-document manifest."
-            )
-        ),
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="AIRFLOW", jobType="TASK"
-        ),
-    }
+    return task_job_facets(
+        f"Extract text and metadata from the documents in {source.uri} "
+        f"({', '.join(plan.settings.include)}) into {text.uri}, with a per-document manifest."
+    )
 
 
 def extraction_lineage(

@@ -16,9 +16,7 @@ from openlineage.client.facet_v2 import (
     InputDatasetFacet,
     JobFacet,
     documentation_dataset,
-    documentation_job,
     input_statistics_input_dataset,
-    job_type_job,
 )
 
 from llm_lineage.facets import (
@@ -43,6 +41,7 @@ from llm_lineage.lineage.common import (
     lifecycle,
     output_statistics,
     tags,
+    task_job_facets,
     version,
 )
 from llm_lineage.lineage.naming import dataset_id
@@ -288,17 +287,10 @@ def job_facets(plan: TokenizationPlan) -> dict[str, JobFacet]:
         if plan.settings.packing
         else f"chunks of {plan.settings.max_length} (stride {plan.settings.stride})"
     )
-    return {
-        "documentation": documentation_job.DocumentationJobFacet(
-            description=(
-                f"Tokenize {dataset_id(plan.source).uri} with {plan.tokenizer} into "
-                f"{dataset_id(plan.output).uri}, {mode}."
-            )
-        ),
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="AIRFLOW", jobType="TASK"
-        ),
-    }
+    return task_job_facets(
+        f"Tokenize {dataset_id(plan.source).uri} with {plan.tokenizer} into "
+        f"{dataset_id(plan.output).uri}, {mode}."
+    )
 
 
 def tokenization_lineage(
