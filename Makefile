@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests example_dags benchmarks
-	$(BIN)/ruff format --check src tests example_dags benchmarks
+	$(BIN)/ruff check src tests example_dags benchmarks scripts
+	$(BIN)/ruff format --check src tests example_dags benchmarks scripts
 	$(BIN)/mypy src
 
 test: $(STAMP)

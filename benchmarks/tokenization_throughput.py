@@ -21,7 +21,19 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from llm_lineage.tokenization import TokenizationSettings, load_tokenizer, tokenize_corpus
 
-WORDS = ["lineage", "model", "corpus", "token", "author", "document", "dataset", "catalog", "adapter", "river", "stone"]
+WORDS = [
+    "lineage",
+    "model",
+    "corpus",
+    "token",
+    "author",
+    "document",
+    "dataset",
+    "catalog",
+    "adapter",
+    "river",
+    "stone",
+]
 
 
 def make_texts(count: int, seed: int = 7) -> list[str]:
