@@ -150,12 +150,17 @@ class TokenizerHook(BaseHook):
         settings: TokenizationSettings | None = None,
         revision: str | None = None,
         loaded: LoadedTokenizer | None = None,
+        info: SourceInfo | None = None,
     ) -> TokenizationRun:
-        """Tokenize into ``destination``/tokens.parquet, published only if the run succeeds."""
+        """Tokenize into ``destination``/tokens.parquet, published only if the run succeeds.
+
+        ``loaded`` and ``info`` skip loading the tokenizer and reading the source's footer again
+        when the caller already did (the operator does, to report them if the run fails).
+        """
         plan = self.plan(source, destination, tokenizer, settings, revision)
         loaded = loaded or self.load_tokenizer(tokenizer, revision)
         source_path = self.source_path(source)
-        info = self.source_info(source_path)
+        info = info or self.source_info(source_path)
         if info.written_by not in (None, "extraction"):
             self.log.warning("%s was written by the %s step", plan.source, info.written_by)
         destination_path = storage_path(destination, self.destination_conn_id)

@@ -121,6 +121,7 @@ class TokenizationOperator(BaseOperator):
                 self.settings,
                 self.tokenizer_revision,
                 loaded=self._loaded,
+                info=self._info,
             )
         except TokenizationFailed as failure:
             self._partial = failure.result
