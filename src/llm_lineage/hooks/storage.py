@@ -11,11 +11,16 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from airflow.sdk import ObjectStoragePath
+
+from llm_lineage.extraction.writer import CONTENT_HASH_KEY
+from llm_lineage.lineage.chain import read_chain
+from llm_lineage.lineage.common import SourceInfo
 
 STAGING_PREFIX = ".llm-lineage-staging-"
 
@@ -45,15 +50,17 @@ def is_local(path: ObjectStoragePath) -> bool:
 
 
 @contextmanager
-def staging_dir(destination: ObjectStoragePath) -> Iterator[Path]:
+def staging_dir(destination: ObjectStoragePath, beside: bool = False) -> Iterator[Path]:
     """A private local folder to write into; removed afterwards, whatever happens.
 
-    For a local destination it sits inside the destination, so publishing is a rename on one
-    file system; its dot-name keeps it out of any corpus listing.
+    For a local destination it sits inside the destination (``beside``: next to it, for
+    publishing the whole folder), so publishing is a rename on one file system; its dot-name
+    keeps it out of any corpus listing.
     """
     if is_local(destination):
-        Path(destination.path).mkdir(parents=True, exist_ok=True)
-        folder = Path(destination.path) / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        parent = Path(destination.path).parent if beside else Path(destination.path)
+        parent.mkdir(parents=True, exist_ok=True)
+        folder = parent / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
         folder.mkdir()
     else:
         folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
@@ -77,3 +84,71 @@ def publish(staged: Path, destination: ObjectStoragePath) -> bool:
         destination.fs.makedirs(destination.path, exist_ok=True)
         destination.fs.put_file(str(staged), target.path)
     return existed
+
+
+def publish_folder(staged: Path, destination: ObjectStoragePath, last: str) -> bool:
+    """Make ``staged``'s files the content of ``destination``; True when it replaced one.
+
+    Local: the old folder is renamed aside, the staged one renamed in, the old one removed, so
+    readers see the old folder or the new one, never a mix. Object stores: uploads with
+    ``last`` (the file loaders open first) after the others.
+    """
+    if is_local(destination):
+        target = Path(destination.path)
+        existed = target.exists()
+        aside = target.with_name(f"{STAGING_PREFIX}replaced-{uuid.uuid4().hex}")
+        if existed:
+            target.rename(aside)
+        try:
+            staged.rename(target)
+        except OSError:
+            if existed:
+                aside.rename(target)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
+        return existed
+    existed = bool(destination.exists())
+    destination.fs.makedirs(destination.path, exist_ok=True)
+    files = sorted(p for p in staged.iterdir() if p.is_file())
+    for file in sorted(files, key=lambda p: p.name == last):
+        destination.fs.put_file(str(file), (destination / file.name).path)
+    return existed
+
+
+def foreign_files(destination: ObjectStoragePath, allowed: Iterable[str]) -> list[str]:
+    """Names in an existing folder that a publish would replace but did not write."""
+    if not destination.exists() or not destination.is_dir():
+        return []
+    names = set(allowed)
+    return sorted(p.name for p in destination.iterdir() if p.name not in names)
+
+
+def local_copy(path: ObjectStoragePath, staging: Path) -> Path:
+    """A file as a local path: itself when local, else downloaded into the staging folder."""
+    if is_local(path):
+        return Path(path.path)
+    target = staging / f"source-{path.name}"
+    with path.fs.open(path.path, "rb") as remote, target.open("wb") as local:
+        shutil.copyfileobj(remote, local, 8 * 1024 * 1024)
+    return target
+
+
+def parquet_info(path: ObjectStoragePath) -> SourceInfo:
+    """Footer facts of a Parquet file a step reads: schema, rows, content hash, its chain.
+
+    Reads only the footer. Raises ``pyarrow.ArrowInvalid`` or ``OSError`` for other files.
+    """
+    with path.fs.open(path.path, "rb") as handle:
+        metadata = pq.ParquetFile(handle).metadata
+        schema = metadata.schema.to_arrow_schema()
+    footer = metadata.metadata or {}
+    written_by, chain = read_chain(footer)
+    content_hash = footer.get(CONTENT_HASH_KEY.encode())
+    return SourceInfo(
+        schema=schema.remove_metadata(),
+        rows=metadata.num_rows,
+        size_bytes=int(path.fs.size(path.path)),
+        content_hash=content_hash.decode() if content_hash else None,
+        written_by=written_by,
+        chain=chain,
+    )

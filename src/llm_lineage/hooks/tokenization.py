@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from airflow.sdk import BaseHook, ObjectStoragePath
 
 from llm_lineage.extraction import TEXT_FILE
-from llm_lineage.extraction.writer import CONTENT_HASH_KEY
 from llm_lineage.hooks.lineage import report_hook_lineage
-from llm_lineage.hooks.storage import is_local, location_uri, publish, staging_dir, storage_path
-from llm_lineage.lineage.chain import read_chain
+from llm_lineage.hooks.storage import (
+    local_copy,
+    location_uri,
+    parquet_info,
+    publish,
+    staging_dir,
+    storage_path,
+)
+from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.naming import child_uri
-from llm_lineage.lineage.tokenization import SourceInfo, TokenizationPlan, tokenization_footer
+from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_footer
 from llm_lineage.tokenization import (
     TOKENIZER_FILE,
     TOKENS_FILE,
@@ -123,24 +127,11 @@ class TokenizerHook(BaseHook):
     def source_info(self, path: ObjectStoragePath) -> SourceInfo:
         """Footer facts of the source: schema, rows, content hash, the chain that made it."""
         try:
-            with path.fs.open(path.path, "rb") as handle:
-                metadata = pq.ParquetFile(handle).metadata
-                schema = metadata.schema.to_arrow_schema()
+            return parquet_info(path)
         except (pa.ArrowInvalid, OSError) as error:
             raise SourceError(
                 f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
             ) from error
-        footer = metadata.metadata or {}
-        written_by, chain = read_chain(footer)
-        content_hash = footer.get(CONTENT_HASH_KEY.encode())
-        return SourceInfo(
-            schema=schema.remove_metadata(),
-            rows=metadata.num_rows,
-            size_bytes=int(path.fs.size(path.path)),
-            content_hash=content_hash.decode() if content_hash else None,
-            written_by=written_by,
-            chain=chain,
-        )
 
     def tokenize(
         self,
@@ -173,7 +164,7 @@ class TokenizerHook(BaseHook):
         )
         try:
             with staging_dir(destination_path) as staging:
-                local_source = _local_copy(source_path, staging)
+                local_source = local_copy(source_path, staging)
                 result = self._tokenize(local_source, staging, loaded, plan, info)
                 replaced = publish(staging / TOKENS_FILE, destination_path)
         except TokenizationFailed:
@@ -207,13 +198,3 @@ class TokenizerHook(BaseHook):
     def _report(self, inputs: list[str], outputs: list[str]) -> None:
         if self.hook_lineage:
             report_hook_lineage(self, inputs, outputs)
-
-
-def _local_copy(path: ObjectStoragePath, staging: Path) -> Path:
-    """The source as a local file: itself when local, else downloaded into the staging folder."""
-    if is_local(path):
-        return Path(path.path)
-    target = staging / "source.parquet"
-    with path.fs.open(path.path, "rb") as remote, target.open("wb") as local:
-        shutil.copyfileobj(remote, local, 8 * 1024 * 1024)
-    return target

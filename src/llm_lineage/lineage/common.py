@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import (
     DatasetFacet,
+    InputDatasetFacet,
     JobFacet,
     OutputDatasetFacet,
     RunFacet,
@@ -15,6 +17,7 @@ from openlineage.client.facet_v2 import (
     dataset_version_dataset,
     datasource_dataset,
     documentation_job,
+    input_statistics_input_dataset,
     job_type_job,
     lifecycle_state_change_dataset,
     output_statistics_output_dataset,
@@ -22,7 +25,9 @@ from openlineage.client.facet_v2 import (
     tags_dataset,
 )
 
-from llm_lineage.lineage.naming import DatasetId
+from llm_lineage.facets.transformations import TransformationStep
+from llm_lineage.lineage.arrow import schema_facet
+from llm_lineage.lineage.naming import DatasetId, dataset_id
 
 #: ``output field -> (input field, transformation subtype, description)``
 FieldMapping = dict[str, tuple[str, str, str]]
@@ -36,6 +41,18 @@ class StepLineage:
     outputs: list[OutputDataset] = field(default_factory=list)
     run_facets: dict[str, RunFacet] = field(default_factory=dict)
     job_facets: dict[str, JobFacet] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What an input Parquet's footer and metadata say, read before the step starts."""
+
+    schema: pa.Schema | None = None
+    rows: int | None = None
+    size_bytes: int | None = None
+    content_hash: str | None = None
+    written_by: str | None = None
+    chain: list[TransformationStep] = field(default_factory=list)
 
 
 def task_job_facets(description: str) -> dict[str, JobFacet]:
@@ -114,4 +131,25 @@ def tags(**values: str) -> tags_dataset.TagsDatasetFacet:
             )
             for key, value in values.items()
         ]
+    )
+
+
+def parquet_input(location: str, info: SourceInfo | None, rows_read: int | None) -> InputDataset:
+    """A Parquet input as the step that wrote it named it, with the version its footer holds."""
+    source = dataset_id(location)
+    facets: dict[str, DatasetFacet] = {"dataSource": data_source(source), **file_facets(source)}
+    input_facets: dict[str, InputDatasetFacet] = {}
+    if info is not None:
+        if info.schema is not None:
+            facets["schema"] = schema_facet(info.schema)
+        if info.content_hash:
+            facets["version"] = version(info.content_hash)
+    if rows_read is not None:
+        input_facets["inputStatistics"] = (
+            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
+                rowCount=rows_read, size=info.size_bytes if info else None, fileCount=1
+            )
+        )
+    return InputDataset(
+        namespace=source.namespace, name=source.name, facets=facets, inputFacets=input_facets
     )

@@ -7,17 +7,10 @@ the transformation chain that footer carries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import pyarrow as pa
 from openlineage.client.event_v2 import InputDataset, OutputDataset
-from openlineage.client.facet_v2 import (
-    DatasetFacet,
-    InputDatasetFacet,
-    JobFacet,
-    documentation_dataset,
-    input_statistics_input_dataset,
-)
+from openlineage.client.facet_v2 import DatasetFacet, JobFacet, documentation_dataset
 
 from llm_lineage.facets import (
     LlmLineageResourceUsageRunFacet,
@@ -25,7 +18,6 @@ from llm_lineage.facets import (
     LlmLineageTransformationsDatasetFacet,
     TokenizerIdentity,
     TokenStatistics,
-    TransformationStep,
     TransformCount,
     facet_key,
 )
@@ -34,12 +26,13 @@ from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.chain import chain_footer
 from llm_lineage.lineage.common import (
     FieldMapping,
+    SourceInfo,
     StepLineage,
-    data_source,
     field_lineage,
     file_facets,
     lifecycle,
     output_statistics,
+    parquet_input,
     tags,
     task_job_facets,
     version,
@@ -52,18 +45,6 @@ from llm_lineage.tokenization import (
     output_schema,
 )
 from llm_lineage.versions import package_version
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What the input Parquet's footer and metadata say, read before tokenizing."""
-
-    schema: pa.Schema | None = None
-    rows: int | None = None
-    size_bytes: int | None = None
-    content_hash: str | None = None
-    written_by: str | None = None
-    chain: list[TransformationStep] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,25 +76,7 @@ PACKED_LINEAGE: FieldMapping = {
 def source_dataset(
     plan: TokenizationPlan, info: SourceInfo | None, result: TokenizationResult | None
 ) -> InputDataset:
-    source = dataset_id(plan.source)
-    facets: dict[str, DatasetFacet] = {"dataSource": data_source(source), **file_facets(source)}
-    input_facets: dict[str, InputDatasetFacet] = {}
-    if info is not None:
-        if info.schema is not None:
-            facets["schema"] = schema_facet(info.schema)
-        if info.content_hash:
-            facets["version"] = version(info.content_hash)
-    if result is not None:
-        input_facets["inputStatistics"] = (
-            input_statistics_input_dataset.InputStatisticsInputDatasetFacet(
-                rowCount=result.documents_in,
-                size=info.size_bytes if info else None,
-                fileCount=1,
-            )
-        )
-    return InputDataset(
-        namespace=source.namespace, name=source.name, facets=facets, inputFacets=input_facets
-    )
+    return parquet_input(plan.source, info, result.documents_in if result else None)
 
 
 def tokenizer_identity(tokenizer: LoadedTokenizer) -> TokenizerIdentity:

@@ -9,7 +9,8 @@ from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.tokenization import TokenizationRun, TokenizerHook, declared_max_length
-from llm_lineage.lineage.tokenization import SourceInfo, TokenizationPlan, tokenization_lineage
+from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_lineage
 from llm_lineage.operators.lineage import operator_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, validated
 from llm_lineage.tokenization import (
