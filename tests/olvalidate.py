@@ -80,14 +80,23 @@ def validate_event(event: dict[str, Any]) -> None:
     """Raise EventValidationError listing every problem in the event."""
     problems = [f"event: {msg}" for msg in _errors(event, f"{EVENT_SCHEMA}#/$defs/RunEvent")]
     for where, facet in iter_facets(event):
-        url = facet.get("_schemaURL")
-        if not url:
-            problems.append(f"{where}: no _schemaURL")
-            continue
-        if not _resolvable(url):
-            problems.append(f"{where}: unknown _schemaURL {url}")
-            continue
-        problems.extend(f"{where}: {msg}" for msg in _errors(facet, url))
+        problems.extend(facet_problems(facet, where))
+    if problems:
+        raise EventValidationError("\n".join(problems))
+
+
+def facet_problems(facet: dict[str, Any], where: str = "facet") -> list[str]:
+    """What is wrong with one facet against the schema its ``_schemaURL`` names."""
+    url = facet.get("_schemaURL")
+    if not url:
+        return [f"{where}: no _schemaURL"]
+    if not _resolvable(url):
+        return [f"{where}: unknown _schemaURL {url}"]
+    return [f"{where}: {msg}" for msg in _errors(facet, url)]
+
+
+def validate_facet(facet: dict[str, Any]) -> None:
+    problems = facet_problems(facet)
     if problems:
         raise EventValidationError("\n".join(problems))
 

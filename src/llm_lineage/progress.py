@@ -32,7 +32,10 @@ def _format_seconds(seconds: float) -> str:
 
 
 class ProgressReporter:
-    """Log ``label: done/total (pct), rate unit/s, ETA`` at most once per ``interval`` seconds."""
+    """Log ``label: done/total (pct), rate unit/s, ETA`` at most once per ``interval`` seconds.
+
+    ``detail`` adds the step's own figures to each line (e.g. loss and tokens per second).
+    """
 
     def __init__(
         self,
@@ -42,6 +45,7 @@ class ProgressReporter:
         logger: LogLike | None = None,
         interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        detail: Callable[[], str] | None = None,
     ) -> None:
         self.label = label
         self.total = total
@@ -49,6 +53,7 @@ class ProgressReporter:
         self.interval = interval
         self._log: LogLike = logger or logging.getLogger(__name__)
         self._clock = clock
+        self._detail = detail
         self._started = clock()
         self._last = self._started
         self.done = 0
@@ -70,8 +75,9 @@ class ProgressReporter:
         rate = self.done / elapsed
         percent = 100.0 * self.done / self.total if self.total else 100.0
         remaining = (self.total - self.done) / rate if rate > 0 else 0.0
-        return (
+        line = (
             f"{self.label}: {self.done}/{self.total} {self.unit} ({percent:.1f}%), "
             f"{rate:.1f} {self.unit}/s, elapsed {_format_seconds(elapsed)}, "
             f"time left {_format_seconds(remaining)}"
         )
+        return f"{line}, {self._detail()}" if self._detail else line

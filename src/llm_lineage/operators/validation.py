@@ -6,7 +6,7 @@ an import error in the Airflow UI rather than a failure hours later.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -21,21 +21,47 @@ class InvalidParameterError(ValueError):
 
 
 def validated(
-    owner: str, model: Callable[..., ModelT], names: dict[str, str] | None = None, **values: Any
+    owner: str,
+    model: Callable[..., ModelT],
+    names: dict[str, str] | None = None,
+    prefix: str | None = None,
+    **values: Any,
 ) -> ModelT:
     """Build a settings model; report the first error with the parameter's name as users wrote it.
 
-    ``names`` maps model field names to the operator's parameter names where they differ.
+    ``names`` maps model field names to the operator's parameter names where they differ;
+    ``prefix`` names fields of a dict parameter (``training.learning_rate``).
     """
     try:
         return model(**values)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            parameter = (names or {}).get(field, field)
-            problems.append(f"parameter '{parameter}': {error['msg']} (got {error.get('input')!r})")
+            field = str(error["loc"][0]) if error["loc"] else None
+            if field is None:
+                parameter = prefix or "?"
+            else:
+                parameter = (names or {}).get(field, f"{prefix}.{field}" if prefix else field)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if field is None:
+                problems.append(f"parameter '{parameter}': {message}")
+            else:
+                problems.append(f"parameter '{parameter}': {message} (got {error.get('input')!r})")
         raise InvalidParameterError(f"{owner}: " + "; ".join(problems)) from None
+
+
+def settings(owner: str, parameter: str, model: type[ModelT], value: Any) -> ModelT:
+    """A settings parameter given as the model itself, a dict of its fields, or None (defaults)."""
+    if isinstance(value, model):
+        return value
+    if value is None:
+        return model()
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"{owner}: parameter '{parameter}' must be a dict or {model.__name__} "
+            f"(got {type(value).__name__})"
+        )
+    return validated(owner, model, prefix=parameter, **dict(value))
 
 
 def choice(owner: str, parameter: str, value: Any, kind: type[EnumT]) -> EnumT:
