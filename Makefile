@@ -10,7 +10,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install -e '.[test,lint]'
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e '.[test,lint,lora]'
 	touch $(STAMP)
 
 venv: $(STAMP)

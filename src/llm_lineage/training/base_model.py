@@ -1,0 +1,174 @@
+"""Resolve a base model (local folder or hub id) to a local folder and fingerprint its weights.
+
+No torch here: resolving only downloads and hashes files, so the hook can tell a user that a
+model is missing or has no weights before paying for a process full of CUDA libraries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.training.model import BaseModelInfo, FileDigest
+
+CONFIG_FILE = "config.json"
+SAFETENSORS_PATTERNS = ("*.safetensors",)
+PYTORCH_PATTERNS = ("pytorch_model*.bin",)
+#: A hub id: "name" or "org/name"; anything else that is not a folder is a missing path.
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_CHUNK = 8 * 1024 * 1024
+
+
+class BaseModelError(ValueError):
+    """The base model cannot be resolved; the message names the folder or hub id and says why."""
+
+
+def is_hub_id(spec: str) -> bool:
+    """A hub id ("org/name") that is not also an existing local path."""
+    return (
+        bool(_HUB_ID.match(spec))
+        and not spec.startswith((".", "~"))
+        and not Path(spec).expanduser().exists()
+    )
+
+
+def hub_endpoint() -> str:
+    from huggingface_hub import constants
+
+    return str(constants.ENDPOINT).rstrip("/")
+
+
+def base_model_location(spec: str) -> str:
+    """The URI lineage names a base model by, known before anything is downloaded or hashed."""
+    if is_hub_id(spec):
+        return f"{hub_endpoint()}/{spec}"
+    return Path(spec).expanduser().absolute().as_uri()
+
+
+def resolve_base_model(
+    spec: str | os.PathLike[str],
+    revision: str | None = None,
+    token: str | None = None,
+    logger: LogLike | None = None,
+) -> BaseModelInfo:
+    """A local folder (config.json plus weights) or a hub id ("org/name") at ``revision``.
+
+    The token is used for private hub repositories and never appears in a message.
+    """
+    source = os.fspath(spec)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        folder = path.absolute()
+        return _fingerprint(source, folder.as_uri(), folder, revision, None, logger)
+    if not is_hub_id(source):
+        raise BaseModelError(f"base model folder not found: {path.absolute()}")
+    folder = _download(source, revision, token)
+    return _fingerprint(
+        source, base_model_location(source), folder, revision, folder.name or None, logger
+    )
+
+
+def _download(repo_id: str, revision: str | None, token: str | None) -> Path:
+    """Snapshot of config and weights (safetensors, else PyTorch bins): its local folder."""
+    at = f" at revision {revision!r}" if revision else ""
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as error:  # pragma: no cover - a dependency of tokenizers
+        raise BaseModelError(
+            f"base model {repo_id!r} is not a local folder, and loading it from the Hugging Face "
+            "Hub needs the huggingface_hub package"
+        ) from error
+    try:
+        folder = Path(
+            snapshot_download(
+                repo_id,
+                revision=revision,
+                token=token,
+                allow_patterns=["*.json", *SAFETENSORS_PATTERNS],
+            )
+        )
+        if not _weights(folder):
+            folder = Path(
+                snapshot_download(
+                    repo_id, revision=revision, token=token, allow_patterns=list(PYTORCH_PATTERNS)
+                )
+            )
+    except Exception as error:
+        raise BaseModelError(
+            f"base model {repo_id!r}{at} is not a local folder, and downloading it from the "
+            f"Hugging Face Hub failed: {type(error).__name__}: {error}"
+        ) from error
+    return folder
+
+
+def _weights(folder: Path) -> list[Path]:
+    for patterns in (SAFETENSORS_PATTERNS, PYTORCH_PATTERNS):
+        found = sorted(p for pattern in patterns for p in folder.glob(pattern) if p.is_file())
+        if found:
+            return found
+    return []
+
+
+def file_digest(path: Path, progress: ProgressReporter | None = None) -> FileDigest:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            if progress is not None:
+                progress.advance(len(chunk) // (1024 * 1024))
+    return FileDigest(path.name, path.stat().st_size, digest.hexdigest())
+
+
+def _fingerprint(
+    source: str,
+    location: str,
+    folder: Path,
+    revision: str | None,
+    resolved: str | None,
+    logger: LogLike | None,
+) -> BaseModelInfo:
+    config_file = folder / CONFIG_FILE
+    if not config_file.is_file():
+        raise BaseModelError(f"base model {source} has no {CONFIG_FILE} in {folder}")
+    raw = config_file.read_bytes()
+    try:
+        config = json.loads(raw)
+        if not isinstance(config, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as error:
+        raise BaseModelError(
+            f"base model {source}: {config_file} is not valid JSON: {error}"
+        ) from None
+    weights = _weights(folder)
+    if not weights:
+        raise BaseModelError(
+            f"base model {source} has no weights in {folder} (model*.safetensors or "
+            "pytorch_model*.bin)"
+        )
+    total_mib = sum(p.stat().st_size for p in weights) // (1024 * 1024)
+    progress = ProgressReporter(f"Hashing {source}", total_mib, "MiB", logger)
+    digests = tuple(file_digest(p, progress) for p in weights)
+    config_sha = hashlib.sha256(raw).hexdigest()
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            {"config": config_sha, "weights": [[d.name, d.sha256] for d in digests]},
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    architectures = config.get("architectures") or ()
+    return BaseModelInfo(
+        source=source,
+        location=location,
+        path=str(folder),
+        revision=revision,
+        resolved_revision=resolved,
+        model_type=config.get("model_type"),
+        architectures=tuple(str(a) for a in architectures),
+        config_sha256=config_sha,
+        weight_files=digests,
+        fingerprint=fingerprint,
+    )

@@ -1,0 +1,380 @@
+"""Train a LoRA adapter with PEFT on a token dataset: the one module of the package that needs torch.
+
+A plain loop rather than ``transformers.Trainer``: it streams batches from Parquet, checks every
+loss, tells out-of-memory from other errors, and keeps what the run got through in a result that
+lineage reports whether the run completes or fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import platform
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import peft
+import torch
+import transformers
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
+
+from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.resources import peak_memory_bytes
+from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE
+from llm_lineage.training.base_model import file_digest
+from llm_lineage.training.data import DatasetError, TokenData
+from llm_lineage.training.model import (
+    AdapterOutput,
+    BaseModelInfo,
+    FailureKind,
+    LossPoint,
+    TrainingFailed,
+    TrainingResult,
+)
+from llm_lineage.training.settings import LoRASettings, TrainingSettings
+
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+_IGNORE = -100  # label value that transformers' causal-LM loss skips
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+    }
+
+
+def resolve_device(requested: str) -> str:
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' but no CUDA device is visible to this worker")
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+def resolve_precision(requested: str, device: str) -> str:
+    """``auto``: bf16 on GPUs that have it, else fp16 on GPUs; fp32 on CPU."""
+    if requested != "auto":
+        return requested
+    if device == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "fp32"
+
+
+def train_adapter(
+    data: TokenData,
+    base: BaseModelInfo,
+    output_dir: Path,
+    lora: LoRASettings,
+    training: TrainingSettings,
+    logger: LogLike | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> TrainingResult:
+    """Train, then save the adapter (PEFT layout) and ``training_metrics.json`` in ``output_dir``.
+
+    Raises TrainingFailed with the partial result; ``metadata`` goes into the metrics file
+    (the hook puts the dataset's URI and version there, so the folder documents itself).
+    """
+    result = TrainingResult(sequences=data.sequences, libraries=library_versions())
+    started, cpu_started = time.monotonic(), time.process_time()
+    try:
+        _Run(data, base, lora, training, result, logger).train(output_dir, metadata or {})
+    finally:
+        result.wall_seconds = time.monotonic() - started
+        result.cpu_seconds = time.process_time() - cpu_started
+        result.peak_memory_bytes = peak_memory_bytes()
+        if result.device == "cuda":
+            result.peak_device_memory_bytes = int(torch.cuda.max_memory_allocated())
+    return result
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    if isinstance(error, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    text = str(error).lower()
+    return isinstance(error, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text
+    )
+
+
+class _Run:
+    """One training run's state; methods fail with TrainingFailed naming the cause."""
+
+    def __init__(
+        self,
+        data: TokenData,
+        base: BaseModelInfo,
+        lora: LoRASettings,
+        training: TrainingSettings,
+        result: TrainingResult,
+        logger: LogLike | None,
+    ) -> None:
+        self.data, self.base, self.lora, self.training = data, base, lora, training
+        self.result = result
+        self.log = logger
+        self.loss_sum = 0.0
+        self.accumulated = 0
+
+    def fail(self, kind: FailureKind, message: str) -> TrainingFailed:
+        return TrainingFailed(message, self.result, kind)
+
+    def train(self, output_dir: Path, metadata: Mapping[str, Any]) -> None:
+        transformers.utils.logging.disable_progress_bar()
+        try:
+            device = resolve_device(self.training.device)
+        except RuntimeError as error:
+            raise self.fail(FailureKind.DEVICE, str(error)) from None
+        self.result.device = device
+        self.result.precision = resolve_precision(self.training.precision, device)
+        self.result.device_count = torch.cuda.device_count() if device == "cuda" else 1
+        self.result.device_name = (
+            torch.cuda.get_device_name(0)
+            if device == "cuda"
+            else f"{platform.machine()} CPU ({torch.get_num_threads()} threads)"
+        )
+        transformers.set_seed(self.training.seed)
+        model = self._peft_model(self._base_model(device))
+        try:
+            self._loop(model, device)
+        except TrainingFailed:
+            raise
+        except DatasetError as error:
+            raise self.fail(FailureKind.DATASET, str(error)) from None
+        except (RuntimeError, MemoryError) as error:
+            if not _is_out_of_memory(error):
+                raise
+            raise self.fail(
+                FailureKind.OUT_OF_MEMORY,
+                f"out of memory on {device} at step {self.result.steps + 1} of "
+                f"{self.result.planned_steps} (batch_size={self.training.batch_size}): lower "
+                f"training.batch_size and raise training.gradient_accumulation_steps to keep "
+                f"the effective batch ({type(error).__name__}: {str(error)[:300]})",
+            ) from None
+        finally:
+            if device == "cuda":
+                torch.cuda.empty_cache()
+        self._save(model, output_dir, metadata)
+
+    def _base_model(self, device: str) -> torch.nn.Module:
+        base = self.base
+        try:
+            model: Any = AutoModelForCausalLM.from_pretrained(
+                base.path, dtype=_DTYPES[self.result.precision or "fp32"], local_files_only=True
+            )
+        except Exception as error:
+            raise self.fail(
+                FailureKind.BASE_MODEL,
+                f"base model {base.source} did not load from {base.path}: "
+                f"{type(error).__name__}: {str(error)[:500]}",
+            ) from None
+        return cast(torch.nn.Module, model.to(device))
+
+    def _peft_model(self, model: torch.nn.Module) -> Any:
+        lora = self.lora
+        config = LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(lora.target_modules)
+            if isinstance(lora.target_modules, tuple)
+            else lora.target_modules,
+            bias=lora.bias,
+            task_type=lora.task_type,
+        )
+        try:
+            peft_model = get_peft_model(model, config)
+        except (ValueError, TypeError, KeyError) as error:
+            raise self.fail(
+                FailureKind.ADAPTER,
+                f"LoRA settings do not fit base model {self.base.source} "
+                f"({self.base.model_type}): {error}",
+            ) from None
+        adapter = cast(LoraConfig, peft_model.peft_config["default"])
+        adapter.base_model_name_or_path = (
+            self.base.path if self.base.location.startswith("file:") else self.base.source
+        )
+        adapter.revision = self.base.resolved_revision or self.base.revision
+        self.result.target_modules = tuple(sorted(adapter.target_modules or ()))
+        trainable, total = peft_model.get_nb_trainable_parameters()
+        self.result.trainable_parameters, self.result.total_parameters = (
+            int(trainable),
+            int(total),
+        )
+        return peft_model
+
+    def _planned_steps(self) -> int:
+        training = self.training
+        if training.max_steps is not None:
+            return training.max_steps
+        micro = self.data.micro_batches_per_epoch(training.batch_size)
+        return math.ceil(micro / training.gradient_accumulation_steps) * training.epochs
+
+    def _loop(self, model: Any, device: str) -> None:
+        training, result = self.training, self.result
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(
+            params, lr=training.learning_rate, weight_decay=training.weight_decay
+        )
+        result.planned_steps = self._planned_steps()
+        schedule = get_linear_schedule_with_warmup(
+            optimizer, training.warmup_steps, result.planned_steps
+        )
+        dtype = _DTYPES[result.precision or "fp32"]
+        scaler = torch.amp.GradScaler("cuda") if result.precision == "fp16" else None
+        autocast: Callable[[], Any] = (
+            (lambda: torch.autocast(device_type=device, dtype=dtype))
+            if result.precision in ("bf16", "fp16")
+            else contextlib.nullcontext
+        )
+        embeddings = model.get_input_embeddings().num_embeddings
+        positions = _max_positions(model.config)
+        progress = ProgressReporter(
+            "Fine-tuning",
+            result.planned_steps,
+            "steps",
+            self.log,
+            training.progress_interval,
+            detail=lambda: (
+                f"loss {result.loss_last:.4f}, {result.tokens_per_second:,.0f} tokens/s"
+                if result.losses
+                else "no step yet"
+            ),
+        )
+
+        def step() -> None:
+            if scaler is not None:
+                scaler.unscale_(optimizer)
+            for param in params:
+                if param.grad is not None:
+                    param.grad.div_(self.accumulated)
+            if training.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(params, training.max_grad_norm)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            result.steps += 1
+            result.losses.append(LossPoint(result.steps, self.loss_sum / self.accumulated))
+            self.loss_sum, self.accumulated = 0.0, 0
+            result.train_seconds = time.monotonic() - train_started
+            progress.advance()
+
+        model.train()
+        train_started = time.monotonic()
+        epoch = 0
+        while result.steps < result.planned_steps:
+            seen = result.sequences_seen
+            for batch in self.data.batches(
+                training.batch_size, training.seed, epoch, training.shuffle_buffer
+            ):
+                inputs = _collate(batch, embeddings, positions, self.data.label, device)
+                with autocast():
+                    loss = model(**inputs).loss
+                value = float(loss.detach().float().item())
+                if not math.isfinite(value):
+                    raise self.fail(
+                        FailureKind.NAN_LOSS,
+                        f"loss became {value} at step {result.steps + 1} of "
+                        f"{result.planned_steps} (last finite loss {result.loss_last}); lower "
+                        f"training.learning_rate (now {training.learning_rate}) or use "
+                        "precision='fp32'",
+                    )
+                (scaler.scale(loss) if scaler is not None else loss).backward()
+                self.loss_sum += value
+                self.accumulated += 1
+                result.sequences_seen += len(batch)
+                result.tokens_seen += int(inputs["attention_mask"].sum())
+                if self.accumulated == training.gradient_accumulation_steps:
+                    step()
+                    if result.steps >= result.planned_steps:
+                        break
+            else:
+                if result.sequences_seen == seen:
+                    raise DatasetError(
+                        f"dataset {self.data.label} has no sequence of two or more tokens"
+                    )
+                if self.accumulated:  # the epoch's last, shorter accumulation
+                    step()
+                epoch += 1
+        progress.finish()
+
+    def _save(self, model: Any, output_dir: Path, metadata: Mapping[str, Any]) -> None:
+        model.save_pretrained(str(output_dir))
+        weights = output_dir / ADAPTER_WEIGHTS
+        if not weights.is_file():
+            raise self.fail(FailureKind.ADAPTER, f"PEFT wrote no {ADAPTER_WEIGHTS}")
+        (output_dir / METRICS_FILE).write_text(
+            json.dumps(self._metrics(metadata), indent=2, sort_keys=True), encoding="utf-8"
+        )
+        files = tuple(file_digest(p) for p in sorted(output_dir.iterdir()) if p.is_file())
+        digest = next(f.sha256 for f in files if f.name == ADAPTER_WEIGHTS)
+        self.result.output = AdapterOutput(files=files, content_hash=digest)
+
+    def _metrics(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        result = self.result
+        return {
+            **metadata,
+            "base_model": {
+                "source": self.base.source,
+                "revision": self.base.resolved_revision or self.base.revision,
+                "fingerprint": self.base.fingerprint,
+            },
+            "lora": self.lora.model_dump(mode="json"),
+            "training": self.training.model_dump(mode="json"),
+            "steps": result.steps,
+            "sequences_seen": result.sequences_seen,
+            "tokens_seen": result.tokens_seen,
+            "losses": [[p.step, p.loss] for p in result.losses],
+            "device": result.device,
+            "precision": result.precision,
+            "trainable_parameters": result.trainable_parameters,
+            "total_parameters": result.total_parameters,
+            "libraries": result.libraries,
+        }
+
+
+def _max_positions(config: Any) -> int | None:
+    for name in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def _collate(
+    batch: list[list[int]], vocabulary: int, positions: int | None, label: str, device: str
+) -> dict[str, torch.Tensor]:
+    """Right-padded ids, attention mask and labels (padding ignored by the loss)."""
+    longest = max(len(s) for s in batch)
+    if positions is not None and longest > positions:
+        raise DatasetError(
+            f"dataset {label} has a sequence of {longest} tokens, more than the base model's "
+            f"{positions} positions; tokenize with a smaller max_length or block_size"
+        )
+    highest = max(max(s) for s in batch)
+    lowest = min(min(s) for s in batch)
+    if highest >= vocabulary or lowest < 0:
+        bad = highest if highest >= vocabulary else lowest
+        raise DatasetError(
+            f"dataset {label} holds token id {bad}, outside the base model's vocabulary of "
+            f"{vocabulary}: it was tokenized with a tokenizer that does not belong to this model"
+        )
+    ids = torch.zeros((len(batch), longest), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, sequence in enumerate(batch):
+        ids[row, : len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+        mask[row, : len(sequence)] = 1
+    labels = ids.masked_fill(mask == 0, _IGNORE)
+    return {
+        "input_ids": ids.to(device),
+        "attention_mask": mask.to(device),
+        "labels": labels.to(device),
+    }

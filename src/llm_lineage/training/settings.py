@@ -1,0 +1,78 @@
+"""Validated LoRA and training settings: wrong values fail when the DAG is parsed, naming the field.
+
+Pydantic only (no torch), so a scheduler or DAG processor without the ``[lora]`` extra can
+still parse DAGs that use the fine-tuning operator.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class LoRASettings(BaseModel):
+    """The adapter's shape, as PEFT's ``LoraConfig`` takes it.
+
+    ``target_modules`` None lets PEFT pick the modules it knows for the architecture (``c_attn``
+    for GPT-2, ``q_proj``/``v_proj`` for Llama); ``"all-linear"`` adapts every linear layer.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    r: int = Field(default=8, gt=0, le=4096)
+    alpha: int = Field(default=16, gt=0)
+    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    target_modules: tuple[str, ...] | Literal["all-linear"] | None = None
+    bias: Literal["none", "all", "lora_only"] = "none"
+    task_type: Literal["CAUSAL_LM"] = "CAUSAL_LM"
+
+    @field_validator("target_modules", mode="before")
+    @classmethod
+    def _modules(cls, value: object) -> object:
+        if isinstance(value, str) and value != "all-linear":
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            if not value or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValueError("must be a non-empty list of module names, 'all-linear' or None")
+            return tuple(value)
+        return value
+
+
+class TrainingSettings(BaseModel):
+    """Hyperparameters and where to run; ``max_steps`` (when set) overrides ``epochs``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    learning_rate: float = Field(default=2e-4, gt=0.0)
+    epochs: int = Field(default=1, gt=0)
+    max_steps: int | None = Field(default=None, gt=0)
+    batch_size: int = Field(default=8, gt=0)
+    gradient_accumulation_steps: int = Field(default=1, gt=0)
+    warmup_steps: int = Field(default=0, ge=0)
+    weight_decay: float = Field(default=0.0, ge=0.0)
+    max_grad_norm: float | None = Field(default=1.0, gt=0.0)
+    seed: int = Field(default=42, ge=0, lt=2**32)
+    precision: Precision = "auto"
+    device: Device = "auto"
+    shuffle_buffer: int = Field(default=1000, ge=0)
+    """Sequences held for a seeded shuffle while streaming; 0 keeps the file's order."""
+    progress_interval: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainingSettings:
+        if self.precision == "fp16" and self.device == "cpu":
+            raise ValueError("precision='fp16' needs device='cuda' (use 'bf16' or 'fp32' on CPU)")
+        if self.max_steps is not None and self.warmup_steps > self.max_steps:
+            raise ValueError(
+                f"warmup_steps ({self.warmup_steps}) is more than max_steps ({self.max_steps})"
+            )
+        return self
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Sequences per optimizer step."""
+        return self.batch_size * self.gradient_accumulation_steps

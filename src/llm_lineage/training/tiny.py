@@ -1,0 +1,70 @@
+"""A tiny GPT-2-shaped base model and its byte-level BPE tokenizer, built locally in seconds.
+
+For examples, demos and tests on machines without a model hub: two layers, random weights, a
+vocabulary trained on whatever text is given (any text encodes: the alphabet is all 256 bytes).
+It learns, so losses fall, but it knows no language; point ``base_model`` at a real model for
+real work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+EOS = "<|endoftext|>"
+
+
+def build_tiny_model(
+    directory: Path,
+    texts: Iterable[str],
+    vocab_size: int = 512,
+    positions: int = 256,
+    layers: int = 2,
+    width: int = 64,
+    seed: int = 0,
+) -> Path:
+    """Write ``config.json``, ``model.safetensors`` and ``tokenizer.json`` into ``directory``."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizer = Tokenizer(models.BPE())
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[EOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.save(str(directory / "tokenizer.json"))
+    eos_id = tokenizer.token_to_id(EOS)
+    (directory / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "eos_token": EOS,
+                "bos_token": EOS,
+                "model_max_length": positions,
+            }
+        ),
+        encoding="utf-8",
+    )
+    config = GPT2Config(
+        vocab_size=tokenizer.get_vocab_size(),
+        n_positions=positions,
+        n_embd=width,
+        n_layer=layers,
+        n_head=max(1, width // 32),
+        bos_token_id=eos_id,
+        eos_token_id=eos_id,
+    )
+    torch.manual_seed(seed)
+    GPT2LMHeadModel(config).save_pretrained(str(directory))
+    return directory
