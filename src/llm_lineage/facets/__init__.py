@@ -10,6 +10,7 @@ from llm_lineage.facets.document_collection import (
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
 )
+from llm_lineage.facets.lora_adapter import BaseModelReference, LlmLineageLoraAdapterDatasetFacet
 from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
 from llm_lineage.facets.tokenization import (
     LlmLineageTokenizationDatasetFacet,
@@ -17,6 +18,7 @@ from llm_lineage.facets.tokenization import (
     TokenStatistics,
     TransformCount,
 )
+from llm_lineage.facets.training import Hyperparameters, LlmLineageTrainingRunFacet, LossSummary
 from llm_lineage.facets.transformations import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
@@ -27,13 +29,18 @@ from llm_lineage.facets.transformations import (
 __all__ = [
     "SCHEMA_BASE_URL",
     "AuthorCount",
+    "BaseModelReference",
     "DateRange",
     "DocumentSample",
     "FormatCount",
+    "Hyperparameters",
     "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageLoraAdapterDatasetFacet",
     "LlmLineageResourceUsageRunFacet",
     "LlmLineageTokenizationDatasetFacet",
+    "LlmLineageTrainingRunFacet",
     "LlmLineageTransformationsDatasetFacet",
+    "LossSummary",
     "TokenStatistics",
     "TokenizerIdentity",
     "TransformCount",

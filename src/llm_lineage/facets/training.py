@@ -1,0 +1,73 @@
+"""How a model was trained: every hyperparameter, how far it got, the losses, where it ran."""
+
+from __future__ import annotations
+
+import attr
+from openlineage.client.generated.base import RunFacet
+from openlineage.client.utils import RedactMixin
+
+from llm_lineage.facets.base import schema_url
+
+VERSION = "1-0-0"
+
+
+@attr.define
+class Hyperparameters(RedactMixin):
+    learningRate: float
+    epochs: int
+    batchSize: int
+    gradientAccumulationSteps: int
+    effectiveBatchSize: int
+    warmupSteps: int
+    weightDecay: float
+    seed: int
+    precision: str
+    """As asked: auto, fp32, bf16 or fp16."""
+    device: str
+    """As asked: auto, cpu or cuda."""
+    shuffleBuffer: int
+    maxSteps: int | None = attr.field(default=None)
+    maxGradNorm: float | None = attr.field(default=None)
+    schedule: str = attr.field(default="linear")
+    optimizer: str = attr.field(default="AdamW")
+
+
+@attr.define
+class LossSummary(RedactMixin):
+    first: float | None = attr.field(default=None)
+    last: float | None = attr.field(default=None)
+    best: float | None = attr.field(default=None)
+    bestStep: int | None = attr.field(default=None)
+
+
+@attr.define
+class LossPoint(RedactMixin):
+    step: int
+    loss: float
+
+
+@attr.define
+class LlmLineageTrainingRunFacet(RunFacet):
+    status: str
+    """completed, or the failure's kind: nan_loss, out_of_memory, dataset, base_model, ..."""
+    hyperparameters: Hyperparameters
+    plannedSteps: int
+    steps: int
+    epochs: float
+    """Passes over the dataset done (fractional)."""
+    sequencesSeen: int
+    tokensSeen: int
+    loss: LossSummary
+    lossCurve: list[LossPoint]
+    """At most 50 evenly spaced (step, loss) points."""
+    durationSeconds: float
+    libraries: dict[str, str]
+    device: str | None = attr.field(default=None)
+    """Where it ran: cpu or cuda."""
+    deviceName: str | None = attr.field(default=None)
+    precision: str | None = attr.field(default=None)
+    """What ran: fp32, bf16 or fp16."""
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("LlmLineageTrainingRunFacet", VERSION)

@@ -1,0 +1,334 @@
+"""Fine-tuning results to OpenLineage datasets and facets.
+
+Inputs: the token dataset, named exactly as the tokenization step named its output, and the base
+model as a MODEL dataset whose version is a fingerprint of its weights. Output: the adapter
+folder, a MODEL dataset whose version is the sha256 of its weights. The training run, its
+hyperparameters, losses and cost are run facets; the adapter's shape is on the dataset, where
+catalogs that drop custom run facets still keep it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from openlineage.client.event_v2 import InputDataset, OutputDataset
+from openlineage.client.facet_v2 import (
+    DatasetFacet,
+    JobFacet,
+    RunFacet,
+    dataset_type_dataset,
+    documentation_dataset,
+    environment_variables_run,
+    output_statistics_output_dataset,
+    storage_dataset,
+)
+
+from llm_lineage.facets import (
+    BaseModelReference,
+    Hyperparameters,
+    LlmLineageLoraAdapterDatasetFacet,
+    LlmLineageResourceUsageRunFacet,
+    LlmLineageTrainingRunFacet,
+    LlmLineageTransformationsDatasetFacet,
+    LossSummary,
+    facet_key,
+)
+from llm_lineage.facets.training import LossPoint
+from llm_lineage.facets.transformations import continue_chain
+from llm_lineage.lineage.common import (
+    SourceInfo,
+    StepLineage,
+    data_source,
+    lifecycle,
+    parquet_input,
+    tags,
+    task_job_facets,
+    version,
+)
+from llm_lineage.lineage.naming import DatasetId, dataset_id
+from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
+from llm_lineage.versions import package_version
+
+#: Names of environment variables never reported, whatever the allow-list says.
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|(^|_)KEY($|_)|AUTH", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """Where a run reads and writes, and with what; known before it starts."""
+
+    dataset: str
+    output: str
+    base_model: str
+    base_location: str
+    lora: LoRASettings
+    training: TrainingSettings
+    revision: str | None = None
+    cost_per_hour: float | None = None
+    currency: str = "USD"
+    environment: tuple[tuple[str, str], ...] = ()
+    replaced: bool = False
+
+
+def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The allow-listed variables that are set, never one whose name looks like a secret."""
+    return tuple(
+        (name, os.environ[name])
+        for name in names
+        if name in os.environ and not SECRET_NAME.search(name)
+    )
+
+
+def _model_facets(target: DatasetId, sub_type: str, file_format: str) -> dict[str, DatasetFacet]:
+    return {
+        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
+            datasetType="MODEL", subType=sub_type
+        ),
+        "storage": storage_dataset.StorageDatasetFacet(
+            storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
+            fileFormat=file_format,
+        ),
+    }
+
+
+def base_model_dataset(plan: TrainingPlan, base: BaseModelInfo | None) -> InputDataset:
+    target = dataset_id(plan.base_location)
+    facets = _model_facets(target, "BASE_MODEL", base.weight_format if base else "safetensors")
+    facets["dataSource"] = data_source(target)
+    if base is not None:
+        revision = base.resolved_revision or base.revision
+        facets["version"] = version(base.fingerprint)
+        facets["documentation"] = documentation_dataset.DocumentationDatasetFacet(
+            description=(
+                f"Base model {base.source} ({base.model_type or 'unknown type'}"
+                f"{', ' + ', '.join(base.architectures) if base.architectures else ''})"
+                f"{' at revision ' + revision if revision else ''}: "
+                f"{len(base.weight_files)} {base.weight_format} weight file(s), "
+                f"{base.size_bytes} bytes, fingerprint {base.fingerprint[:12]}."
+            ),
+            contentType="text/plain",
+        )
+        values = {"model_type": base.model_type or "", "fingerprint": base.fingerprint}
+        if revision:
+            values["revision"] = revision
+        facets["tags"] = tags(**values)
+    return InputDataset(namespace=target.namespace, name=target.name, facets=facets)
+
+
+def base_model_reference(base: BaseModelInfo) -> BaseModelReference:
+    return BaseModelReference(
+        name=base.source,
+        fingerprint=base.fingerprint,
+        revision=base.revision,
+        resolvedRevision=base.resolved_revision,
+        modelType=base.model_type,
+    )
+
+
+def adapter_facet(
+    plan: TrainingPlan, base: BaseModelInfo, result: TrainingResult
+) -> LlmLineageLoraAdapterDatasetFacet:
+    lora = plan.lora
+    return LlmLineageLoraAdapterDatasetFacet(
+        baseModel=base_model_reference(base),
+        r=lora.r,
+        alpha=lora.alpha,
+        dropout=lora.dropout,
+        targetModules=list(result.target_modules),
+        bias=lora.bias,
+        taskType=lora.task_type,
+        trainableParameters=result.trainable_parameters or 0,
+        totalParameters=result.total_parameters or 0,
+        peftVersion=result.libraries.get("peft", "unknown"),
+    )
+
+
+def transformation_chain(
+    plan: TrainingPlan, base: BaseModelInfo, info: SourceInfo | None
+) -> LlmLineageTransformationsDatasetFacet:
+    """The token dataset's chain (extraction, tokenization), then this fine-tuning step."""
+    parameters = {
+        "base_model": base.source,
+        "base_model_fingerprint": base.fingerprint,
+        "lora": plan.lora.model_dump(mode="json"),
+        "training": plan.training.model_dump(mode="json", exclude={"progress_interval", "device"}),
+    }
+    seed = (info.content_hash if info else None) or dataset_id(plan.dataset).uri
+    return continue_chain(
+        list(info.chain) if info else [],
+        seed,
+        "training",
+        [
+            (
+                "lora_fine_tune",
+                "peft",
+                package_version("peft"),
+                parameters,
+                "get_peft_model, then AdamW with a linear schedule",
+            )
+        ],
+    )
+
+
+def adapter_dataset(
+    plan: TrainingPlan,
+    base: BaseModelInfo | None,
+    info: SourceInfo | None,
+    result: TrainingResult | None,
+) -> OutputDataset:
+    target = dataset_id(plan.output)
+    facets = _model_facets(target, "LORA_ADAPTER", "safetensors")
+    if result is None or result.output is None or base is None:
+        return OutputDataset(namespace=target.namespace, name=target.name, facets=facets)
+    lora = plan.lora
+    facets.update(
+        {
+            "version": version(result.output.content_hash),
+            facet_key("loraAdapter"): adapter_facet(plan, base, result),
+            facet_key("transformations"): transformation_chain(plan, base, info),
+            "documentation": documentation_dataset.DocumentationDatasetFacet(
+                description=(
+                    f"LoRA adapter (r={lora.r}, alpha={lora.alpha}, "
+                    f"{', '.join(result.target_modules)}) for {base.source}, trained for "
+                    f"{result.steps} steps on {result.tokens_seen} tokens of "
+                    f"{dataset_id(plan.dataset).uri}; loss {result.loss_first:.4f} to "
+                    f"{result.loss_last:.4f}. Load with peft.PeftModel.from_pretrained."
+                ),
+                contentType="text/plain",
+            ),
+            "tags": tags(
+                step="training",
+                base_model=base.source,
+                base_model_fingerprint=base.fingerprint,
+                lora_r=str(lora.r),
+                final_loss=f"{result.loss_last:.4f}",
+            ),
+            "lifecycleStateChange": lifecycle(plan.replaced),
+        }
+    )
+    return OutputDataset(
+        namespace=target.namespace,
+        name=target.name,
+        facets=facets,
+        outputFacets={
+            "outputStatistics": (
+                output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                    size=result.output.size_bytes, fileCount=len(result.output.files)
+                )
+            )
+        },
+    )
+
+
+def hyperparameters(settings: TrainingSettings) -> Hyperparameters:
+    return Hyperparameters(
+        learningRate=settings.learning_rate,
+        epochs=settings.epochs,
+        maxSteps=settings.max_steps,
+        batchSize=settings.batch_size,
+        gradientAccumulationSteps=settings.gradient_accumulation_steps,
+        effectiveBatchSize=settings.effective_batch_size,
+        warmupSteps=settings.warmup_steps,
+        weightDecay=settings.weight_decay,
+        maxGradNorm=settings.max_grad_norm,
+        seed=settings.seed,
+        precision=settings.precision,
+        device=settings.device,
+        shuffleBuffer=settings.shuffle_buffer,
+    )
+
+
+def training_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageTrainingRunFacet:
+    best = result.loss_best
+    return LlmLineageTrainingRunFacet(
+        status=result.failure.value if result.failure else "completed",
+        hyperparameters=hyperparameters(plan.training),
+        plannedSteps=result.planned_steps,
+        steps=result.steps,
+        epochs=round(result.epochs_done, 4),
+        sequencesSeen=result.sequences_seen,
+        tokensSeen=result.tokens_seen,
+        loss=LossSummary(
+            first=result.loss_first,
+            last=result.loss_last,
+            best=best.loss if best else None,
+            bestStep=best.step if best else None,
+        ),
+        lossCurve=[LossPoint(step=p.step, loss=p.loss) for p in result.loss_curve()],
+        durationSeconds=round(result.wall_seconds, 3),
+        libraries=dict(result.libraries),
+        device=result.device,
+        deviceName=result.device_name,
+        precision=result.precision,
+    )
+
+
+def resource_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageResourceUsageRunFacet:
+    """Device time and, with ``cost_per_hour``, its estimated price."""
+    compute = result.wall_seconds * max(result.device_count, 1)
+    cost = None
+    if plan.cost_per_hour is not None:
+        cost = round(compute / 3600 * plan.cost_per_hour, 6)
+    return LlmLineageResourceUsageRunFacet(
+        wallSeconds=round(result.wall_seconds, 3),
+        cpuSeconds=round(result.cpu_seconds, 3),
+        peakMemoryBytes=result.peak_memory_bytes,
+        bytesWritten=result.output.size_bytes if result.output else None,
+        itemsProcessed=result.tokens_seen,
+        itemUnit="tokens",
+        itemsPerSecond=round(result.tokens_per_second, 3),
+        deviceKind=result.device,
+        deviceName=result.device_name,
+        deviceCount=result.device_count or None,
+        computeSeconds=round(compute, 3),
+        peakDeviceMemoryBytes=result.peak_device_memory_bytes,
+        costPerHour=plan.cost_per_hour,
+        estimatedCost=cost,
+        currency=plan.currency if plan.cost_per_hour is not None else None,
+    )
+
+
+def job_facets(plan: TrainingPlan) -> dict[str, JobFacet]:
+    settings = plan.training
+    length = f"{settings.max_steps} steps" if settings.max_steps else f"{settings.epochs} epoch(s)"
+    return task_job_facets(
+        f"LoRA fine-tune {plan.base_model} (r={plan.lora.r}, alpha={plan.lora.alpha}) on "
+        f"{dataset_id(plan.dataset).uri} for {length} into {dataset_id(plan.output).uri}."
+    )
+
+
+def training_lineage(
+    plan: TrainingPlan,
+    base: BaseModelInfo | None = None,
+    info: SourceInfo | None = None,
+    result: TrainingResult | None = None,
+    failed: bool = False,
+) -> StepLineage:
+    """Lineage at start (only ``plan``), completion, or ``failed`` (what the run got through).
+
+    A failed run lists no outputs: it published none.
+    """
+    lineage = StepLineage(
+        inputs=[
+            parquet_input(plan.dataset, info, result.sequences_seen if result else None),
+            base_model_dataset(plan, base),
+        ],
+        outputs=[] if failed else [adapter_dataset(plan, base, info, result)],
+        job_facets=job_facets(plan),
+    )
+    run_facets: dict[str, RunFacet] = {}
+    if plan.environment:
+        run_facets["environmentVariables"] = environment_variables_run.EnvironmentVariablesRunFacet(
+            environmentVariables=[
+                environment_variables_run.EnvironmentVariable(name=name, value=value)
+                for name, value in plan.environment
+            ]
+        )
+    if result is not None:
+        run_facets[facet_key("training")] = training_facet(plan, result)
+        run_facets[facet_key("resourceUsage")] = resource_facet(plan, result)
+    lineage.run_facets.update(run_facets)
+    return lineage
