@@ -1,0 +1,243 @@
+"""LoRAFineTuningHook: resolve a base model, train a LoRA adapter on token Parquet, publish it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import attr
+import pyarrow as pa
+from airflow.sdk import BaseHook, ObjectStoragePath
+
+from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.storage import (
+    foreign_files,
+    local_copy,
+    location_uri,
+    parquet_info,
+    publish_folder,
+    staging_dir,
+    storage_path,
+)
+from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.training import (
+    TrainingPlan,
+    allowed_environment,
+    transformation_chain,
+)
+from llm_lineage.tokenization import TOKENS_FILE
+from llm_lineage.training import (
+    ADAPTER_CONFIG,
+    ADAPTER_FILES,
+    BaseModelInfo,
+    DatasetError,
+    LoRASettings,
+    TokenData,
+    TrainingResult,
+    TrainingSettings,
+    base_model_location,
+    resolve_base_model,
+)
+
+
+class OutputError(ValueError):
+    """The output folder holds files that are not an adapter: publishing would delete them."""
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    plan: TrainingPlan
+    base: BaseModelInfo
+    info: SourceInfo
+    result: TrainingResult
+
+
+class LoRAFineTuningHook(BaseHook):
+    """Fine-tune a LoRA adapter with PEFT on the tokens that TokenizationOperator wrote.
+
+    Needs the ``[lora]`` extra (torch, transformers, peft) on the worker that trains; planning
+    and lineage do not.
+
+    :param hub_conn_id: Connection whose password is a Hugging Face token (private models).
+    :param dataset_conn_id: Connection for the token dataset's object store.
+    :param output_conn_id: Connection for the adapter's object store.
+    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
+    """
+
+    hook_name = "LoRA fine-tuning"
+
+    def __init__(
+        self,
+        hub_conn_id: str | None = None,
+        dataset_conn_id: str | None = None,
+        output_conn_id: str | None = None,
+        hook_lineage: bool = True,
+    ) -> None:
+        super().__init__()
+        self.hub_conn_id = hub_conn_id
+        self.dataset_conn_id = dataset_conn_id
+        self.output_conn_id = output_conn_id
+        self.hook_lineage = hook_lineage
+
+    def resolve_base_model(self, spec: str, revision: str | None = None) -> BaseModelInfo:
+        """A local folder or hub id (downloaded, with the connection's token) and its fingerprint."""
+        token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
+        return resolve_base_model(spec, revision=revision, token=token, logger=self.log)
+
+    def _dataset_location(self, dataset: str | os.PathLike[str]) -> ObjectStoragePath:
+        path = storage_path(dataset, self.dataset_conn_id)
+        if not str(path).endswith(".parquet") and path.is_dir():
+            path = path / TOKENS_FILE
+        return path
+
+    def dataset_path(self, dataset: str | os.PathLike[str]) -> ObjectStoragePath:
+        """The token Parquet: ``dataset`` itself, or ``dataset``/tokens.parquet for a folder."""
+        path = self._dataset_location(dataset)
+        if not path.is_file():
+            raise DatasetError(f"dataset {location_uri(path)} does not exist")
+        return path
+
+    def dataset_info(self, path: ObjectStoragePath) -> SourceInfo:
+        try:
+            return parquet_info(path)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DatasetError(
+                f"dataset {location_uri(path)} is not a Parquet file of tokens: {error}"
+            ) from error
+
+    def plan(
+        self,
+        dataset: str | os.PathLike[str],
+        base_model: str,
+        output: str | os.PathLike[str],
+        lora: LoRASettings | None = None,
+        training: TrainingSettings | None = None,
+        revision: str | None = None,
+        cost_per_hour: float | None = None,
+        currency: str = "USD",
+        environment_variables: Sequence[str] = (),
+    ) -> TrainingPlan:
+        """Where a run reads and writes; touches storage only to tell a folder from a file."""
+        return TrainingPlan(
+            dataset=location_uri(self._dataset_location(dataset)),
+            output=location_uri(storage_path(output, self.output_conn_id)),
+            base_model=base_model,
+            base_location=base_model_location(base_model),
+            lora=lora or LoRASettings(),
+            training=training or TrainingSettings(),
+            revision=revision,
+            cost_per_hour=cost_per_hour,
+            currency=currency,
+            environment=allowed_environment(environment_variables),
+        )
+
+    def fine_tune(
+        self,
+        dataset: str | os.PathLike[str],
+        base_model: str,
+        output: str | os.PathLike[str],
+        lora: LoRASettings | dict[str, Any] | None = None,
+        training: TrainingSettings | dict[str, Any] | None = None,
+        revision: str | None = None,
+        cost_per_hour: float | None = None,
+        currency: str = "USD",
+        environment_variables: Sequence[str] = (),
+        base: BaseModelInfo | None = None,
+        info: SourceInfo | None = None,
+    ) -> TrainingRun:
+        """Train into ``output`` (a folder in PEFT's layout), published only if the run succeeds.
+
+        ``base`` and ``info`` skip resolving the base model and reading the dataset's footer
+        again when the caller already did (the operator does, to report them if the run fails).
+        Raises TrainingFailed (with what the run got through), DatasetError, BaseModelError or
+        OutputError.
+        """
+        from llm_lineage.training.engine import train_adapter  # torch: only when training
+
+        plan = self.plan(
+            dataset,
+            base_model,
+            output,
+            _settings(LoRASettings, lora),
+            _settings(TrainingSettings, training),
+            revision,
+            cost_per_hour,
+            currency,
+            environment_variables,
+        )
+        output_path = storage_path(output, self.output_conn_id)
+        foreign = foreign_files(output_path, ADAPTER_FILES)
+        if foreign:
+            raise OutputError(
+                f"output {plan.output} holds files that are not an adapter's "
+                f"({', '.join(foreign[:5])}); publishing would replace the folder. Choose an "
+                "empty or adapter-only folder"
+            )
+        source_path = self.dataset_path(dataset)
+        info = info or self.dataset_info(source_path)
+        base = base or self.resolve_base_model(base_model, revision)
+        if info.written_by not in (None, "tokenization"):
+            self.log.warning("%s was written by the %s step", plan.dataset, info.written_by)
+        self.log.info(
+            "Fine-tuning %s (fingerprint %s) on %s into %s",
+            base.source,
+            base.fingerprint[:12],
+            plan.dataset,
+            plan.output,
+        )
+        inputs = [plan.dataset, base.location]
+        try:
+            with staging_dir(output_path, beside=True) as staging:
+                local = local_copy(source_path, staging)
+                data = TokenData.open(local, dataset_id(plan.dataset).uri)
+                adapter = staging / "adapter"
+                adapter.mkdir()
+                result = train_adapter(
+                    data,
+                    base,
+                    adapter,
+                    plan.lora,
+                    plan.training,
+                    self.log,
+                    metadata=_provenance(plan, base, info),
+                )
+                replaced = publish_folder(adapter, output_path, last=ADAPTER_CONFIG)
+        except Exception:
+            self._report(inputs, [])
+            raise
+        self._report(inputs, [plan.output])
+        assert result.output is not None
+        self.log.info(
+            "Wrote adapter %s, version %s: %d steps, loss %.4f -> %.4f",
+            plan.output,
+            result.output.content_hash,
+            result.steps,
+            result.loss_first,
+            result.loss_last,
+        )
+        return TrainingRun(replace(plan, replaced=replaced), base, info, result)
+
+    def _report(self, inputs: list[str], outputs: list[str]) -> None:
+        if self.hook_lineage:
+            report_hook_lineage(self, inputs, outputs)
+
+
+def _settings(model: Any, value: Any) -> Any:
+    if value is None or isinstance(value, model):
+        return value
+    return model(**value)
+
+
+def _provenance(plan: TrainingPlan, base: BaseModelInfo, info: SourceInfo) -> dict[str, Any]:
+    """What training_metrics.json says about the inputs: the adapter folder documents itself."""
+    chain = transformation_chain(plan, base, info)
+    return {
+        "dataset": {"uri": dataset_id(plan.dataset).uri, "version": info.content_hash},
+        "transformations": [
+            attr.asdict(step, filter=lambda a, _: not a.name.startswith("_"))
+            for step in chain.steps
+        ],
+    }

@@ -1,0 +1,199 @@
+"""LoRAFineTuningOperator: tokens and a base model in, a PEFT adapter out, training in lineage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.openlineage.extractors import OperatorLineage
+from airflow.sdk import BaseOperator
+
+from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
+from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.training import SECRET_NAME, TrainingPlan, training_lineage
+from llm_lineage.operators.lineage import operator_lineage
+from llm_lineage.operators.validation import InvalidParameterError, location, settings
+from llm_lineage.training import (
+    BaseModelInfo,
+    LoRASettings,
+    TrainingFailed,
+    TrainingResult,
+    TrainingSettings,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class LoRAFineTuningOperator(BaseOperator):
+    """Fine-tune a LoRA adapter with PEFT on the tokens that TokenizationOperator wrote.
+
+    Writes the adapter in PEFT's layout (``adapter_config.json``, ``adapter_model.safetensors``)
+    plus ``training_metrics.json`` into ``output``; ``peft.PeftModel.from_pretrained`` loads it.
+    Needs the ``[lora]`` extra on the worker that runs it (not where the DAG is parsed).
+
+    :param dataset: The tokenization output: its ``tokens.parquet`` or the folder holding it.
+        Templated.
+    :param base_model: A local model folder (``config.json`` and weights) or a hub id.
+        Templated.
+    :param output: Folder for the adapter; replaced as a whole when the run succeeds. Templated
+        (as the attribute ``output_folder``: ``output`` is the task's XComArg).
+    :param lora: LoRA settings: a dict or ``LoRASettings`` (``r``, ``alpha``, ``dropout``,
+        ``target_modules``, ``bias``, ``task_type``).
+    :param training: Training settings: a dict or ``TrainingSettings`` (``learning_rate``,
+        ``epochs``, ``max_steps``, ``batch_size``, ``gradient_accumulation_steps``,
+        ``warmup_steps``, ``weight_decay``, ``seed``, ``precision``, ``device``, ...).
+    :param cost_per_hour: Price of one device-hour; the run's estimated cost goes into lineage.
+    :param cost_currency: ISO 4217 code of ``cost_per_hour``.
+    :param base_model_revision: Hub revision (branch, tag or commit). Templated.
+    :param hub_conn_id: Connection whose password is a Hugging Face token.
+    :param environment_variables: Names of environment variables to record in lineage (e.g.
+        ``CUDA_VISIBLE_DEVICES``); names that look like secrets are refused.
+    """
+
+    template_fields: Sequence[str] = (
+        "dataset",
+        "base_model",
+        "output_folder",
+        "base_model_revision",
+    )
+    ui_color = "#fce8e6"
+
+    def __init__(
+        self,
+        *,
+        dataset: str,
+        base_model: str,
+        output: str,
+        lora: LoRASettings | dict[str, Any] | None = None,
+        training: TrainingSettings | dict[str, Any] | None = None,
+        cost_per_hour: float | None = None,
+        cost_currency: str = "USD",
+        base_model_revision: str | None = None,
+        hub_conn_id: str | None = None,
+        dataset_conn_id: str | None = None,
+        output_conn_id: str | None = None,
+        environment_variables: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
+        self.dataset = location(owner, "dataset", dataset)
+        self.base_model = location(owner, "base_model", base_model)
+        # ``self.output`` is Airflow's XComArg of this task, so the folder gets another name.
+        self.output_folder = location(owner, "output", output)
+        self.lora = settings(owner, "lora", LoRASettings, lora)
+        self.training = settings(owner, "training", TrainingSettings, training)
+        self.cost_per_hour = _cost(owner, cost_per_hour)
+        if not isinstance(cost_currency, str) or not _CURRENCY.match(cost_currency):
+            raise InvalidParameterError(
+                f"{owner}: parameter 'cost_currency' must be an ISO 4217 code such as 'USD' "
+                f"(got {cost_currency!r})"
+            )
+        self.cost_currency = cost_currency
+        self.environment_variables = _environment(owner, environment_variables)
+        self.base_model_revision = base_model_revision
+        self.hub_conn_id = hub_conn_id
+        self.dataset_conn_id = dataset_conn_id
+        self.output_conn_id = output_conn_id
+        self._run: TrainingRun | None = None
+        self._base: BaseModelInfo | None = None
+        self._info: SourceInfo | None = None
+        self._partial: TrainingResult | None = None
+
+    @property
+    def hook(self) -> LoRAFineTuningHook:
+        return LoRAFineTuningHook(
+            hub_conn_id=self.hub_conn_id,
+            dataset_conn_id=self.dataset_conn_id,
+            output_conn_id=self.output_conn_id,
+            hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
+        )
+
+    def _plan(self) -> TrainingPlan:
+        return self.hook.plan(
+            self.dataset,
+            self.base_model,
+            self.output_folder,
+            self.lora,
+            self.training,
+            self.base_model_revision,
+            self.cost_per_hour,
+            self.cost_currency,
+            self.environment_variables,
+        )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        hook = self.hook
+        self._info = hook.dataset_info(hook.dataset_path(self.dataset))
+        self._base = hook.resolve_base_model(self.base_model, self.base_model_revision)
+        try:
+            self._run = hook.fine_tune(
+                self.dataset,
+                self.base_model,
+                self.output_folder,
+                self.lora,
+                self.training,
+                self.base_model_revision,
+                self.cost_per_hour,
+                self.cost_currency,
+                self.environment_variables,
+                base=self._base,
+                info=self._info,
+            )
+        except TrainingFailed as failure:
+            self._partial = failure.result
+            raise
+        result = self._run.result
+        assert result.output is not None
+        return {
+            "adapter": self._run.plan.output,
+            "version": result.output.content_hash,
+            "base_model_fingerprint": self._base.fingerprint,
+            "steps": result.steps,
+            "tokens_seen": result.tokens_seen,
+            "loss_first": result.loss_first,
+            "loss_last": result.loss_last,
+        }
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return operator_lineage(training_lineage(self._plan()))
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        if self._run is None:
+            return self.get_openlineage_facets_on_start()
+        run = self._run
+        return operator_lineage(training_lineage(run.plan, run.base, run.info, run.result))
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
+        """The inputs as far as they were resolved, and what the run got through; no output."""
+        return operator_lineage(
+            training_lineage(self._plan(), self._base, self._info, self._partial, failed=True)
+        )
+
+
+def _cost(owner: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise InvalidParameterError(
+            f"{owner}: parameter 'cost_per_hour' must be a number >= 0 (got {value!r})"
+        )
+    return float(value)
+
+
+def _environment(owner: str, names: Any) -> tuple[str, ...]:
+    if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
+        raise InvalidParameterError(
+            f"{owner}: parameter 'environment_variables' must be a list of names (got {names!r})"
+        )
+    secret = [n for n in names if SECRET_NAME.search(n)]
+    if secret:
+        raise InvalidParameterError(
+            f"{owner}: parameter 'environment_variables' names {', '.join(secret)}, which "
+            "look like secrets; secrets never enter lineage"
+        )
+    return tuple(names)
