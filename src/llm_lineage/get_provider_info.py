@@ -30,6 +30,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "llm_lineage.hooks.extraction",
                     "llm_lineage.hooks.tokenization",
+                    "llm_lineage.hooks.lora",
                 ],
             }
         ],
@@ -39,6 +40,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "llm_lineage.operators.extraction",
                     "llm_lineage.operators.tokenization",
+                    "llm_lineage.operators.lora",
                 ],
             }
         ],
