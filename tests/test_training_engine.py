@@ -226,3 +226,18 @@ def test_hub_ids_download_a_snapshot(base, monkeypatch) -> None:
     assert info.location == "https://huggingface.co/acme/tiny-gpt2"
     assert info.resolved_revision == base.name
     assert "secret" not in repr(info)
+
+
+def test_several_token_files_train_as_one_dataset(base, info, tmp_path) -> None:
+    blocks = repetitive_blocks(base, blocks=24)
+    first = write_tokens(tmp_path / "a.parquet", blocks[:10])
+    second = write_tokens(tmp_path / "b.parquet", blocks[10:])
+    data = TokenData.open_all([(first, "a.parquet"), (second, "b.parquet")])
+    assert data.sequences == 24
+    result = train(data, info, tmp_path / "out", epochs=2)
+    assert result.rows_read == [20, 28]
+    assert result.sequences_seen == 48
+    bad = write_tokens(tmp_path / "bad.parquet", [[1, 2, 999]])
+    mixed = TokenData.open_all([(first, "a.parquet"), (bad, "bad.parquet")])
+    with pytest.raises(TrainingFailed, match=r"dataset bad\.parquet holds token id 999"):
+        train(mixed, info, tmp_path / "out2", shuffle_buffer=0)

@@ -47,11 +47,21 @@ class OutputError(ValueError):
     """The output folder holds files that are not an adapter: publishing would delete them."""
 
 
+#: One token file, or several read as one dataset (the shards of a mapped tokenization).
+Datasets = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+def dataset_list(dataset: Datasets) -> list[str | os.PathLike[str]]:
+    if isinstance(dataset, (str, os.PathLike)):
+        return [dataset]
+    return list(dataset)
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     plan: TrainingPlan
     base: BaseModelInfo
-    info: SourceInfo
+    infos: list[SourceInfo]
     result: TrainingResult
 
 
@@ -93,12 +103,18 @@ class LoRAFineTuningHook(BaseHook):
             path = path / TOKENS_FILE
         return path
 
-    def dataset_path(self, dataset: str | os.PathLike[str]) -> ObjectStoragePath:
-        """The token Parquet: ``dataset`` itself, or ``dataset``/tokens.parquet for a folder."""
-        path = self._dataset_location(dataset)
-        if not path.is_file():
-            raise DatasetError(f"dataset {location_uri(path)} does not exist")
-        return path
+    def dataset_paths(self, dataset: Datasets) -> list[ObjectStoragePath]:
+        """Each token Parquet: the path itself, or its tokens.parquet for a folder."""
+        paths = [self._dataset_location(d) for d in dataset_list(dataset)]
+        if not paths:
+            raise DatasetError("no dataset given")
+        for path in paths:
+            if not path.is_file():
+                raise DatasetError(f"dataset {location_uri(path)} does not exist")
+        return paths
+
+    def dataset_infos(self, dataset: Datasets) -> list[SourceInfo]:
+        return [self.dataset_info(path) for path in self.dataset_paths(dataset)]
 
     def dataset_info(self, path: ObjectStoragePath) -> SourceInfo:
         try:
@@ -110,7 +126,7 @@ class LoRAFineTuningHook(BaseHook):
 
     def plan(
         self,
-        dataset: str | os.PathLike[str],
+        dataset: Datasets,
         base_model: str,
         output: str | os.PathLike[str],
         lora: LoRASettings | None = None,
@@ -122,7 +138,7 @@ class LoRAFineTuningHook(BaseHook):
     ) -> TrainingPlan:
         """Where a run reads and writes; touches storage only to tell a folder from a file."""
         return TrainingPlan(
-            dataset=location_uri(self._dataset_location(dataset)),
+            datasets=tuple(location_uri(self._dataset_location(d)) for d in dataset_list(dataset)),
             output=location_uri(storage_path(output, self.output_conn_id)),
             base_model=base_model,
             base_location=base_model_location(base_model),
@@ -136,7 +152,7 @@ class LoRAFineTuningHook(BaseHook):
 
     def fine_tune(
         self,
-        dataset: str | os.PathLike[str],
+        dataset: Datasets,
         base_model: str,
         output: str | os.PathLike[str],
         lora: LoRASettings | dict[str, Any] | None = None,
@@ -146,11 +162,12 @@ class LoRAFineTuningHook(BaseHook):
         currency: str = "USD",
         environment_variables: Sequence[str] = (),
         base: BaseModelInfo | None = None,
-        info: SourceInfo | None = None,
+        infos: list[SourceInfo] | None = None,
     ) -> TrainingRun:
         """Train into ``output`` (a folder in PEFT's layout), published only if the run succeeds.
 
-        ``base`` and ``info`` skip resolving the base model and reading the dataset's footer
+        ``dataset`` is one token file (or folder) or a list of them, trained on as one dataset.
+        ``base`` and ``infos`` skip resolving the base model and reading the dataset's footer
         again when the caller already did (the operator does, to report them if the run fails).
         Raises TrainingFailed (with what the run got through), DatasetError, BaseModelError or
         OutputError.
@@ -176,23 +193,28 @@ class LoRAFineTuningHook(BaseHook):
                 f"({', '.join(foreign[:5])}); publishing would replace the folder. Choose an "
                 "empty or adapter-only folder"
             )
-        source_path = self.dataset_path(dataset)
-        info = info or self.dataset_info(source_path)
+        source_paths = self.dataset_paths(dataset)
+        infos = infos or [self.dataset_info(path) for path in source_paths]
         base = base or self.resolve_base_model(base_model, revision)
-        if info.written_by not in (None, "tokenization"):
-            self.log.warning("%s was written by the %s step", plan.dataset, info.written_by)
+        for uri, info in zip(plan.datasets, infos, strict=True):
+            if info.written_by not in (None, "tokenization"):
+                self.log.warning("%s was written by the %s step", uri, info.written_by)
         self.log.info(
             "Fine-tuning %s (fingerprint %s) on %s into %s",
             base.source,
             base.fingerprint[:12],
-            plan.dataset,
+            ", ".join(plan.datasets),
             plan.output,
         )
-        inputs = [plan.dataset, base.location]
+        inputs = [*plan.datasets, base.location]
         try:
             with staging_dir(output_path, beside=True) as staging:
-                local = local_copy(source_path, staging)
-                data = TokenData.open(local, dataset_id(plan.dataset).uri)
+                data = TokenData.open_all(
+                    [
+                        (local_copy(path, staging), dataset_id(uri).uri)
+                        for path, uri in zip(source_paths, plan.datasets, strict=True)
+                    ]
+                )
                 adapter = staging / "adapter"
                 adapter.mkdir()
                 result = train_adapter(
@@ -202,7 +224,7 @@ class LoRAFineTuningHook(BaseHook):
                     plan.lora,
                     plan.training,
                     self.log,
-                    metadata=_provenance(plan, base, info),
+                    metadata=_provenance(plan, base, infos),
                 )
                 replaced = publish_folder(adapter, output_path, last=ADAPTER_CONFIG)
         except Exception:
@@ -218,7 +240,7 @@ class LoRAFineTuningHook(BaseHook):
             result.loss_first,
             result.loss_last,
         )
-        return TrainingRun(replace(plan, replaced=replaced), base, info, result)
+        return TrainingRun(replace(plan, replaced=replaced), base, infos, result)
 
     def _report(self, inputs: list[str], outputs: list[str]) -> None:
         if self.hook_lineage:
@@ -231,11 +253,14 @@ def _settings(model: Any, value: Any) -> Any:
     return model(**value)
 
 
-def _provenance(plan: TrainingPlan, base: BaseModelInfo, info: SourceInfo) -> dict[str, Any]:
+def _provenance(plan: TrainingPlan, base: BaseModelInfo, infos: list[SourceInfo]) -> dict[str, Any]:
     """What training_metrics.json says about the inputs: the adapter folder documents itself."""
-    chain = transformation_chain(plan, base, info)
+    chain = transformation_chain(plan, base, infos)
     return {
-        "dataset": {"uri": dataset_id(plan.dataset).uri, "version": info.content_hash},
+        "datasets": [
+            {"uri": dataset_id(uri).uri, "version": info.content_hash}
+            for uri, info in zip(plan.datasets, infos, strict=True)
+        ],
         "transformations": [
             attr.asdict(step, filter=lambda a, _: not a.name.startswith("_"))
             for step in chain.steps

@@ -9,10 +9,13 @@ catalogs that drop custom run facets still keep it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import (
@@ -34,6 +37,7 @@ from llm_lineage.facets import (
     LlmLineageTrainingRunFacet,
     LlmLineageTransformationsDatasetFacet,
     LossSummary,
+    TransformationStep,
     facet_key,
 )
 from llm_lineage.facets.training import LossPoint
@@ -60,7 +64,8 @@ SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|(^|_)KEY($|_)|AUTH", re
 class TrainingPlan:
     """Where a run reads and writes, and with what; known before it starts."""
 
-    dataset: str
+    datasets: tuple[str, ...]
+    """The token files, in the order they are read."""
     output: str
     base_model: str
     base_location: str
@@ -147,18 +152,39 @@ def adapter_facet(
 
 
 def transformation_chain(
-    plan: TrainingPlan, base: BaseModelInfo, info: SourceInfo | None
+    plan: TrainingPlan, base: BaseModelInfo, infos: Sequence[SourceInfo] | None
 ) -> LlmLineageTransformationsDatasetFacet:
-    """The token dataset's chain (extraction, tokenization), then this fine-tuning step."""
-    parameters = {
+    """The token dataset's chain (extraction, tokenization), then this fine-tuning step.
+
+    Shards trained together have one chain each; the adapter's chain then starts from a hash
+    of their versions and its step lists each shard with the fingerprint of its chain.
+    """
+    parameters: dict[str, Any] = {
         "base_model": base.source,
         "base_model_fingerprint": base.fingerprint,
         "lora": plan.lora.model_dump(mode="json"),
         "training": plan.training.model_dump(mode="json", exclude={"progress_interval", "device"}),
     }
-    seed = (info.content_hash if info else None) or dataset_id(plan.dataset).uri
+    infos = list(infos or [])
+    inherited: list[TransformationStep] = []
+    if len(plan.datasets) == 1:
+        info = infos[0] if infos else None
+        inherited = list(info.chain) if info else []
+        seed = (info.content_hash if info else None) or dataset_id(plan.datasets[0]).uri
+    else:
+        padded: list[SourceInfo | None] = [*infos, *[None] * (len(plan.datasets) - len(infos))]
+        shards = [
+            {
+                "uri": dataset_id(uri).uri,
+                "version": info.content_hash if info else None,
+                "chain_fingerprint": info.chain[-1].fingerprint if info and info.chain else None,
+            }
+            for uri, info in zip(plan.datasets, padded, strict=True)
+        ]
+        parameters["datasets"] = shards
+        seed = hashlib.sha256(json.dumps(shards, sort_keys=True).encode()).hexdigest()
     return continue_chain(
-        list(info.chain) if info else [],
+        inherited,
         seed,
         "training",
         [
@@ -176,7 +202,7 @@ def transformation_chain(
 def adapter_dataset(
     plan: TrainingPlan,
     base: BaseModelInfo | None,
-    info: SourceInfo | None,
+    infos: Sequence[SourceInfo] | None,
     result: TrainingResult | None,
 ) -> OutputDataset:
     target = dataset_id(plan.output)
@@ -188,13 +214,13 @@ def adapter_dataset(
         {
             "version": version(result.output.content_hash),
             facet_key("loraAdapter"): adapter_facet(plan, base, result),
-            facet_key("transformations"): transformation_chain(plan, base, info),
+            facet_key("transformations"): transformation_chain(plan, base, infos),
             "documentation": documentation_dataset.DocumentationDatasetFacet(
                 description=(
                     f"LoRA adapter (r={lora.r}, alpha={lora.alpha}, "
                     f"{', '.join(result.target_modules)}) for {base.source}, trained for "
                     f"{result.steps} steps on {result.tokens_seen} tokens of "
-                    f"{dataset_id(plan.dataset).uri}; loss {result.loss_first:.4f} to "
+                    f"{_names(plan.datasets)}; loss {result.loss_first:.4f} to "
                     f"{result.loss_last:.4f}. Load with peft.PeftModel.from_pretrained."
                 ),
                 contentType="text/plain",
@@ -296,14 +322,18 @@ def job_facets(plan: TrainingPlan) -> dict[str, JobFacet]:
     length = f"{settings.max_steps} steps" if settings.max_steps else f"{settings.epochs} epoch(s)"
     return task_job_facets(
         f"LoRA fine-tune {plan.base_model} (r={plan.lora.r}, alpha={plan.lora.alpha}) on "
-        f"{dataset_id(plan.dataset).uri} for {length} into {dataset_id(plan.output).uri}."
+        f"{_names(plan.datasets)} for {length} into {dataset_id(plan.output).uri}."
     )
+
+
+def _names(datasets: Sequence[str]) -> str:
+    return ", ".join(dataset_id(uri).uri for uri in datasets)
 
 
 def training_lineage(
     plan: TrainingPlan,
     base: BaseModelInfo | None = None,
-    info: SourceInfo | None = None,
+    infos: Sequence[SourceInfo] | None = None,
     result: TrainingResult | None = None,
     failed: bool = False,
 ) -> StepLineage:
@@ -311,12 +341,17 @@ def training_lineage(
 
     A failed run lists no outputs: it published none.
     """
+    inputs = [
+        parquet_input(
+            uri,
+            infos[index] if infos and index < len(infos) else None,
+            result.rows_read[index] if result and index < len(result.rows_read) else None,
+        )
+        for index, uri in enumerate(plan.datasets)
+    ]
     lineage = StepLineage(
-        inputs=[
-            parquet_input(plan.dataset, info, result.sequences_seen if result else None),
-            base_model_dataset(plan, base),
-        ],
-        outputs=[] if failed else [adapter_dataset(plan, base, info, result)],
+        inputs=[*inputs, base_model_dataset(plan, base)],
+        outputs=[] if failed else [adapter_dataset(plan, base, infos, result)],
         job_facets=job_facets(plan),
     )
     run_facets: dict[str, RunFacet] = {}

@@ -35,8 +35,9 @@ class LoRAFineTuningOperator(BaseOperator):
     plus ``training_metrics.json`` into ``output``; ``peft.PeftModel.from_pretrained`` loads it.
     Needs the ``[lora]`` extra on the worker that runs it (not where the DAG is parsed).
 
-    :param dataset: The tokenization output: its ``tokens.parquet`` or the folder holding it.
-        Templated.
+    :param dataset: The tokenization output: its ``tokens.parquet`` or the folder holding it, or
+        a list of them (the shards of a mapped tokenization, trained on as one dataset).
+        Templated; an XComArg that resolves to a path or a list of paths works too.
     :param base_model: A local model folder (``config.json`` and weights) or a hub id.
         Templated.
     :param output: Folder for the adapter; replaced as a whole when the run succeeds. Templated
@@ -65,7 +66,7 @@ class LoRAFineTuningOperator(BaseOperator):
     def __init__(
         self,
         *,
-        dataset: str,
+        dataset: str | Sequence[str] | Any,
         base_model: str,
         output: str,
         lora: LoRASettings | dict[str, Any] | None = None,
@@ -81,7 +82,7 @@ class LoRAFineTuningOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         owner = f"{type(self).__name__}(task_id={self.task_id!r})"
-        self.dataset = location(owner, "dataset", dataset)
+        self.dataset = _datasets(owner, dataset)
         self.base_model = location(owner, "base_model", base_model)
         # ``self.output`` is Airflow's XComArg of this task, so the folder gets another name.
         self.output_folder = location(owner, "output", output)
@@ -101,7 +102,7 @@ class LoRAFineTuningOperator(BaseOperator):
         self.output_conn_id = output_conn_id
         self._run: TrainingRun | None = None
         self._base: BaseModelInfo | None = None
-        self._info: SourceInfo | None = None
+        self._infos: list[SourceInfo] | None = None
         self._partial: TrainingResult | None = None
 
     @property
@@ -113,9 +114,16 @@ class LoRAFineTuningOperator(BaseOperator):
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 
+    def _datasets(self) -> list[str]:
+        """The rendered ``dataset`` as a list of paths: here XComArgs have been resolved."""
+        value = self.dataset
+        values = [value] if isinstance(value, str) else list(value)
+        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
+        return [location(owner, "dataset", v) for v in values]
+
     def _plan(self) -> TrainingPlan:
         return self.hook.plan(
-            self.dataset,
+            self._datasets(),
             self.base_model,
             self.output_folder,
             self.lora,
@@ -128,11 +136,12 @@ class LoRAFineTuningOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         hook = self.hook
-        self._info = hook.dataset_info(hook.dataset_path(self.dataset))
+        datasets = self._datasets()
+        self._infos = hook.dataset_infos(datasets)
         self._base = hook.resolve_base_model(self.base_model, self.base_model_revision)
         try:
             self._run = hook.fine_tune(
-                self.dataset,
+                datasets,
                 self.base_model,
                 self.output_folder,
                 self.lora,
@@ -142,7 +151,7 @@ class LoRAFineTuningOperator(BaseOperator):
                 self.cost_currency,
                 self.environment_variables,
                 base=self._base,
-                info=self._info,
+                infos=self._infos,
             )
         except TrainingFailed as failure:
             self._partial = failure.result
@@ -166,12 +175,12 @@ class LoRAFineTuningOperator(BaseOperator):
         if self._run is None:
             return self.get_openlineage_facets_on_start()
         run = self._run
-        return operator_lineage(training_lineage(run.plan, run.base, run.info, run.result))
+        return operator_lineage(training_lineage(run.plan, run.base, run.infos, run.result))
 
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
         """The inputs as far as they were resolved, and what the run got through; no output."""
         return operator_lineage(
-            training_lineage(self._plan(), self._base, self._info, self._partial, failed=True)
+            training_lineage(self._plan(), self._base, self._infos, self._partial, failed=True)
         )
 
 
@@ -197,3 +206,19 @@ def _environment(owner: str, names: Any) -> tuple[str, ...]:
             "look like secrets; secrets never enter lineage"
         )
     return tuple(names)
+
+
+def _datasets(owner: str, value: Any) -> Any:
+    """A path, a list of paths, or something Airflow resolves later (an XComArg)."""
+    if isinstance(value, str):
+        return location(owner, "dataset", value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise InvalidParameterError(f"{owner}: parameter 'dataset' is an empty list")
+        return [location(owner, "dataset", v) for v in value]
+    if hasattr(value, "resolve"):  # XComArg: checked once rendered
+        return value
+    raise InvalidParameterError(
+        f"{owner}: parameter 'dataset' must be a path, a list of paths or an XComArg "
+        f"(got {value!r})"
+    )

@@ -1,18 +1,21 @@
 """Stream the token Parquet that TokenizationOperator wrote, in seeded-shuffled batches.
 
 Only ``input_ids`` is read, one record batch at a time, so memory holds the shuffle buffer and
-one batch whatever the dataset's size.
+one batch whatever the dataset's size. Several files (the shards of a mapped tokenization) read
+as one dataset; each record batch is checked against the model (vocabulary, positions) with
+Arrow compute, and an error names the file.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 INPUT_IDS = "input_ids"
@@ -24,14 +27,14 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True)
-class TokenData:
+class TokenFile:
     path: Path
     label: str
-    """How messages name the dataset (its URI)."""
+    """How messages name the file (its URI)."""
     sequences: int
 
     @classmethod
-    def open(cls, path: Path, label: str) -> TokenData:
+    def open(cls, path: Path, label: str) -> TokenFile:
         """Check that ``path`` is Parquet with an integer-list ``input_ids`` column and rows."""
         try:
             metadata = pq.ParquetFile(path).metadata
@@ -55,16 +58,55 @@ class TokenData:
             raise DatasetError(f"dataset {label} has no sequences")
         return cls(path, label, metadata.num_rows)
 
+
+@dataclass
+class TokenData:
+    files: tuple[TokenFile, ...]
+    rows_read: list[int] = field(default_factory=list)
+    """Rows read from each file so far, all epochs (the inputs' inputStatistics)."""
+
+    def __post_init__(self) -> None:
+        self.rows_read = [0] * len(self.files)
+
+    @classmethod
+    def open(cls, path: Path, label: str) -> TokenData:
+        return cls((TokenFile.open(path, label),))
+
+    @classmethod
+    def open_all(cls, files: Sequence[tuple[Path, str]]) -> TokenData:
+        if not files:
+            raise DatasetError("no dataset given")
+        return cls(tuple(TokenFile.open(path, label) for path, label in files))
+
+    @property
+    def sequences(self) -> int:
+        return sum(f.sequences for f in self.files)
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f.label for f in self.files)
+
     def micro_batches_per_epoch(self, batch_size: int) -> int:
         return math.ceil(self.sequences / batch_size)
 
     def batches(
-        self, batch_size: int, seed: int, epoch: int, shuffle_buffer: int
+        self,
+        batch_size: int,
+        seed: int,
+        epoch: int,
+        shuffle_buffer: int,
+        vocabulary: int | None = None,
+        positions: int | None = None,
     ) -> Iterator[list[list[int]]]:
-        """One epoch of batches; the same seed and epoch give the same order."""
+        """One epoch of batches; the same seed and epoch give the same order.
+
+        With ``vocabulary`` and ``positions`` every record batch is checked first: token ids
+        outside the model's vocabulary or sequences longer than its positions raise DatasetError.
+        """
         rng = random.Random(seed * 1_000_003 + epoch)
         batch: list[list[int]] = []
-        for sequence in _shuffled(self._sequences(), rng, shuffle_buffer):
+        stream = self._sequences(vocabulary, positions)
+        for sequence in _shuffled(stream, rng, shuffle_buffer):
             batch.append(sequence)
             if len(batch) == batch_size:
                 yield batch
@@ -72,12 +114,35 @@ class TokenData:
         if batch:
             yield batch
 
-    def _sequences(self) -> Iterator[list[int]]:
-        reader = pq.ParquetFile(self.path)
-        for record_batch in reader.iter_batches(batch_size=_READ_ROWS, columns=[INPUT_IDS]):
-            for sequence in record_batch.column(0).to_pylist():
-                if len(sequence) > 1:  # one token predicts nothing
-                    yield sequence
+    def _sequences(self, vocabulary: int | None, positions: int | None) -> Iterator[list[int]]:
+        for index, file in enumerate(self.files):
+            reader = pq.ParquetFile(file.path)
+            for record_batch in reader.iter_batches(batch_size=_READ_ROWS, columns=[INPUT_IDS]):
+                column = record_batch.column(0)
+                _check(column, file.label, vocabulary, positions)
+                self.rows_read[index] += len(column)
+                for sequence in column.to_pylist():
+                    if sequence is not None and len(sequence) > 1:  # one token predicts nothing
+                        yield sequence
+
+
+def _check(column: pa.Array, label: str, vocabulary: int | None, positions: int | None) -> None:
+    if positions is not None:
+        longest = pc.max(pc.list_value_length(column)).as_py()
+        if longest is not None and longest > positions:
+            raise DatasetError(
+                f"dataset {label} has a sequence of {longest} tokens, more than the base "
+                f"model's {positions} positions; tokenize with a smaller max_length or block_size"
+            )
+    if vocabulary is not None:
+        bounds = pc.min_max(pc.list_flatten(column)).as_py()
+        if bounds["max"] is not None and (bounds["max"] >= vocabulary or bounds["min"] < 0):
+            bad = bounds["max"] if bounds["max"] >= vocabulary else bounds["min"]
+            raise DatasetError(
+                f"dataset {label} holds token id {bad}, outside the base model's vocabulary of "
+                f"{vocabulary}: it was tokenized with a tokenizer that does not belong to this "
+                "model"
+            )
 
 
 def _shuffled(items: Iterator[list[int]], rng: random.Random, size: int) -> Iterator[list[int]]:

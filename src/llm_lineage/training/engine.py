@@ -88,6 +88,7 @@ def train_adapter(
         result.wall_seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu_started
         result.peak_memory_bytes = peak_memory_bytes()
+        result.rows_read = list(data.rows_read)
         if result.device == "cuda":
             result.peak_device_memory_bytes = int(torch.cuda.max_memory_allocated())
     return result
@@ -273,9 +274,14 @@ class _Run:
         while result.steps < result.planned_steps:
             seen = result.sequences_seen
             for batch in self.data.batches(
-                training.batch_size, training.seed, epoch, training.shuffle_buffer
+                training.batch_size,
+                training.seed,
+                epoch,
+                training.shuffle_buffer,
+                vocabulary=embeddings,
+                positions=positions,
             ):
-                inputs = _collate(batch, embeddings, positions, self.data.label, device)
+                inputs = _collate(batch, device)
                 with autocast():
                     loss = model(**inputs).loss
                 value = float(loss.detach().float().item())
@@ -349,24 +355,9 @@ def _max_positions(config: Any) -> int | None:
     return None
 
 
-def _collate(
-    batch: list[list[int]], vocabulary: int, positions: int | None, label: str, device: str
-) -> dict[str, torch.Tensor]:
+def _collate(batch: list[list[int]], device: str) -> dict[str, torch.Tensor]:
     """Right-padded ids, attention mask and labels (padding ignored by the loss)."""
     longest = max(len(s) for s in batch)
-    if positions is not None and longest > positions:
-        raise DatasetError(
-            f"dataset {label} has a sequence of {longest} tokens, more than the base model's "
-            f"{positions} positions; tokenize with a smaller max_length or block_size"
-        )
-    highest = max(max(s) for s in batch)
-    lowest = min(min(s) for s in batch)
-    if highest >= vocabulary or lowest < 0:
-        bad = highest if highest >= vocabulary else lowest
-        raise DatasetError(
-            f"dataset {label} holds token id {bad}, outside the base model's vocabulary of "
-            f"{vocabulary}: it was tokenized with a tokenizer that does not belong to this model"
-        )
     ids = torch.zeros((len(batch), longest), dtype=torch.long)
     mask = torch.zeros_like(ids)
     for row, sequence in enumerate(batch):

@@ -86,6 +86,8 @@ class TrainingResult:
     steps: int = 0
     """Optimizer steps done."""
     sequences_seen: int = 0
+    rows_read: list[int] = field(default_factory=list)
+    """Rows read from each input file, all epochs."""
     tokens_seen: int = 0
     losses: list[LossPoint] = field(default_factory=list)
     """Mean loss of each optimizer step."""
