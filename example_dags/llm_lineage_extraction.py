@@ -12,8 +12,8 @@ from llm_lineage.operators.extraction import DocumentExtractionOperator
 HERE = Path(__file__).resolve().parent
 SAMPLE_CORPUS = HERE / "data" / "sample_corpus"
 #: Outside the DAG folder so that Airflow never parses the outputs; LLM_LINEAGE_OUTPUT moves it.
-DEFAULT_DESTINATION = os.environ.get(
-    "LLM_LINEAGE_OUTPUT", str(HERE.parent / ".demo-output" / "extraction")
+DEFAULT_DESTINATION = str(
+    Path(os.environ.get("LLM_LINEAGE_OUTPUT", HERE.parent / ".demo-output")) / "extraction"
 )
 
 DOC_MD = """
@@ -32,8 +32,8 @@ content-hash `datasetVersion`. Where the events go is Airflow configuration only
 (`[openlineage] transport`, `OPENLINEAGE_URL`, ...).
 
 **Params.** By default `source` is the sample corpus shipped next to this file (twelve
-original short documents) and `destination` is `$LLM_LINEAGE_OUTPUT`, else `.demo-output/extraction`
-at the repository root. Trigger with other params to run on another corpus, e.g.
+original short documents) and `destination` is `extraction/` under `$LLM_LINEAGE_OUTPUT`, else
+under `.demo-output/` at the repository root. Trigger with other params to run on another corpus, e.g.
 `{"source": "s3://my-bucket/docs", "destination": "s3://my-bucket/extracted"}`.
 
 Authors are included in lineage as written (`author_policy="include"`); use `"hash"` or

@@ -50,13 +50,17 @@ class DagRun:
         self.output = output
         self.events = events
 
-    def of(self, task_id: str, event_type: str) -> dict[str, Any]:
-        """The one event of ``event_type`` for the task ``task_id``."""
-        found = [
+    def all(self, task_id: str, event_type: str) -> list[dict[str, Any]]:
+        """Every event of ``event_type`` for ``task_id`` (one per mapped task instance)."""
+        return [
             e
             for e in self.events
             if e["eventType"] == event_type and e["job"]["name"].endswith(f".{task_id}")
         ]
+
+    def of(self, task_id: str, event_type: str) -> dict[str, Any]:
+        """The one event of ``event_type`` for the task ``task_id``."""
+        found = self.all(task_id, event_type)
         assert len(found) == 1, (
             f"{len(found)} {event_type} events for {task_id}: {self.output[-4000:]}"
         )
@@ -67,12 +71,18 @@ class DagRun:
 def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> RunDag:
     """Run a DAG file for real with ``airflow dags test``; every event it emits is validated."""
 
-    def run(dag_file: Path, dag_id: str, env: dict[str, str] | None = None) -> DagRun:
+    def run(
+        dag_file: Path, dag_id: str, env: dict[str, str] | None = None, in_place: bool = False
+    ) -> DagRun:
+        """``in_place``: parse the DAG from its own folder (example DAGs find data beside them)."""
         workdir = tmp_path_factory.mktemp(dag_id)
         events_file = workdir / "events.jsonl"
-        (airflow_home / "dags" / dag_file.name).write_text(dag_file.read_text())
+        if not in_place:
+            (airflow_home / "dags" / dag_file.name).write_text(dag_file.read_text())
+        folder = {"AIRFLOW__CORE__DAGS_FOLDER": str(dag_file.parent)} if in_place else {}
         run_env = {
             **os.environ,
+            **folder,
             "AIRFLOW__OPENLINEAGE__TRANSPORT": (
                 f'{{"type": "file", "log_file_path": "{events_file}", "append": true}}'
             ),

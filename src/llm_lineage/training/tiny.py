@@ -68,3 +68,29 @@ def build_tiny_model(
     torch.manual_seed(seed)
     GPT2LMHeadModel(config).save_pretrained(str(directory))
     return directory
+
+
+#: Text the tiny tokenizer learns its merges from when none is given: plain English prose.
+DEFAULT_TEXTS = (
+    "Lineage answers which documents, from which sources and authors, made a model. "
+    "Every step of the path reports what it read, what it wrote and how: extraction turns "
+    "documents into text, tokenization turns text into token blocks, and fine-tuning turns "
+    "token blocks into a LoRA adapter for a base model. Catalogs draw the graph from the "
+    "events, so governance teams can trace an adapter back to its sources, find datasets "
+    "that nobody reads any more, and see what each training run cost.",
+    "The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs. "
+    "Numbers such as 2024, 42 and 3.14 appear in reports; dates like 2024-06-01 in notes.",
+)
+
+
+def ensure_base_model(base_model: str | None, folder: Path) -> str:
+    """``base_model`` when one is configured, else a tiny model built (once) in ``folder``.
+
+    Lets example DAGs run anywhere, with no hub access, and still take a real model by
+    configuration alone.
+    """
+    if base_model:
+        return base_model
+    if not (folder / "config.json").is_file() or not (folder / "tokenizer.json").is_file():
+        build_tiny_model(folder, DEFAULT_TEXTS * 20)
+    return str(folder)
