@@ -1,4 +1,4 @@
-"""``make demo``: run the example DAG on the sample corpus and show the lineage it reported.
+"""``make demo``: run the documents-to-adapter example DAG and show the lineage it reported.
 
 Everything stays inside the repository: Airflow's home and SQLite database in .airflow-demo/,
 the outputs and OpenLineage events in .demo-output/. The events go to a file by default so the
@@ -23,7 +23,8 @@ DAGS_FOLDER = REPO / "example_dags"
 OUTPUT = REPO / ".demo-output"
 EVENTS = OUTPUT / "openlineage" / "events.jsonl"
 DAGS_TEST_LOG = OUTPUT / "airflow-dags-test.log"
-DAG_ID = "llm_lineage_extraction"
+DAG_ID = "llm_lineage_pipeline"
+STEPS = (("extract_documents", "text"), ("tokenize", "tokens"), ("fine_tune", "adapter"))
 NAMESPACE = "llm-lineage-demo"
 COLLECTION = "llmLineage_documentCollection"
 MARQUEZ = '{"type": "http", "url": "http://localhost:5000", "endpoint": "api/v1/lineage"}'
@@ -65,7 +66,7 @@ def demo_environment() -> dict[str, str]:
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
     )
     env.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", NAMESPACE)
-    env.setdefault("LLM_LINEAGE_OUTPUT", str(OUTPUT / "extraction"))
+    env.setdefault("LLM_LINEAGE_OUTPUT", str(OUTPUT))
     if not user_transport():
         env["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps(
             {"type": "file", "log_file_path": str(EVENTS), "append": True}
@@ -172,32 +173,32 @@ def _day(value: str) -> str:
 
 
 def describe_input(dataset: dict[str, Any]) -> list[str]:
-    lines = [f"  input   {dataset['name']}  (namespace {dataset['namespace']})"]
+    lines = [f"  documents {name_of(dataset)}"]
     facet = dataset.get("facets", {}).get(COLLECTION)
     if not facet:
         return lines
     lines.append(
-        f"          {facet['documentCount']} documents read, "
+        f"            {facet['documentCount']} documents read, "
         f"{facet['failedDocumentCount']} failed, {facet['totalBytes']:,d} bytes"
     )
-    lines.append(f"          formats: {_counts(facet['formats'], 'format')}")
+    lines.append(f"            formats: {_counts(facet['formats'], 'format')}")
     authors = _counts(facet["authors"], "name") or "none"
     if facet["authorsTruncated"]:
         authors += f", ... ({facet['distinctAuthorCount']} in all)"
     lines.append(
-        f"          authors ({facet['authorPolicy']}): {authors}; "
+        f"            authors ({facet['authorPolicy']}): {authors}; "
         f"{facet['documentsWithoutAuthor']} documents without author"
     )
     if facet.get("created"):
         span = facet["created"]
         lines.append(
-            f"          created {_day(span['earliest'])} to {_day(span['latest'])} "
+            f"            created {_day(span['earliest'])} to {_day(span['latest'])} "
             f"({facet['datesFromMetadata']} dates from document metadata, "
             f"{facet['datesFromFilesystem']} from file times)"
         )
     if facet["encodingFallbacks"]:
         lines.append(
-            f"          not UTF-8, decoded with a detected encoding: {facet['encodingFallbacks']}"
+            f"            not UTF-8, decoded with a detected encoding: {facet['encodingFallbacks']}"
         )
     return lines
 
@@ -207,32 +208,114 @@ def describe_failures(run_facets: dict[str, Any]) -> list[str]:
     return [f"  failed  {error['task']}: {error['errorMessage']}" for error in errors]
 
 
-def describe_output(dataset: dict[str, Any]) -> str:
-    name = f"  output  {dataset['name']}  (namespace {dataset['namespace']})"
-    version = dataset.get("facets", {}).get("version", {}).get("datasetVersion")
-    if version is None:
-        return f"{name}\n          not written"
+def short(version: str | None) -> str:
+    return version[:16] if version else "(none)"
+
+
+def name_of(dataset: dict[str, Any]) -> str:
+    name = dataset["name"]
+    if dataset["namespace"] == "file":
+        return rel(Path(name))
+    return f"{dataset['namespace']}/{name}"
+
+
+def version_of(dataset: dict[str, Any]) -> str | None:
+    return dataset.get("facets", {}).get("version", {}).get("datasetVersion")
+
+
+def step_line(event: dict[str, Any]) -> str:
+    """`task (1.2s, cost ...)` from the run's resource facet."""
+    task = event["job"]["name"].rsplit(".", 1)[-1]
+    usage = event["run"].get("facets", {}).get("llmLineage_resourceUsage", {})
+    parts = [f"{usage['wallSeconds']:.1f}s"] if "wallSeconds" in usage else []
+    if usage.get("estimatedCost") is not None:
+        parts.append(f"estimated cost {usage['estimatedCost']:.6f} {usage.get('currency', '')}")
+    return f"{task} ({', '.join(parts)})" if parts else task
+
+
+def describe_dataset(kind: str, dataset: dict[str, Any]) -> list[str]:
+    """The node's name and version, then what its facets say in one or two lines."""
+    facets = dataset.get("facets", {})
+    lines = [
+        f"  {kind:<9} {name_of(dataset)}",
+        f"  {'':<9} datasetVersion {short(version_of(dataset))}",
+    ]
+    tokenization = facets.get("llmLineage_tokenization")
+    if tokenization:
+        tokenizer = tokenization["tokenizer"]
+        lines.append(
+            f"  {'':<9} {tokenization['tokens']:,d} tokens in {tokenization['sequences']} blocks "
+            f"of {tokenization.get('blockSize')}, tokenizer {tokenizer['modelType']} "
+            f"(vocabulary {tokenizer['vocabSize']}, sha256 {tokenizer['sha256'][:12]})"
+        )
+    adapter = facets.get("llmLineage_loraAdapter")
+    if adapter:
+        lines.append(
+            f"  {'':<9} LoRA r={adapter['r']} alpha={adapter['alpha']} on "
+            f"{', '.join(adapter['targetModules'])}: {adapter['trainableParameters']:,d} of "
+            f"{adapter['totalParameters']:,d} parameters trained (peft {adapter['peftVersion']})"
+        )
     stats = dataset.get("outputFacets", {}).get("outputStatistics", {})
-    rows = f", {stats['rowCount']} rows, {stats['size']:,d} bytes" if stats else ""
-    return f"{name}\n          datasetVersion {version}{rows}"
+    if stats.get("rowCount") is not None and not tokenization:
+        lines.append(f"  {'':<9} {stats['rowCount']} rows, {stats.get('size', 0):,d} bytes")
+    return lines
+
+
+def describe_training(event: dict[str, Any]) -> list[str]:
+    training = event["run"].get("facets", {}).get("llmLineage_training")
+    if not training:
+        return []
+    loss = training["loss"]
+    hyper = training["hyperparameters"]
+    return [
+        f"  {'':<9} trained {training['steps']} steps ({training['epochs']:g} epochs, "
+        f"{training['tokensSeen']:,d} tokens) on {training.get('device')} in "
+        f"{training['durationSeconds']:.1f}s: loss {loss['first']:.4f} -> {loss['last']:.4f} "
+        f"(best {loss['best']:.4f}), learning rate {hyper['learningRate']}, seed {hyper['seed']}"
+    ]
+
+
+def arrow(event: dict[str, Any]) -> list[str]:
+    lines = [f"  {'':<4}|   {step_line(event)}"]
+    for extra in event["inputs"][1:]:  # the base model joins the graph at fine-tuning
+        lines.append(
+            f"  {'':<4}|   + base model {name_of(extra)}, fingerprint {short(version_of(extra))}"
+        )
+    lines.append(f"  {'':<4}v")
+    return lines
 
 
 def summarize(events: list[dict[str, Any]]) -> bool:
-    """Print what the events say; True when a COMPLETE event is among them."""
+    """Print the graph the events describe; True when every step completed."""
     print(f"[3/3] {len(events)} OpenLineage events in {rel(EVENTS)}")
     for event in events:
         print(f"  {event['eventType']:<9} {event['job']['namespace']}/{event['job']['name']}")
-    completes = [e for e in events if e["eventType"] == "COMPLETE" and e.get("inputs")]
-    failures = [e for e in events if e["eventType"] == "FAIL" and e.get("inputs")]
-    for event in completes or failures:
-        print(f"\n  {event['job']['name']} ({event['eventType']}):")
-        for dataset in event["inputs"]:
-            print("\n".join(describe_input(dataset)))
-        for line in describe_failures(event["run"].get("facets", {})):
+    completes = {
+        e["job"]["name"].rsplit(".", 1)[-1]: e for e in events if e["eventType"] == "COMPLETE"
+    }
+    failures = [e for e in events if e["eventType"] == "FAIL"]
+    for event in failures:
+        message = event["run"].get("facets", {}).get("errorMessage", {}).get("message", "")
+        print(f"\n  FAILED {event['job']['name']}: {message[:500]}")
+    if not all(task in completes for task, _ in STEPS):
+        return False
+    print("\nThe lineage graph, read back from the COMPLETE events:\n")
+    first = completes[STEPS[0][0]]
+    documents = first["inputs"][0]
+    for line in describe_input(documents) + describe_failures(first["run"].get("facets", {})):
+        print(line)
+    print(f"  {'':<9} datasetVersion {short(version_of(documents))}")
+    for task, kind in STEPS:
+        event = completes[task]
+        for line in arrow(event):
             print(line)
-        for dataset in event.get("outputs", []):
-            print(describe_output(dataset))
-    return any(e["eventType"] == "COMPLETE" for e in events)
+        output = next(d for d in event["outputs"] if kind == "adapter" or kind in d["name"])
+        for line in describe_dataset(kind, output):
+            print(line)
+        if kind == "adapter":
+            for line in describe_training(event):
+                print(line)
+    return True
 
 
 def main() -> int:
@@ -255,8 +338,9 @@ def main() -> int:
         complete = "COMPLETE" in emitted
     else:
         complete = summarize(read_events(EVENTS))
-        print(f"\nEvents file: {rel(EVENTS)}")
+        print(f"\nEvents file: {rel(EVENTS)} (one JSON event a line)")
         print(f"Send them to Marquez instead:  export AIRFLOW__OPENLINEAGE__TRANSPORT='{MARQUEZ}'")
+        print("  (a Marquez of your own: docker compose -f docker/docker-compose.yml up --build)")
     # standalone starts its components as `airflow ...` from PATH, so the venv must be on it.
     print(
         f"Open the Airflow UI:  PATH={Path(sys.executable).parent}:$PATH "

@@ -36,13 +36,18 @@ def map_index(event: dict[str, Any]) -> int:
 
 @pytest.fixture(scope="module")
 def run_example(run_dag: RunDag, tmp_path_factory: pytest.TempPathFactory):
+    done: dict[str, tuple[DagRun, Path]] = {}
+
     def run(dag_id: str) -> tuple[DagRun, Path]:
+        if dag_id in done:
+            return done[dag_id]
         out = tmp_path_factory.mktemp(dag_id)
         result = run_dag(
             EXAMPLES / f"{dag_id}.py", dag_id, env={"LLM_LINEAGE_OUTPUT": str(out)}, in_place=True
         )
         assert result.returncode == 0, result.output[-5000:]
-        return result, out
+        done[dag_id] = (result, out)
+        return done[dag_id]
 
     return run
 
@@ -75,6 +80,37 @@ def test_pipeline_is_one_graph_from_documents_to_adapter(run_example) -> None:
     assert usage["costPerHour"] == 0.10 and usage["estimatedCost"] > 0
     chain = adapter["facets"]["llmLineage_transformations"]["steps"]
     assert (chain[0]["step"], chain[-1]["step"]) == ("extraction", "training")
+
+
+def test_demo_summary_reads_the_graph_back_from_the_events(run_example, capsys) -> None:
+    """`make demo` prints this summary from the same kind of run."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("demo", EXAMPLES.parent / "scripts" / "demo.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    run, _ = run_example("llm_lineage_pipeline")
+    assert demo.summarize(run.events) is True
+    printed = capsys.readouterr().out
+    fine_tune = run.of("fine_tune", "COMPLETE")
+    adapter_version = fine_tune["outputs"][0]["facets"]["version"]["datasetVersion"]
+    for expected in (
+        "documents ",
+        "12 documents read",
+        "authors (include): ",
+        "text      ",
+        "tokens    ",
+        "adapter   ",
+        f"datasetVersion {adapter_version[:16]}",
+        "+ base model ",
+        "estimated cost ",
+        "loss ",
+    ):
+        assert expected in printed, (expected, printed)
+    assert printed.index("text      ") < printed.index("tokens    ") < printed.index("adapter   ")
+    broken = [e for e in run.events if not e["job"]["name"].endswith(".fine_tune")]
+    assert demo.summarize(broken) is False
 
 
 def test_taskflow_hooks_report_each_tasks_datasets(run_example) -> None:
