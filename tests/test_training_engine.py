@@ -241,3 +241,17 @@ def test_several_token_files_train_as_one_dataset(base, info, tmp_path) -> None:
     mixed = TokenData.open_all([(first, "a.parquet"), (bad, "bad.parquet")])
     with pytest.raises(TrainingFailed, match=r"dataset bad\.parquet holds token id 999"):
         train(mixed, info, tmp_path / "out2", shuffle_buffer=0)
+
+
+def test_cuda_requested_without_a_gpu_fails_as_a_device_error(tokens, info, tmp_path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this worker has a GPU")
+    with pytest.raises(TrainingFailed, match="no CUDA device is visible") as err:
+        train(tokens, info, tmp_path, device="cuda")
+    assert err.value.kind is FailureKind.DEVICE
+
+
+def test_bf16_mixed_precision_trains_on_cpu(tokens, info, tmp_path) -> None:
+    result = train(tokens, info, tmp_path, precision="bf16", device="cpu", max_steps=3)
+    assert result.precision == "bf16" and result.steps == 3
+    assert all(p.loss == p.loss for p in result.losses)  # finite, not NaN
