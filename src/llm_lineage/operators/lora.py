@@ -121,37 +121,31 @@ class LoRAFineTuningOperator(BaseOperator):
         owner = f"{type(self).__name__}(task_id={self.task_id!r})"
         return [location(owner, "dataset", v) for v in values]
 
+    def _arguments(self, datasets: list[str]) -> dict[str, Any]:
+        """What the hook's ``plan`` and ``fine_tune`` both take."""
+        return {
+            "dataset": datasets,
+            "base_model": self.base_model,
+            "output": self.output_folder,
+            "lora": self.lora,
+            "training": self.training,
+            "revision": self.base_model_revision or None,
+            "cost_per_hour": self.cost_per_hour,
+            "currency": self.cost_currency,
+            "environment_variables": self.environment_variables,
+        }
+
     def _plan(self) -> TrainingPlan:
-        return self.hook.plan(
-            self._datasets(),
-            self.base_model,
-            self.output_folder,
-            self.lora,
-            self.training,
-            self.base_model_revision,
-            self.cost_per_hour,
-            self.cost_currency,
-            self.environment_variables,
-        )
+        return self.hook.plan(**self._arguments(self._datasets()))
 
     def execute(self, context: Context) -> dict[str, Any]:
         hook = self.hook
         datasets = self._datasets()
         self._infos = hook.dataset_infos(datasets)
-        self._base = hook.resolve_base_model(self.base_model, self.base_model_revision)
+        self._base = hook.resolve_base_model(self.base_model, self.base_model_revision or None)
         try:
             self._run = hook.fine_tune(
-                datasets,
-                self.base_model,
-                self.output_folder,
-                self.lora,
-                self.training,
-                self.base_model_revision,
-                self.cost_per_hour,
-                self.cost_currency,
-                self.environment_variables,
-                base=self._base,
-                infos=self._infos,
+                **self._arguments(datasets), base=self._base, infos=self._infos
             )
         except TrainingFailed as failure:
             self._partial = failure.result
