@@ -88,14 +88,21 @@ def field_lineage(
     return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
 
 
-def file_facets(target: DatasetId, file_format: str = "parquet") -> dict[str, DatasetFacet]:
-    """Static facets of a file dataset: known at START, before anything is written."""
+def file_facets(
+    target: DatasetId,
+    file_format: str = "parquet",
+    dataset_type: str = "FILE",
+    sub_type: str | None = None,
+) -> dict[str, DatasetFacet]:
+    """Static facets of a stored dataset (a file, or a model folder): known at START."""
     return {
         "storage": storage_dataset.StorageDatasetFacet(
             storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
             fileFormat=file_format,
         ),
-        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(datasetType="FILE"),
+        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
+            datasetType=dataset_type, subType=sub_type
+        ),
     }
 
 

@@ -19,14 +19,11 @@ from typing import Any
 
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import (
-    DatasetFacet,
     JobFacet,
     RunFacet,
-    dataset_type_dataset,
     documentation_dataset,
     environment_variables_run,
     output_statistics_output_dataset,
-    storage_dataset,
 )
 
 from llm_lineage.facets import (
@@ -46,13 +43,14 @@ from llm_lineage.lineage.common import (
     SourceInfo,
     StepLineage,
     data_source,
+    file_facets,
     lifecycle,
     parquet_input,
     tags,
     task_job_facets,
     version,
 )
-from llm_lineage.lineage.naming import DatasetId, dataset_id
+from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
 from llm_lineage.versions import package_version
 
@@ -87,21 +85,11 @@ def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _model_facets(target: DatasetId, sub_type: str, file_format: str) -> dict[str, DatasetFacet]:
-    return {
-        "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(
-            datasetType="MODEL", subType=sub_type
-        ),
-        "storage": storage_dataset.StorageDatasetFacet(
-            storageLayer="file" if target.namespace == "file" else target.namespace.split(":")[0],
-            fileFormat=file_format,
-        ),
-    }
-
-
 def base_model_dataset(plan: TrainingPlan, base: BaseModelInfo | None) -> InputDataset:
     target = dataset_id(plan.base_location)
-    facets = _model_facets(target, "BASE_MODEL", base.weight_format if base else "safetensors")
+    facets = file_facets(
+        target, base.weight_format if base else "safetensors", "MODEL", "BASE_MODEL"
+    )
     facets["dataSource"] = data_source(target)
     if base is not None:
         revision = base.resolved_revision or base.revision
@@ -206,7 +194,7 @@ def adapter_dataset(
     result: TrainingResult | None,
 ) -> OutputDataset:
     target = dataset_id(plan.output)
-    facets = _model_facets(target, "LORA_ADAPTER", "safetensors")
+    facets = file_facets(target, "safetensors", "MODEL", "LORA_ADAPTER")
     if result is None or result.output is None or base is None:
         return OutputDataset(namespace=target.namespace, name=target.name, facets=facets)
     lora = plan.lora
