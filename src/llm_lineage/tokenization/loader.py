@@ -11,13 +11,14 @@ import hashlib
 import json
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tokenizers
 from tokenizers import Tokenizer
+
+from llm_lineage.hub import looks_like_hub_id
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,6 @@ EOS_CANDIDATES: tuple[str, ...] = ("</s>", "<|endoftext|>", "[SEP]", "<eos>")
 
 #: transformers writes int(1e30) as model_max_length when a model has no limit: not a limit.
 _NO_LIMIT = 10**18
-
-#: A hub id: "name" or "org/name"; a missing local path that looks like this is tried on the hub.
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
 class TokenizerLoadError(ValueError):
@@ -79,7 +77,7 @@ def load_tokenizer(
         return _from_files(file, path / TOKENIZER_CONFIG_FILE, source, revision)
     if path.is_file():
         return _from_files(path, path.with_name(TOKENIZER_CONFIG_FILE), source, revision)
-    if source.endswith(".json") or not _HUB_ID.match(source):
+    if source.endswith(".json") or not looks_like_hub_id(source):
         raise TokenizerLoadError(f"tokenizer file not found: {path}")
     return _from_hub(source, revision, token)
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 
+from llm_lineage.hub import hub_endpoint, looks_like_hub_id
 from llm_lineage.progress import LogLike, ProgressReporter
 from llm_lineage.training.model import BaseModelInfo, FileDigest
 
 CONFIG_FILE = "config.json"
 SAFETENSORS_PATTERNS = ("*.safetensors",)
 PYTORCH_PATTERNS = ("pytorch_model*.bin",)
-#: A hub id: "name" or "org/name"; anything else that is not a folder is a missing path.
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _CHUNK = 8 * 1024 * 1024
 
 
@@ -29,17 +27,7 @@ class BaseModelError(ValueError):
 
 def is_hub_id(spec: str) -> bool:
     """A hub id ("org/name") that is not also an existing local path."""
-    return (
-        bool(_HUB_ID.match(spec))
-        and not spec.startswith((".", "~"))
-        and not Path(spec).expanduser().exists()
-    )
-
-
-def hub_endpoint() -> str:
-    from huggingface_hub import constants
-
-    return str(constants.ENDPOINT).rstrip("/")
+    return looks_like_hub_id(spec) and not Path(spec).expanduser().exists()
 
 
 def base_model_location(spec: str) -> str:
