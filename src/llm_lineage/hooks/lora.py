@@ -17,6 +17,7 @@ from llm_lineage.hooks.storage import (
     local_copy,
     location_uri,
     parquet_info,
+    parquet_path,
     publish_folder,
     staging_dir,
     storage_path,
@@ -97,15 +98,12 @@ class LoRAFineTuningHook(BaseHook):
         token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
         return resolve_base_model(spec, revision=revision, token=token, logger=self.log)
 
-    def _dataset_location(self, dataset: str | os.PathLike[str]) -> ObjectStoragePath:
-        path = storage_path(dataset, self.dataset_conn_id)
-        if not str(path).endswith(".parquet") and path.is_dir():
-            path = path / TOKENS_FILE
-        return path
+    def _locations(self, dataset: Datasets) -> list[ObjectStoragePath]:
+        return [parquet_path(d, self.dataset_conn_id, TOKENS_FILE) for d in dataset_list(dataset)]
 
     def dataset_paths(self, dataset: Datasets) -> list[ObjectStoragePath]:
         """Each token Parquet: the path itself, or its tokens.parquet for a folder."""
-        paths = [self._dataset_location(d) for d in dataset_list(dataset)]
+        paths = self._locations(dataset)
         if not paths:
             raise DatasetError("no dataset given")
         for path in paths:
@@ -138,7 +136,10 @@ class LoRAFineTuningHook(BaseHook):
     ) -> TrainingPlan:
         """Where a run reads and writes; touches storage only to tell a folder from a file."""
         return TrainingPlan(
-            datasets=tuple(location_uri(self._dataset_location(d)) for d in dataset_list(dataset)),
+            datasets=tuple(
+                location_uri(parquet_path(d, self.dataset_conn_id, TOKENS_FILE))
+                for d in dataset_list(dataset)
+            ),
             output=location_uri(storage_path(output, self.output_conn_id)),
             base_model=base_model,
             base_location=base_model_location(base_model),

@@ -33,6 +33,20 @@ def storage_path(location: str | os.PathLike[str], conn_id: str | None = None) -
     return ObjectStoragePath(text, conn_id=conn_id)
 
 
+def parquet_path(
+    location: str | os.PathLike[str], conn_id: str | None, default_file: str
+) -> ObjectStoragePath:
+    """``location`` when it names a Parquet file, else ``default_file`` in that folder.
+
+    Lets a step take the previous step's output folder or its file; touches storage only to
+    tell a folder from a file.
+    """
+    path = storage_path(location, conn_id)
+    if not str(path).endswith(".parquet") and path.is_dir():
+        path = path / default_file
+    return path
+
+
 def location_uri(path: ObjectStoragePath) -> str:
     """The URI that lineage names: ``file:///abs/path`` or ``s3://bucket/key``, no conn id."""
     if path.protocol in ("file", "local", ""):

@@ -16,6 +16,7 @@ from llm_lineage.hooks.storage import (
     local_copy,
     location_uri,
     parquet_info,
+    parquet_path,
     publish,
     staging_dir,
     storage_path,
@@ -96,9 +97,7 @@ class TokenizerHook(BaseHook):
 
     def source_path(self, source: str | os.PathLike[str]) -> ObjectStoragePath:
         """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder."""
-        path = storage_path(source, self.source_conn_id)
-        if path.is_dir():
-            path = path / TEXT_FILE
+        path = parquet_path(source, self.source_conn_id, TEXT_FILE)
         if not path.is_file():
             raise SourceError(f"source {location_uri(path)} does not exist")
         return path
@@ -112,9 +111,7 @@ class TokenizerHook(BaseHook):
         revision: str | None = None,
     ) -> TokenizationPlan:
         """Where a run reads and writes; touches storage only to tell a folder from a file."""
-        path = storage_path(source, self.source_conn_id)
-        if not str(path).endswith(".parquet") and path.is_dir():
-            path = path / TEXT_FILE
+        path = parquet_path(source, self.source_conn_id, TEXT_FILE)
         destination_uri = location_uri(storage_path(destination, self.destination_conn_id))
         return TokenizationPlan(
             source=location_uri(path),
