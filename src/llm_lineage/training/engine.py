@@ -142,8 +142,6 @@ class _Run:
         model = self._peft_model(self._base_model(device))
         try:
             self._loop(model, device)
-        except TrainingFailed:
-            raise
         except DatasetError as error:
             raise self.fail(FailureKind.DATASET, str(error)) from None
         except (RuntimeError, MemoryError) as error:
