@@ -3,11 +3,19 @@
 Schemas come from the spec copy in ``tests/openlineage_spec``, our packaged facet schemas, and
 the Airflow OpenLineage provider's own facet schemas. A ``_schemaURL`` that none of them defines
 is an error: a facet we cannot check is a facet we do not trust.
+
+Beyond the schemas, events must survive the strictest consumer we know of, a PostgreSQL
+``jsonb`` column behind an OpenLineage backend: no ``NaN``/``Infinity`` (not JSON at all, though
+Python writes and reads them), no control characters in any string (``jsonb`` refuses NUL, and
+the rest corrupt logs and UIs; tab and newline are ordinary text), and a size well under what
+HTTP transports and backends accept (256 KB).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +28,12 @@ from llm_lineage.facets import packaged_schemas
 
 SPEC_DIR = Path(__file__).parent / "openlineage_spec"
 EVENT_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+
+#: An event this size or larger fails; backends and HTTP transports cap request bodies near it.
+MAX_EVENT_BYTES = 256 * 1024
+
+#: C0 controls except tab and newline, DEL, and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _spec_schemas() -> list[dict[str, Any]]:
@@ -78,7 +92,8 @@ def _resolvable(url: str) -> bool:
 
 def validate_event(event: dict[str, Any]) -> None:
     """Raise EventValidationError listing every problem in the event."""
-    problems = [f"event: {msg}" for msg in _errors(event, f"{EVENT_SCHEMA}#/$defs/RunEvent")]
+    problems = strict_problems(event)
+    problems.extend(f"event: {msg}" for msg in _errors(event, f"{EVENT_SCHEMA}#/$defs/RunEvent"))
     for where, facet in iter_facets(event):
         problems.extend(facet_problems(facet, where))
     if problems:
@@ -101,8 +116,98 @@ def validate_facet(facet: dict[str, Any]) -> None:
         raise EventValidationError("\n".join(problems))
 
 
+class _NonFinite:
+    """Stands in for a ``NaN``/``Infinity`` literal, so the problem is reported with its path."""
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return "/".join(map(str, path)) or "<root>"
+
+
+def _control_problem(text: str) -> str | None:
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    at = found.start()
+    near = text[max(0, at - 20) : at + 20]
+    return f"control character U+{ord(found.group()):04X} at index {at} (near {near!r})"
+
+
+def _value_problems(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[str]:
+    """Non-finite numbers and control characters anywhere in a parsed JSON value."""
+    if isinstance(value, _NonFinite):
+        yield f"{_where(path)}: {value.literal} is not JSON (non-finite number)"
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield f"{_where(path)}: non-finite number {value!r} (NaN and Infinity are not JSON)"
+    elif isinstance(value, str):
+        if problem := _control_problem(value):
+            yield f"{_where(path)}: string has a {problem}"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (problem := _control_problem(key)):
+                yield f"{_where(path)}: key has a {problem}"
+            yield from _value_problems(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _value_problems(item, (*path, index))
+
+
+def _size_problem(size: int) -> list[str]:
+    if size < MAX_EVENT_BYTES:
+        return []
+    return [f"<root>: event is {size} bytes; it must stay under {MAX_EVENT_BYTES}"]
+
+
+def strict_problems(event: dict[str, Any]) -> list[str]:
+    """What a strict consumer refuses in a parsed event: non-finite numbers, controls, size."""
+    problems = list(_value_problems(event))
+    try:
+        text = json.dumps(event)
+    except (TypeError, ValueError) as error:
+        return [*problems, f"<root>: not serializable as JSON: {error}"]
+    return [*problems, *_size_problem(len(text.encode()))]
+
+
+def parse_event_text(text: str) -> dict[str, Any]:
+    """One event as a transport wrote it, parsed strictly: size, JSON, strings.
+
+    Checks the text itself, so a ``NaN`` literal or an oversized line fails before anything
+    reads the event; the schemas are ``validate_event``'s job.
+    """
+    problems = _size_problem(len(text.encode()))
+    try:
+        event = json.loads(text, parse_constant=_NonFinite)
+    except json.JSONDecodeError as error:
+        raise EventValidationError("\n".join([*problems, f"<text>: not JSON: {error}"])) from None
+    if not isinstance(event, dict):
+        problems.append(f"<root>: an event is a JSON object, not {type(event).__name__}")
+    else:
+        problems.extend(_value_problems(event))
+    if problems:
+        raise EventValidationError("\n".join(problems))
+    return event
+
+
+def validate_event_text(text: str) -> dict[str, Any]:
+    """Parse one event's text strictly and validate it; return the event."""
+    event = parse_event_text(text)
+    validate_event(event)
+    return event
+
+
 def read_events(path: Path) -> list[dict[str, Any]]:
-    """Events of a file transport's output: one JSON object a line."""
+    """Events of a file transport's output, one JSON object a line, each parsed strictly."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    events = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(parse_event_text(line))
+        except EventValidationError as error:
+            raise EventValidationError(f"{path} line {number}:\n{error}") from None
+    return events
