@@ -21,16 +21,24 @@ from airflow.sdk import ObjectStoragePath
 from llm_lineage.extraction.writer import CONTENT_HASH_KEY
 from llm_lineage.lineage.chain import read_chain
 from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.naming import encode_path
 
 STAGING_PREFIX = ".llm-lineage-staging-"
 
 
 def storage_path(location: str | os.PathLike[str], conn_id: str | None = None) -> ObjectStoragePath:
-    """An ObjectStoragePath for a local path or URL; local paths become absolute ``file://``."""
+    """An ObjectStoragePath for a local path or URL; local paths become absolute ``file://``.
+
+    A URL goes to fsspec as it is: its path is the key as stored. A local path goes in raw,
+    below ``file:///``, never as ``Path.as_uri()``: fsspec takes a ``file://`` URL's path
+    literally, so ``%25`` would name a folder ``%25``, and ObjectStoragePath drops tabs and
+    newlines from its first argument (``urlsplit``), so the path is a second one.
+    """
     text = os.fspath(location)
-    if "://" not in text:
-        text = Path(text).expanduser().absolute().as_uri()
-    return ObjectStoragePath(text, conn_id=conn_id)
+    if "://" in text:
+        return ObjectStoragePath(text, conn_id=conn_id)
+    absolute = os.fspath(Path(text).expanduser().absolute())
+    return ObjectStoragePath("file:///", absolute.lstrip("/"), conn_id=conn_id)
 
 
 def parquet_path(
@@ -48,15 +56,25 @@ def parquet_path(
 
 
 def location_uri(path: ObjectStoragePath) -> str:
-    """The URI that lineage names: ``file:///abs/path`` or ``s3://bucket/key``, no conn id."""
-    if path.protocol in ("file", "local", ""):
+    """The URI that lineage names: ``file:///abs/path`` or ``s3://bucket/key``, no conn id.
+
+    The path or key is the one fsspec reads, percent-encoded once here (``%`` becomes ``%25``)
+    and decoded once by ``dataset_id``, so the dataset's name is the real path or key.
+    """
+    if is_local(path):
         return Path(path.path).as_uri()
-    return f"{path.protocol}://{path.bucket}/{path.key}".rstrip("/")
+    return f"{path.protocol}://{path.bucket}/{encode_path(path.key)}".rstrip("/")
 
 
 def file_uri(root: ObjectStoragePath, path: str) -> str:
-    """URI of a file that ``root.fs`` listed (fsspec lists paths without their protocol)."""
-    return Path(path).as_uri() if is_local(root) else f"{root.protocol}://{path}"
+    """URI of a file that ``root.fs`` listed (fsspec lists paths without their protocol).
+
+    The listed path is the real one, so it is encoded once, like ``location_uri``'s.
+    """
+    if is_local(root):
+        return Path(path).as_uri()
+    bucket, _, key = path.lstrip("/").partition("/")
+    return f"{root.protocol}://{bucket}/{encode_path(key)}"
 
 
 def is_local(path: ObjectStoragePath) -> bool:
