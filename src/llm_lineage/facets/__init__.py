@@ -10,6 +10,7 @@ from llm_lineage.facets.document_collection import (
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
 )
+from llm_lineage.facets.event_bounds import LlmLineageEventBoundsRunFacet, Truncation
 from llm_lineage.facets.lora_adapter import BaseModelReference, LlmLineageLoraAdapterDatasetFacet
 from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
 from llm_lineage.facets.tokenization import (
@@ -35,6 +36,7 @@ __all__ = [
     "FormatCount",
     "Hyperparameters",
     "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageEventBoundsRunFacet",
     "LlmLineageLoraAdapterDatasetFacet",
     "LlmLineageResourceUsageRunFacet",
     "LlmLineageTokenizationDatasetFacet",
@@ -45,6 +47,7 @@ __all__ = [
     "TokenizerIdentity",
     "TransformCount",
     "TransformationStep",
+    "Truncation",
     "build_steps",
     "chain_fingerprint",
     "facet_key",
