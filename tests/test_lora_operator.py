@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -49,10 +50,11 @@ def _operator(**overrides: object) -> LoRAFineTuningOperator:
         ({"training": {"seed": -1}}, "training.seed"),
         ({"training": {"precision": "fp8"}}, "training.precision"),
         ({"training": {"device": "tpu"}}, "training.device"),
-        ({"training": {"precision": "fp16", "device": "cpu"}}, "training"),
-        ({"training": {"max_steps": 5, "warmup_steps": 10}}, "training"),
+        ({"training": {"precision": "fp16", "device": "cpu"}}, "training.device"),
+        ({"training": {"max_steps": 5, "warmup_steps": 10}}, "training.warmup_steps"),
         ({"cost_per_hour": -1}, "cost_per_hour"),
         ({"cost_per_hour": "2 dollars"}, "cost_per_hour"),
+        ({"cost_per_hour": True}, "cost_per_hour"),
         ({"cost_currency": "dollars"}, "cost_currency"),
         ({"environment_variables": "CUDA_VISIBLE_DEVICES"}, "environment_variables"),
         ({"environment_variables": ["HF_TOKEN"]}, "environment_variables"),
@@ -64,6 +66,61 @@ def test_wrong_parameter_is_named(overrides: dict[str, object], parameter: str) 
     with pytest.raises(InvalidParameterError, match=rf"parameter '{parameter}'") as raised:
         _operator(**overrides)
     assert "task_id='fine_tune'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parameter"),
+    [
+        ({"cost_per_hour": math.inf}, "cost_per_hour"),
+        ({"cost_per_hour": math.nan}, "cost_per_hour"),
+        ({"training": {"learning_rate": math.inf}}, "training.learning_rate"),
+        ({"training": {"learning_rate": math.nan}}, "training.learning_rate"),
+        ({"training": {"weight_decay": math.inf}}, "training.weight_decay"),
+        ({"training": {"max_grad_norm": math.inf}}, "training.max_grad_norm"),
+        ({"training": {"progress_interval": math.inf}}, "training.progress_interval"),
+        ({"lora": {"dropout": math.nan}}, "lora.dropout"),
+    ],
+)
+def test_nan_and_infinity_are_refused_by_name(overrides: dict[str, object], parameter: str) -> None:
+    """They would reach the events as bare ``Infinity``/``NaN``, which is not JSON."""
+    with pytest.raises(InvalidParameterError, match=rf"parameter '{parameter}'") as raised:
+        _operator(**overrides)
+    assert "finite" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "epochs",
+        "max_steps",
+        "batch_size",
+        "gradient_accumulation_steps",
+        "warmup_steps",
+        "seed",
+        "shuffle_buffer",
+        "learning_rate",
+    ],
+)
+def test_booleans_are_not_numbers(field: str) -> None:
+    """Pydantic's lax mode would read True as 1."""
+    with pytest.raises(
+        InvalidParameterError, match=rf"parameter 'training.{field}': .*not a boolean"
+    ):
+        _operator(training={field: True})
+    with pytest.raises(InvalidParameterError, match=r"parameter 'lora.r': .*not a boolean"):
+        _operator(lora={"r": True})
+
+
+def test_cross_field_errors_name_the_later_field_as_written() -> None:
+    with pytest.raises(InvalidParameterError) as raised:
+        _operator(training={"max_steps": 5, "warmup_steps": 10})
+    assert str(raised.value) == (
+        "LoRAFineTuningOperator(task_id='fine_tune'): parameter 'training.warmup_steps': "
+        "warmup_steps (10) is more than max_steps (5) (got 10)"
+    )
+    with pytest.raises(InvalidParameterError) as raised:
+        _operator(training={"precision": "fp16", "device": "cpu"})
+    assert "parameter 'training.device': precision='fp16' needs device='cuda'" in str(raised.value)
 
 
 def test_settings_accept_dicts_or_models_with_defaults() -> None:

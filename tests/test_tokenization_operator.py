@@ -42,8 +42,26 @@ def test_wrong_parameter_is_named(overrides: dict[str, object], parameter: str) 
 
 
 def test_stride_must_be_below_max_length() -> None:
-    with pytest.raises(InvalidParameterError, match="stride"):
+    with pytest.raises(InvalidParameterError) as raised:
         _operator(max_length=16, stride=16)
+    assert str(raised.value) == (
+        "TokenizationOperator(task_id='tokenize'): parameter 'stride': stride (16) must be "
+        "smaller than max_length (16): consecutive chunks overlap by stride tokens (got 16)"
+    )
+    assert _operator(max_length=None, packing=True, stride=4096).settings.stride == 4096
+
+
+def test_max_length_is_needed_without_packing() -> None:
+    with pytest.raises(InvalidParameterError, match=r"parameter 'max_length': max_length must be"):
+        _operator(max_length=None)
+    assert _operator(max_length=None, packing=True).settings.sequence_length == 1024
+
+
+@pytest.mark.parametrize("parameter", ["max_length", "stride", "block_size", "batch_size"])
+def test_booleans_are_not_numbers(parameter: str) -> None:
+    """Pydantic's lax mode would read True as 1: a batch of one document, silently."""
+    with pytest.raises(InvalidParameterError, match=rf"parameter '{parameter}': .*not a boolean"):
+        _operator(**{parameter: True})
 
 
 def test_block_size_over_the_tokenizers_limit_fails_at_parse(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,11 +50,9 @@ from llm_lineage.lineage.common import (
     version,
 )
 from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.secrets import reportable_environment
 from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
 from llm_lineage.versions import package_version
-
-#: Names of environment variables never reported, whatever the allow-list says.
-SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|(^|_)KEY($|_)|AUTH", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -77,12 +74,8 @@ class TrainingPlan:
 
 
 def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """The allow-listed variables that are set, never one whose name looks like a secret."""
-    return tuple(
-        (name, os.environ[name])
-        for name in names
-        if name in os.environ and not SECRET_NAME.search(name)
-    )
+    """The allow-listed variables that are set, as ``lineage.secrets`` lets them be reported."""
+    return reportable_environment(names, os.environ)
 
 
 def base_model_dataset(plan: TrainingPlan, base: BaseModelInfo | None) -> InputDataset:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,8 @@ from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
 from llm_lineage.lineage.common import SourceInfo
-from llm_lineage.lineage.training import SECRET_NAME, TrainingPlan, training_lineage
+from llm_lineage.lineage.secrets import secret_name
+from llm_lineage.lineage.training import TrainingPlan, training_lineage
 from llm_lineage.operators.lineage import operator_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, settings
 from llm_lineage.training import (
@@ -52,7 +54,9 @@ class LoRAFineTuningOperator(BaseOperator):
     :param base_model_revision: Hub revision (branch, tag or commit). Templated.
     :param hub_conn_id: Connection whose password is a Hugging Face token.
     :param environment_variables: Names of environment variables to record in lineage (e.g.
-        ``CUDA_VISIBLE_DEVICES``); names that look like secrets are refused.
+        ``CUDA_VISIBLE_DEVICES``); names that look like secrets are refused, and at run time a
+        value that looks like a credential is dropped and URL passwords are redacted
+        (``llm_lineage.lineage.secrets``).
     """
 
     template_fields: Sequence[str] = (
@@ -179,11 +183,17 @@ class LoRAFineTuningOperator(BaseOperator):
 
 
 def _cost(owner: str, value: Any) -> float | None:
+    """A finite price >= 0: it is multiplied into the event, where inf or NaN is not JSON."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise InvalidParameterError(
-            f"{owner}: parameter 'cost_per_hour' must be a number >= 0 (got {value!r})"
+            f"{owner}: parameter 'cost_per_hour' must be a finite number >= 0 (got {value!r})"
         )
     return float(value)
 
@@ -193,7 +203,7 @@ def _environment(owner: str, names: Any) -> tuple[str, ...]:
         raise InvalidParameterError(
             f"{owner}: parameter 'environment_variables' must be a list of names (got {names!r})"
         )
-    secret = [n for n in names if SECRET_NAME.search(n)]
+    secret = [n for n in names if secret_name(n)]
     if secret:
         raise InvalidParameterError(
             f"{owner}: parameter 'environment_variables' names {', '.join(secret)}, which "

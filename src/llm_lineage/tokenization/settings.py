@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from llm_lineage.numeric import Integer, Real
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.transforms import DEFAULT_TRANSFORMS, TransformSpec, parse_transforms
 
@@ -17,46 +18,57 @@ class TokenizationSettings(BaseModel):
     sequences (``packing=True``), where ``max_length`` and ``stride`` do not apply.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     transforms: tuple[TransformSpec, ...] = Field(
         default_factory=lambda: parse_transforms(DEFAULT_TRANSFORMS)
     )
-    max_length: int | None = Field(default=1024, gt=0)
-    stride: int = Field(default=0, ge=0)
     packing: bool = False
-    block_size: int = Field(default=1024, gt=0)
+    """Declared before ``max_length`` and ``stride`` so that their validators can read it."""
+    max_length: Integer | None = Field(default=1024, gt=0)
+    stride: Integer = Field(default=0, ge=0)
+    block_size: Integer = Field(default=1024, gt=0)
     add_eos: bool = True
-    batch_size: int = Field(default=256, gt=0)
-    row_group_rows: int = Field(default=1000, gt=0)
-    progress_interval: float = Field(default=10.0, gt=0)
+    batch_size: Integer = Field(default=256, gt=0)
+    row_group_rows: Integer = Field(default=1000, gt=0)
+    progress_interval: Real = Field(default=10.0, gt=0)
 
     @field_validator("transforms", mode="before")
     @classmethod
     def _transforms(cls, value: Any) -> Any:
         return parse_transforms(value) if value is not None else value
 
-    @model_validator(mode="after")
-    def _lengths(self) -> TokenizationSettings:
-        if self.max_length is None:
-            if not self.packing:
-                raise ValueError(
-                    "max_length must be set when packing is False: it is the length of each "
-                    "document's chunks (or set packing=True to use block_size)"
-                )
-        elif self.stride >= self.max_length:
+    # Checks across fields are field validators on the later field (fields validate in
+    # declaration order, so ``info.data`` holds the earlier ones when they were valid): the
+    # error then names a parameter, which a model validator's error cannot.
+
+    @field_validator("max_length")
+    @classmethod
+    def _max_length_without_packing(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None and info.data.get("packing") is False:
             raise ValueError(
-                f"stride ({self.stride}) must be smaller than max_length ({self.max_length}): "
+                "max_length must be set when packing is False: it is the length of each "
+                "document's chunks (or set packing=True to use block_size)"
+            )
+        return value
+
+    @field_validator("stride")
+    @classmethod
+    def _stride_below_max_length(cls, value: int, info: ValidationInfo) -> int:
+        max_length = info.data.get("max_length")
+        if max_length is not None and value >= max_length:
+            raise ValueError(
+                f"stride ({value}) must be smaller than max_length ({max_length}): "
                 "consecutive chunks overlap by stride tokens"
             )
-        return self
+        return value
 
     @property
     def sequence_length(self) -> int:
         """The longest sequence written: block_size when packing, else max_length."""
         if self.packing:
             return self.block_size
-        assert self.max_length is not None  # checked by _lengths
+        assert self.max_length is not None  # checked by _max_length_without_packing
         return self.max_length
 
     def check_against(self, tokenizer: LoadedTokenizer) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from llm_lineage.numeric import Integer, Real
 
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
@@ -21,11 +23,11 @@ class LoRASettings(BaseModel):
     for GPT-2, ``q_proj``/``v_proj`` for Llama); ``"all-linear"`` adapts every linear layer.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    r: int = Field(default=8, gt=0, le=4096)
-    alpha: int = Field(default=16, gt=0)
-    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    r: Integer = Field(default=8, gt=0, le=4096)
+    alpha: Integer = Field(default=16, gt=0)
+    dropout: Real = Field(default=0.05, ge=0.0, lt=1.0)
     target_modules: tuple[str, ...] | Literal["all-linear"] | None = None
     bias: Literal["none", "all", "lora_only"] = "none"
     task_type: Literal["CAUSAL_LM"] = "CAUSAL_LM"
@@ -45,32 +47,41 @@ class LoRASettings(BaseModel):
 class TrainingSettings(BaseModel):
     """Hyperparameters and where to run; ``max_steps`` (when set) overrides ``epochs``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    learning_rate: float = Field(default=2e-4, gt=0.0)
-    epochs: int = Field(default=1, gt=0)
-    max_steps: int | None = Field(default=None, gt=0)
-    batch_size: int = Field(default=8, gt=0)
-    gradient_accumulation_steps: int = Field(default=1, gt=0)
-    warmup_steps: int = Field(default=0, ge=0)
-    weight_decay: float = Field(default=0.0, ge=0.0)
-    max_grad_norm: float | None = Field(default=1.0, gt=0.0)
-    seed: int = Field(default=42, ge=0, lt=2**32)
+    learning_rate: Real = Field(default=2e-4, gt=0.0)
+    epochs: Integer = Field(default=1, gt=0)
+    max_steps: Integer | None = Field(default=None, gt=0)
+    batch_size: Integer = Field(default=8, gt=0)
+    gradient_accumulation_steps: Integer = Field(default=1, gt=0)
+    warmup_steps: Integer = Field(default=0, ge=0)
+    weight_decay: Real = Field(default=0.0, ge=0.0)
+    max_grad_norm: Real | None = Field(default=1.0, gt=0.0)
+    seed: Integer = Field(default=42, ge=0, lt=2**32)
     precision: Precision = "auto"
     device: Device = "auto"
-    shuffle_buffer: int = Field(default=1000, ge=0)
+    shuffle_buffer: Integer = Field(default=1000, ge=0)
     """Sequences held for a seeded shuffle while streaming; 0 keeps the file's order."""
-    progress_interval: float = Field(default=10.0, gt=0)
+    progress_interval: Real = Field(default=10.0, gt=0)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> TrainingSettings:
-        if self.precision == "fp16" and self.device == "cpu":
+    # Checks across fields are field validators on the later field (fields validate in
+    # declaration order, so ``info.data`` holds the earlier ones when they were valid): the
+    # error then names a parameter, which a model validator's error cannot.
+
+    @field_validator("warmup_steps")
+    @classmethod
+    def _warmup_within_max_steps(cls, value: int, info: ValidationInfo) -> int:
+        max_steps = info.data.get("max_steps")
+        if max_steps is not None and value > max_steps:
+            raise ValueError(f"warmup_steps ({value}) is more than max_steps ({max_steps})")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _device_runs_precision(cls, value: Device, info: ValidationInfo) -> Device:
+        if value == "cpu" and info.data.get("precision") == "fp16":
             raise ValueError("precision='fp16' needs device='cuda' (use 'bf16' or 'fp32' on CPU)")
-        if self.max_steps is not None and self.warmup_steps > self.max_steps:
-            raise ValueError(
-                f"warmup_steps ({self.warmup_steps}) is more than max_steps ({self.max_steps})"
-            )
-        return self
+        return value
 
     @property
     def effective_batch_size(self) -> int:

@@ -1,0 +1,197 @@
+"""What counts as a secret, and how secrets are kept out of lineage, logs and the Airflow UI.
+
+Events go to every catalog that the OpenLineage transport feeds, and rendered template fields
+are shown to anyone who can view the DAG: a credential in either is a leak. This module owns
+the rule for both:
+
+* an environment variable whose *name* looks like a credential is never reported;
+* one whose *value* looks like a credential (a known token shape, a JWT, a PEM private key) is
+  dropped at run time, with a warning naming the variable but never its value;
+* any other reported value has ``user:password@`` in URLs and ``password=...``-like pairs
+  redacted;
+* a secret rendered into an operator attribute (the author-hash salt) is registered with
+  Airflow's secrets masker and kept in a holder that prints as ``***``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+
+log = logging.getLogger(__name__)
+
+MASK = "***"
+
+#: Name parts that are credentials on their own, matched as whole parts only: ``PAT`` refuses
+#: ``GITHUB_PAT`` but not ``PATH``; ``KEY`` refuses ``ACCOUNT_KEY`` but not ``MONKEY``.
+_SECRET_PARTS = frozenset(
+    {
+        "PAT",
+        "KEY",
+        "KEYS",
+        "PWD",
+        "PW",
+        "DSN",
+        "SALT",
+        "CONN",
+        "CREDS",
+        "SAS",
+        "SIG",
+        "JWT",
+        "OTP",
+        "PIN",
+    }
+)
+
+#: Words that mark a credential wherever they appear in a name (``PGPASS``, ``HF_TOKEN``).
+#: ``TOKENIZER`` and ``AUTHOR`` are words of their own, not tokens or auth.
+_SECRET_WORDS = re.compile(
+    r"PASS|SECRET|TOKEN(?!IZER)|CREDENTIAL|AUTH(?!OR(?!IZ))|CONNECTION_?STRING|DATABASE_URL"
+    r"|PRIVATE|COOKIE|SESSION|SIGNATURE|CERT|APIKEY|BEARER|WEBHOOK|KEYTAB",
+    re.IGNORECASE,
+)
+
+#: Airflow's own ways of putting connections and Variables into the environment.
+_SECRET_PREFIXES = ("AIRFLOW_CONN_", "AIRFLOW_VAR_")
+
+#: ``FooBar``, ``FOO_BAR``, ``foo-bar`` -> ``FOO``, ``BAR``.
+_NAME_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+#: Value shapes of credentials, with a name for the warning. Searched anywhere in a value, so a
+#: token used as a URL's user name is found too.
+_CREDENTIAL_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+        ("GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+        ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+        ("AWS access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+        ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("API secret key", r"\bsk-[A-Za-z0-9_\-]{20,}"),
+        ("Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
+        ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}"),
+        ("Google API key", r"\bAIza[A-Za-z0-9_\-]{35}"),
+        ("JWT", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"),
+        ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----"),
+        ("authorization header", r"(?i)^\s*(?:bearer|basic)\s+\S{8,}"),
+    )
+)
+
+#: ``scheme://user:password@`` -> ``scheme://user:***@``. The password runs to the *last* ``@``
+#: before a space, so an unencoded ``@`` in it cannot leave a tail visible (masking too much of
+#: an odd URL is the safe way to be wrong).
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<password>\S*)@")
+
+#: ``key=value`` pairs of connection strings (``;``), libpq strings (spaces) and URL queries
+#: (``&``); a quoted value may hold any separator.
+_PAIR = re.compile(
+    r"(?P<key>[A-Za-z][A-Za-z0-9_.\-]*)(?P<eq>\s*=\s*)"
+    r"(?P<value>\"[^\"]*\"|'[^']*'|.*?(?=[;&]|\s+[A-Za-z][A-Za-z0-9_.\-]*\s*=|\s*$))"
+)
+
+
+def secret_name(name: str) -> bool:
+    """True when a variable (or connection-string key) of this name probably holds a secret."""
+    if name.upper().startswith(_SECRET_PREFIXES) or _SECRET_WORDS.search(name):
+        return True
+    return any(part.upper() in _SECRET_PARTS for part in _NAME_PARTS.findall(name))
+
+
+def credential_kind(value: str) -> str | None:
+    """What kind of credential ``value`` holds (e.g. ``"GitHub token"``), or None."""
+    for kind, shape in _CREDENTIAL_SHAPES:
+        if shape.search(value):
+            return kind
+    return None
+
+
+def redact_credentials(value: str) -> str:
+    """``value`` with URL passwords and the values of secret-named ``key=value`` pairs masked."""
+    value = _URL_PASSWORD.sub(rf"\g<head>:{MASK}@", value)
+
+    def pair(match: re.Match[str]) -> str:
+        if not match["value"] or not secret_name(match["key"]):
+            return match[0]
+        return f"{match['key']}{match['eq']}{MASK}"
+
+    return _PAIR.sub(pair, value)
+
+
+def reportable_environment(
+    names: Iterable[str], environ: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """The listed variables that are set and safe to report, their values redacted.
+
+    Names were checked when the DAG was parsed, but a hook's caller was not, and a value can be
+    a credential whatever its name: both are dropped here, with a warning that names the
+    variable and never shows its value.
+    """
+    reported = []
+    for name in names:
+        if name not in environ:
+            continue
+        if secret_name(name):
+            log.warning(
+                "Environment variable %s not recorded in lineage: its name looks like a secret's",
+                name,
+            )
+            continue
+        kind = credential_kind(environ[name])
+        if kind is not None:
+            log.warning(
+                "Environment variable %s not recorded in lineage: its value looks like a %s",
+                name,
+                kind,
+            )
+            continue
+        reported.append((name, redact_credentials(environ[name])))
+    return tuple(reported)
+
+
+class Concealed:
+    """A secret held by an operator attribute once templates are rendered.
+
+    ``str`` and ``repr`` give ``***``, so Airflow's rendered-fields table (shown in the UI) stores
+    ``***``, and OpenLineage's full task info (``include_full_task_info``), which copies every
+    operator attribute, serializes it as a placeholder. ``reveal()`` gives the value.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+    def __str__(self) -> str:
+        return MASK
+
+
+def conceal(value: str | Concealed | None) -> str | Concealed | None:
+    """Register a rendered secret with Airflow's secrets masker and wrap it in ``Concealed``.
+
+    The masker hides it in task logs (the task process's and the supervisor's) and in anything
+    else Airflow redacts; the wrapper hides it where the masker does not look.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    _mask_secret(value)
+    return Concealed(value)
+
+
+def revealed(value: str | Concealed | None) -> str | None:
+    """The secret itself, whether or not templates were rendered (and it concealed) yet."""
+    return value.reveal() if isinstance(value, Concealed) else value
+
+
+def _mask_secret(value: str) -> None:
+    try:  # this one also tells the supervisor, which writes the task log
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - Airflow 3 releases before it moved there
+        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
+    mask_secret(value)

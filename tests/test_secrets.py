@@ -1,0 +1,230 @@
+"""The secrets rule: which variables may enter lineage, what of their values, and the salt."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from airflow.providers.openlineage.utils.utils import TaskInfoComplete
+from airflow.sdk._shared.secrets_masker import redact
+from airflow.sdk.execution_time.task_runner import _serialize_rendered_fields
+from openlineage.client.serde import Serde
+
+from llm_lineage.lineage.secrets import (
+    Concealed,
+    conceal,
+    credential_kind,
+    redact_credentials,
+    reportable_environment,
+    revealed,
+    secret_name,
+)
+from llm_lineage.lineage.training import allowed_environment
+from llm_lineage.operators.extraction import DocumentExtractionOperator
+from llm_lineage.operators.lora import LoRAFineTuningOperator
+from llm_lineage.operators.validation import InvalidParameterError
+
+GITHUB_TOKEN = "ghp_" + "a1B2" * 9
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DATABASE_URL",
+        "GITHUB_PAT",
+        "github_pat",
+        "AZURE_STORAGE_CONNECTION_STRING",
+        "PGPASS",
+        "PGPASSWORD",
+        "MYSQL_PWD",
+        "HF_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "OPENAI_API_KEY",
+        "APIKEY",
+        "SENTRY_DSN",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "BASIC_AUTH",
+        "AUTHORIZATION",
+        "SSH_PRIVATE_KEY",
+        "SESSION_COOKIE",
+        "REQUEST_SIGNATURE",
+        "SSL_CERT",
+        "SLACK_WEBHOOK_URL",
+        "AUTHOR_SALT",
+        "AIRFLOW_CONN_WAREHOUSE",
+        "AIRFLOW_VAR_ANYTHING",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AccountKey",
+    ],
+)
+def test_credential_names_are_refused(name: str) -> None:
+    assert secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PATH",
+        "PYTHONPATH",
+        "CUDA_VISIBLE_DEVICES",
+        "HF_HOME",
+        "OMP_NUM_THREADS",
+        "MONKEY",
+        "KEYBOARD_LAYOUT",
+        "TOKENIZERS_PARALLELISM",
+        "DEFAULT_AUTHOR",
+        "MY_SERVICE_URL",
+        "HOSTNAME",
+    ],
+)
+def test_ordinary_names_pass(name: str) -> None:
+    assert not secret_name(name)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (GITHUB_TOKEN, "GitHub token"),
+        ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "GitHub token"),
+        (f"https://{GITHUB_TOKEN}@github.com/org/repo.git", "GitHub token"),
+        ("AKIAIOSFODNN7EXAMPLE", "AWS access key id"),
+        ("xoxb-123456789012-abcdefABCDEF", "Slack token"),
+        ("xoxp-123456789012-abcdefABCDEF", "Slack token"),
+        ("sk-proj-abcdefghijklmnopqrstuvwx", "API secret key"),
+        ("hf_" + "x" * 34, "Hugging Face token"),
+        (JWT, "JWT"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIEvQ...", "private key"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", "private key"),
+        ("Bearer abcdefghijklmnop", "authorization header"),
+    ],
+)
+def test_credential_values_are_recognised(value: str, kind: str) -> None:
+    assert credential_kind(value) == kind
+
+
+@pytest.mark.parametrize(
+    "value", ["0,1", "/home/airflow/.cache/huggingface", "sk-short", "true", "en_US.UTF-8"]
+)
+def test_ordinary_values_are_not_credentials(value: str) -> None:
+    assert credential_kind(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("postgresql://u:s3cret@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u:s3c@ret@h:5432/db", "postgresql://u:***@h:5432/db"),
+        ("redis://:s3cret@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("a://u:x1@h b://v:x2@h", "a://u:***@h b://v:***@h"),
+        (
+            "Server=db;Database=d;User Id=u;Password=s3 cret;Encrypt=true",
+            "Server=db;Database=d;User Id=u;Password=***;Encrypt=true",
+        ),
+        ('Driver={x};Uid=u;Pwd="s3;cret";', "Driver={x};Uid=u;Pwd=***;"),
+        ("host=h user=u password=s3cret dbname=d", "host=h user=u password=*** dbname=d"),
+        (
+            "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=s3cret+/==;EndpointSuffix=x",
+            "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=***;EndpointSuffix=x",
+        ),
+        (
+            "https://a.blob.core/c?sv=2020&sig=s3cret%3D&se=1",
+            "https://a.blob.core/c?sv=2020&sig=***&se=1",
+        ),
+        ("https://h/p?token=s3cret", "https://h/p?token=***"),
+        ("https://h:8080/path?page=2", "https://h:8080/path?page=2"),
+        ("0,1", "0,1"),
+    ],
+)
+def test_redaction(value: str, expected: str) -> None:
+    assert redact_credentials(value) == expected
+
+
+def test_reportable_environment_drops_and_redacts_naming_only_the_variable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    environ = {
+        "CUDA_VISIBLE_DEVICES": "0,1",
+        "DATABASE_URL": "postgresql://u:s3cret@h/db",
+        "MY_SERVICE_URL": "postgresql://u:s3cret@h/db",
+        "MY_HANDLE": GITHUB_TOKEN,
+    }
+    names = ["MY_HANDLE", "CUDA_VISIBLE_DEVICES", "UNSET", "DATABASE_URL", "MY_SERVICE_URL"]
+    with caplog.at_level(logging.WARNING, logger="llm_lineage.lineage.secrets"):
+        reported = reportable_environment(names, environ)
+    assert reported == (
+        ("CUDA_VISIBLE_DEVICES", "0,1"),
+        ("MY_SERVICE_URL", "postgresql://u:***@h/db"),
+    )
+    logged = caplog.text
+    assert "MY_HANDLE" in logged and "GitHub token" in logged and "DATABASE_URL" in logged
+    assert GITHUB_TOKEN not in logged and "s3cret" not in logged
+
+
+def test_training_lineage_reads_the_environment_through_the_rule(monkeypatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_URL", "mysql://u:s3cret@h/db")
+    monkeypatch.setenv("PGPASS", "s3cret")
+    assert allowed_environment(["MY_SERVICE_URL", "PGPASS"]) == (
+        ("MY_SERVICE_URL", "mysql://u:***@h/db"),
+    )
+
+
+def test_operator_refuses_credential_names_at_parse_time() -> None:
+    names = ["PATH", "DATABASE_URL", "GITHUB_PAT", "AZURE_STORAGE_CONNECTION_STRING", "PGPASS"]
+    with pytest.raises(InvalidParameterError) as raised:
+        LoRAFineTuningOperator(
+            task_id="fine_tune",
+            dataset="/d",
+            base_model="/b",
+            output="/o",
+            environment_variables=names,
+        )
+    message = str(raised.value)
+    assert "parameter 'environment_variables'" in message
+    assert "DATABASE_URL, GITHUB_PAT, AZURE_STORAGE_CONNECTION_STRING, PGPASS" in message
+    assert "PATH," not in message
+    operator = LoRAFineTuningOperator(
+        task_id="fine_tune",
+        dataset="/d",
+        base_model="/b",
+        output="/o",
+        environment_variables=["PATH", "CUDA_VISIBLE_DEVICES", "HF_HOME", "OMP_NUM_THREADS"],
+    )
+    assert operator.environment_variables == (
+        "PATH",
+        "CUDA_VISIBLE_DEVICES",
+        "HF_HOME",
+        "OMP_NUM_THREADS",
+    )
+
+
+def test_concealed_prints_as_mask_and_is_masked_in_logs() -> None:
+    salt = "salt-for-the-concealed-test"
+    hidden = conceal(salt)
+    assert isinstance(hidden, Concealed)
+    assert (str(hidden), repr(hidden), revealed(hidden)) == ("***", "'***'", salt)
+    assert f"{hidden}" == "***"
+    assert redact(f"the salt is {salt}") == "the salt is ***"
+    assert conceal(hidden) is hidden and conceal(None) is None and conceal("") == ""
+    assert revealed("plain") == "plain" and revealed(None) is None
+
+
+def test_rendered_salt_never_reaches_rendered_fields_or_full_task_info() -> None:
+    salt = "salt-for-the-rendering-test"
+    operator = DocumentExtractionOperator(
+        task_id="extract",
+        source="/corpus",
+        destination="/out",
+        author_policy="hash",
+        author_salt="{{ params.salt }}",
+    )
+    operator.render_template_fields({"params": {"salt": salt}})  # type: ignore[arg-type]
+    assert revealed(operator.author_salt) == salt
+    assert operator._plan().author_salt == salt
+    assert _serialize_rendered_fields(operator)["author_salt"] == "***"
+    # include_full_task_info copies every operator attribute into the event
+    task_info = Serde.to_json(TaskInfoComplete(operator))
+    assert salt not in task_info
+    assert "author_salt" in json.loads(task_info)
