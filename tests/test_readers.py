@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import docx
 import pytest
+from docx.enum.text import WD_BREAK
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.text.paragraph import Paragraph
 from fpdf import FPDF
 
 from documents import make_bad_documents, make_docx, make_html, make_markdown, make_pdf
@@ -16,6 +22,7 @@ from llm_lineage.extraction import (
     local_documents,
 )
 from llm_lineage.extraction.formats import format_for
+from llm_lineage.extraction.limits import DEFAULT_LIMITS
 from llm_lineage.extraction.model import ReaderOutput
 from llm_lineage.extraction.readers import READERS
 
@@ -26,7 +33,7 @@ def read(path: Path) -> ReaderOutput:
     """Read a file with the reader its extension selects, as the engine does."""
     fmt = format_for(path.name)
     assert fmt is not None, path
-    return READERS[fmt.name].read(path.read_bytes())
+    return READERS[fmt.name].read(path.read_bytes(), DEFAULT_LIMITS)
 
 
 def engine_failures(folder: Path, include: tuple[str, ...] = ("*",)) -> dict[str, str]:
@@ -108,6 +115,61 @@ def test_docx_paragraphs_table_cells_and_core_properties(tmp_path: Path) -> None
     assert output.created == dt.datetime(2023, 5, 1, 9, 15, tzinfo=UTC)
     assert output.modified == dt.datetime(2023, 6, 2, 17, 45, tzinfo=UTC)
     assert output.pages is None
+
+
+def python_docx_text(data: bytes) -> str:
+    """The text python-docx's own API gives, row by row as the reader used to build it."""
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        else:
+            for row in block.rows:
+                lines.append("\t".join(dict.fromkeys(cell.text.strip() for cell in row.cells)))
+    return "\n".join(lines).strip("\n")
+
+
+def test_docx_text_is_what_python_docx_reads(tmp_path: Path) -> None:
+    """The reader walks python-docx's element tree itself (its API compiles an XPath query per
+    paragraph); tabs, breaks, hyperlinks and merged cells must read exactly the same."""
+    document = docx.Document()
+    paragraph = document.add_paragraph("Tab\there, ")
+    run = paragraph.add_run("line")
+    run.add_break()
+    run.add_text("after break")
+    paragraph.add_run("page").add_break(WD_BREAK.PAGE)
+    paragraph._p.append(
+        parse_xml(
+            f"<w:hyperlink {nsdecls('w', 'r')} r:id='rId99'><w:r><w:t>link</w:t></w:r>"
+            "<w:r><w:noBreakHyphen/><w:t xml:space='preserve'> text</w:t></w:r></w:hyperlink>"
+        )
+    )
+    grid = document.add_table(rows=4, cols=3)
+    for r in range(4):
+        for c in range(3):
+            grid.cell(r, c).text = f"r{r}c{c}"
+    grid.cell(0, 0).merge(grid.cell(0, 1))  # across columns
+    grid.cell(1, 2).merge(grid.cell(3, 2))  # down rows
+    grid.cell(2, 0).add_paragraph("second paragraph")
+    grid.cell(3, 0).text = ""
+    document.add_paragraph("After the table.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path = tmp_path / "rich.docx"
+    path.write_bytes(buffer.getvalue())
+
+    output = read(path)
+
+    assert output.text == python_docx_text(buffer.getvalue())
+    assert output.text == (
+        "Tab\there, line\nafter breakpagelink- text\n"
+        "r0c0\nr0c1\tr0c2\n"  # merged across columns: one cell, its paragraphs joined
+        "r1c0\tr1c1\tr1c2\nr2c2\nr3c2\n"  # merged down rows: the cell's text on every row
+        "r2c0\nsecond paragraph\tr2c1\tr1c2\nr2c2\nr3c2\n"
+        "\tr3c1\tr1c2\nr2c2\nr3c2\n"
+        "After the table."
+    )
 
 
 # --- HTML --------------------------------------------------------------------------------

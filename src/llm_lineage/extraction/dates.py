@@ -13,10 +13,17 @@ _PDF_DATE = re.compile(
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:
-    """Naive datetimes are taken as UTC: documents rarely say, and a stable answer beats a guess."""
+    """Naive datetimes are taken as UTC: documents rarely say, and a stable answer beats a guess.
+
+    Raises ValueError (not OverflowError) for a date that UTC cannot hold, such as
+    ``0001-01-01T00:00:00+01:00``, so every caller's ``except ValueError`` treats it as no date.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError as error:
+        raise ValueError(f"date out of range in UTC: {value.isoformat()}") from error
 
 
 def parse_pdf_date(text: str | None) -> dt.datetime | None:
@@ -39,13 +46,15 @@ def parse_pdf_date(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     tz = parts["tz"]
-    if tz and tz not in ("Z", "z"):
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace("'", "")
-        hours = int(digits[:2])
-        minutes = int(digits[2:4] or 0)
-        value = value.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes)))
-    return to_utc(value)
+    try:
+        if tz and tz not in ("Z", "z"):
+            sign = 1 if tz[0] == "+" else -1
+            digits = tz[1:].replace("'", "")
+            offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+            value = value.replace(tzinfo=dt.timezone(sign * offset))
+        return to_utc(value)
+    except ValueError:  # an offset of 24 hours or more, or a date UTC cannot hold
+        return None
 
 
 def parse_date(text: str | None) -> dt.datetime | None:

@@ -1,8 +1,15 @@
-"""Bytes to text: UTF-8 first, a detected encoding as a recorded fallback, junk refused."""
+"""Bytes to text: UTF-8 first, a detected encoding as a recorded fallback, junk refused.
+
+Detection looks at the first DETECTION_SAMPLE_BYTES only: charset_normalizer decodes its whole
+input once per candidate encoding (0.13 s of CPU a MiB, 35 s for a 256 MiB file), and an
+encoding that fits the first megabyte is then confirmed by decoding the whole file with it.
+"""
 
 from __future__ import annotations
 
 import codecs
+import itertools
+import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -18,6 +25,10 @@ _BOMS = (
 )
 #: Share of control characters above which decoded "text" is taken to be binary data.
 MAX_CONTROL_SHARE = 0.02
+#: Control characters counted by MAX_CONTROL_SHARE: C0 controls other than whitespace.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+#: Bytes of a non-UTF-8 file that charset detection looks at.
+DETECTION_SAMPLE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -27,18 +38,27 @@ class DecodedText:
     fallback: bool
 
 
-def _control_share(text: str) -> float:
-    if not text:
-        return 0.0
-    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f\v")
-    return controls / len(text)
+def _mostly_controls(text: str) -> bool:
+    """More than MAX_CONTROL_SHARE of ``text`` is control characters.
+
+    Counted by a regex that stops at the first control past the share: 0.2 s for 20 MiB of
+    text where a per-character Python loop took 1 s, and never one object per character.
+    """
+    allowed = int(len(text) * MAX_CONTROL_SHARE)
+    return next(itertools.islice(_CONTROL.finditer(text), allowed, None), None) is not None
 
 
 def decode_text(data: bytes, declared: str | None = None) -> DecodedText:
     """Decode document bytes; raise DocumentError for binary or undecodable content."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(data.decode(encoding, errors="strict"), encoding, fallback=False)
+            try:
+                return _checked(data.decode(encoding, errors="strict"), encoding, fallback=False)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(
+                    f"undecodable text: starts with a {encoding} byte order mark but is not "
+                    f"{encoding} ({exc.reason} at byte {exc.start})"
+                ) from exc
     if b"\x00" in data:
         raise DocumentError("binary content (NUL bytes), not text")
     if declared:
@@ -69,30 +89,51 @@ PREFERRED_FALLBACKS = ("cp1252", "latin_1", "iso8859_15")
 PREFERRED_CHAOS_TOLERANCE = 0.2
 
 
-def _best_guess(data: bytes) -> tuple[str, str] | None:
-    """The decoded text and its encoding, or None when no encoding fits."""
+def _detection_sample(data: bytes) -> bytes:
+    """The first DETECTION_SAMPLE_BYTES, cut after a line end when there is one in its second
+    half, so that no multi-byte character is cut (no legacy encoding uses 0x0A in one)."""
+    if len(data) <= DETECTION_SAMPLE_BYTES:
+        return data
+    line_end = data.rfind(b"\n", DETECTION_SAMPLE_BYTES // 2, DETECTION_SAMPLE_BYTES)
+    return data[: line_end + 1 if line_end >= 0 else DETECTION_SAMPLE_BYTES]
+
+
+def _candidates(sample: bytes) -> list[str]:
+    """Encodings that fit ``sample``, best first: a preferred Western encoding when it fits
+    about as well as the least chaotic guess, then every guess by chaos and coherence."""
     matches = sorted(
-        (match for match in from_bytes(data) if match.encoding),
+        (match for match in from_bytes(sample) if match.encoding),
         key=lambda match: (match.chaos, -match.coherence),
     )
     if not matches:
-        return None
+        return []
     least_chaos = matches[0].chaos
-    for encoding in PREFERRED_FALLBACKS:
-        for match in matches:
-            if match.chaos > least_chaos + PREFERRED_CHAOS_TOLERANCE:
-                break
-            # could_be_from_charset: the encodings that decode these bytes to the same text
-            if encoding in (match.encoding, *match.could_be_from_charset):
-                try:
-                    return data.decode(encoding), encoding
-                except UnicodeDecodeError:
-                    break
-    return str(matches[0]), matches[0].encoding
+    close = [match for match in matches if match.chaos <= least_chaos + PREFERRED_CHAOS_TOLERANCE]
+    preferred = [
+        encoding
+        for encoding in PREFERRED_FALLBACKS
+        # could_be_from_charset: the encodings that decode these bytes to the same text
+        if any(encoding in (match.encoding, *match.could_be_from_charset) for match in close)
+    ]
+    return list(dict.fromkeys([*preferred, *(match.encoding for match in matches)]))
+
+
+def _best_guess(data: bytes) -> tuple[str, str] | None:
+    """The decoded text and its encoding, or None when no encoding fits.
+
+    Candidates come from the sample; the first that decodes the whole file wins (a byte that
+    a code page leaves undefined can appear after the sample).
+    """
+    for encoding in _candidates(_detection_sample(data)):
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
 
 
 def _checked(text: str, encoding: str, fallback: bool) -> DecodedText:
-    if _control_share(text) > MAX_CONTROL_SHARE:
+    if _mostly_controls(text):
         raise DocumentError(
             f"binary content: decodes as {encoding} but is mostly control characters"
         )

@@ -1,19 +1,23 @@
-"""Format readers: bytes of one document in, ``ReaderOutput`` out; each names its library."""
+"""Format readers: a document's bytes and limits in, ``ReaderOutput`` out; each names its library."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import ReaderOutput
 from llm_lineage.extraction.readers import docx, html, pdf, text
 
 
 @dataclass(frozen=True)
 class Reader:
-    """A reader function with the library that does the work, for lineage."""
+    """A reader function with the library that does the work, for lineage.
 
-    read: Callable[[bytes], ReaderOutput]
+    ``read(data, limits)`` raises DocumentError, naming the limit, for a document past one.
+    """
+
+    read: Callable[[bytes, ReadLimits], ReaderOutput]
     library: str
     version: str
 
