@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from llm_lineage.extraction.model import (
     ExtractionResult,
     ReaderOutput,
 )
+from llm_lineage.extraction.pool import InProcessParser, ParseJob, ReaderPool
 from llm_lineage.extraction.readers import reader_for
 from llm_lineage.extraction.settings import ExtractionSettings
 from llm_lineage.extraction.source import SourceDocument
@@ -45,8 +46,17 @@ def _doc_id(relative_path: str) -> str:
     return hashlib.sha256(relative_path.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass
+class _Fetched:
+    """A document's bytes as the task read them (bounded), with their digest."""
+
+    document: SourceDocument
+    digest: str | None = None
+    size: int = 0
+
+
 class _Run:
-    """State of one run: the writers, the result, and the per-document loop."""
+    """State of one run: the writers, the result, and the per-document steps."""
 
     def __init__(
         self,
@@ -58,7 +68,6 @@ class _Run:
         self.settings = settings
         self.log = logger
         self.result = ExtractionResult(source_uri=source_uri)
-        self._digest: str | None = None
         self.text = ParquetRowWriter(
             output_dir / TEXT_FILE, TEXT_SCHEMA, group_rows=settings.row_group_rows
         )
@@ -66,27 +75,48 @@ class _Run:
             output_dir / MANIFEST_FILE, MANIFEST_SCHEMA, group_rows=settings.row_group_rows
         )
 
-    def read(self, document: SourceDocument) -> tuple[DocumentRecord, str]:
-        self._digest = None
-        if document.size == 0:
-            raise DocumentError("empty file (0 bytes)")
-        if document.size > self.settings.max_document_bytes:
+    def fetch(self, document: SourceDocument) -> ParseJob:
+        """Read a document's bytes here, where its storage and credentials are; no parsing."""
+        fetched = _Fetched(document)
+        job = ParseJob(fetched)
+        try:
+            job.format, job.data = self._read(document, fetched)
+        except DocumentError as error:
+            job.error = error
+        except Exception as error:  # a storage error on one file must not lose the others
+            job.error = DocumentError(f"{type(error).__name__}: {error}", type(error).__name__)
+        return job
+
+    def _read(self, document: SourceDocument, fetched: _Fetched) -> tuple[str, bytes]:
+        limit = self.settings.max_document_bytes
+        if document.refused:
+            raise DocumentError(document.refused, "DocumentRefused")
+        if document.size > limit:
             raise DocumentError(
-                f"file too large: {document.size} bytes, over max_document_bytes="
-                f"{self.settings.max_document_bytes}"
+                f"file too large: {document.size} bytes, over max_document_bytes={limit}"
             )
         fmt = format_for(document.name)
-        reader = reader_for(fmt.name) if fmt else None
-        if fmt is None or reader is None:
+        if fmt is None or reader_for(fmt.name) is None:
             raise DocumentError("unsupported format: no reader for this file extension")
-        data = document.read()
-        self.result.bytes_read += len(data)
-        digest = hashlib.sha256(data).hexdigest()
-        self.result.summary.fingerprint(document.relative_path, digest)
-        self._digest = digest
+        data = document.read(limit)
+        fetched.size = len(data)
+        if len(data) > limit:
+            raise DocumentError(
+                f"file too large: more than max_document_bytes={limit} bytes read (listed at "
+                f"{document.size} bytes: it grew after the folder was listed)"
+            )
+        fetched.digest = hashlib.sha256(data).hexdigest()
+        self.result.summary.fingerprint(document.relative_path, fetched.digest)
         if not data:
             raise DocumentError("empty file (0 bytes)")
-        output: ReaderOutput = reader.read(data)
+        return fmt.name, data
+
+    def record(self, fetched: _Fetched, output: ReaderOutput) -> tuple[DocumentRecord, str]:
+        """The manifest record of a parsed document; text-less documents are errors."""
+        document = fetched.document
+        fmt = format_for(document.name)
+        reader = reader_for(fmt.name) if fmt else None
+        assert fmt is not None and reader is not None and fetched.digest is not None
         if not output.text.strip():
             hint = " (scanned pages without a text layer?)" if fmt.name == "pdf" else ""
             raise DocumentError(f"no extractable text{hint}")
@@ -95,8 +125,8 @@ class _Run:
             doc_id=_doc_id(document.relative_path),
             source_uri=document.uri,
             relative_path=document.relative_path,
-            sha256=digest,
-            size_bytes=len(data),
+            sha256=fetched.digest,
+            size_bytes=fetched.size,
             format=fmt.name,
             mime_type=fmt.mime_type,
             title=output.title,
@@ -114,6 +144,22 @@ class _Run:
         )
         return record, output.text
 
+    def settle(self, fetched: _Fetched, outcome: ReaderOutput | DocumentError) -> None:
+        """Accept a parsed document or reject a failed one; with ``on_error="fail"``, stop."""
+        self.result.bytes_read += fetched.size
+        try:
+            if isinstance(outcome, DocumentError):
+                raise outcome
+            record, text = self.record(fetched, outcome)
+        except Exception as error:  # one bad document must not lose the others
+            failure = self.reject(fetched, error)
+            if self.settings.on_error == "fail":
+                raise ExtractionFailed(
+                    f"{failure.source_uri}: {failure.reason} (on_error='fail')", self.result
+                ) from error
+        else:
+            self.accept(record, text)
+
     def accept(self, record: DocumentRecord, text: str) -> None:
         row: dict[str, Any] = asdict(record)
         row["authors"] = list(record.authors)
@@ -121,21 +167,23 @@ class _Run:
         self.manifest.add({**row, "status": "extracted", "error": None})
         self.result.summary.add(record)
 
-    def reject(self, document: SourceDocument, error: Exception) -> DocumentFailure:
-        if self._digest is None:  # unread files still belong to the collection's version
+    def reject(self, fetched: _Fetched, error: Exception) -> DocumentFailure:
+        document = fetched.document
+        if fetched.digest is None:  # unread files still belong to the collection's version
             self.result.summary.fingerprint(document.relative_path, f"unread:{document.size}")
-        reason = (
-            error.reason if isinstance(error, DocumentError) else f"{type(error).__name__}: {error}"
-        )
+        if isinstance(error, DocumentError):
+            reason, error_type = error.reason, error.error_type
+        else:
+            reason, error_type = f"{type(error).__name__}: {error}", type(error).__name__
         fmt = format_for(document.name)
         failure = DocumentFailure(
             source_uri=document.uri,
             relative_path=document.relative_path,
             reason=reason,
-            error_type=type(error).__name__,
+            error_type=error_type,
             format=fmt.name if fmt else None,
             size_bytes=document.size,
-            sha256=self._digest,
+            sha256=fetched.digest,
         )
         self.result.record_failure(failure)
         self.manifest.add(
@@ -166,6 +214,24 @@ class _Run:
         self.manifest.abort()
 
 
+def _parser(settings: ExtractionSettings, logger: LogLike) -> InProcessParser | ReaderPool:
+    """Reader processes with limits, or (``workers=0``) parsing in this process."""
+    if settings.worker_count == 0:
+        return InProcessParser(settings.read_limits)
+    logger.info(
+        "Parsing in %d reader processes, each document limited to %gs and %d MiB",
+        settings.worker_count,
+        settings.max_document_seconds,
+        settings.max_document_memory_bytes // 2**20,
+    )
+    return ReaderPool(
+        settings.worker_count,
+        settings.read_limits,
+        settings.max_document_seconds,
+        settings.max_document_memory_bytes,
+    )
+
+
 def extract_corpus(
     documents: Sequence[SourceDocument],
     source_uri: str,
@@ -192,6 +258,7 @@ def extract_corpus(
     progress = ProgressReporter(
         "Extracted", len(documents), "documents", logger, interval=settings.progress_interval
     )
+    parser = _parser(settings, logger)
     try:
         if not documents:
             raise ExtractionFailed(
@@ -199,18 +266,9 @@ def extract_corpus(
                 f"exclude={list(settings.exclude)}",
                 result,
             )
-        for document in documents:
+        for job, outcome in parser.parse(run.fetch(document) for document in documents):
             result.documents_seen += 1
-            try:
-                record, text = run.read(document)
-            except Exception as error:  # one bad document must not lose the others
-                failure = run.reject(document, error)
-                if settings.on_error == "fail":
-                    raise ExtractionFailed(
-                        f"{failure.source_uri}: {failure.reason} (on_error='fail')", result
-                    ) from error
-            else:
-                run.accept(record, text)
+            run.settle(job.ref, outcome)
             progress.advance()
         if result.summary.documents == 0:
             first = result.failures[0]
@@ -224,8 +282,11 @@ def extract_corpus(
         run.abort()
         raise
     finally:
+        parser.close()
         result.wall_seconds = time.perf_counter() - started
         result.cpu_seconds = time.process_time() - cpu_started
         result.peak_memory_bytes = peak_memory_bytes()
+        result.peak_worker_memory_bytes = parser.peak_worker_memory_bytes
+        result.readers_replaced = getattr(parser, "replaced", 0)
     progress.finish()
     return result

@@ -10,11 +10,19 @@ from typing import Any
 
 
 class DocumentError(Exception):
-    """A document that cannot be read; ``reason`` is the sentence that lineage and logs show."""
+    """A document that cannot be read; ``reason`` is the sentence that lineage and logs show.
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    ``error_type`` names the kind of failure for lineage (``DocumentTimeout``, ``ReaderCrashed``,
+    the exception class a reader raised, ...); it survives the trip from a reader process.
+    """
+
+    def __init__(self, reason: str, error_type: str = "DocumentError") -> None:
+        super().__init__(reason, error_type)
         self.reason = reason
+        self.error_type = error_type
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,10 @@ class ExtractionResult:
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_memory_bytes: int | None = None
+    #: Highest peak resident memory of any reader process (the task's own when ``workers=0``).
+    peak_worker_memory_bytes: int | None = None
+    #: Reader processes replaced after a document killed one or ran out of time.
+    readers_replaced: int = 0
     max_failures_kept: int = 1000
 
     def record_failure(self, failure: DocumentFailure) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseHook
@@ -18,9 +19,18 @@ from llm_lineage.extraction import (
     SourceDocument,
     extract_corpus,
     is_selected,
+    local_documents,
 )
+from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.lineage import report_hook_lineage
-from llm_lineage.hooks.storage import file_uri, location_uri, publish, staging_dir, storage_path
+from llm_lineage.hooks.storage import (
+    file_uri,
+    is_local,
+    location_uri,
+    publish,
+    staging_dir,
+    storage_path,
+)
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
@@ -83,12 +93,23 @@ class DocumentExtractionHook(BaseHook):
     def list_documents(
         self, source: str | os.PathLike[str], settings: ExtractionSettings | None = None
     ) -> list[SourceDocument]:
-        """The selected documents under ``source`` (a folder, recursively, or one file), sorted."""
+        """The selected documents under ``source`` (a folder, recursively, or one file), sorted.
+
+        Local folders are walked by the engine's own listing, which refuses symlinks that
+        leave the source and files that are not regular files; object stores have neither.
+        """
         settings = settings or ExtractionSettings()
         root = storage_path(source, self.source_conn_id)
-        fs = root.fs
         if not root.exists():
             raise FileNotFoundError(f"source {location_uri(root)} does not exist")
+        if is_local(root):
+            return local_documents(
+                Path(root.path),
+                settings.include,
+                settings.exclude,
+                settings.follow_symlinks_outside_source,
+            )
+        fs = root.fs
         if root.is_file():
             entries: dict[str, Any] = {root.path: fs.info(root.path)}
             base = root.path.rsplit("/", 1)[0]
@@ -100,13 +121,15 @@ class DocumentExtractionHook(BaseHook):
             relative = path[len(base) :].lstrip("/")
             if not is_selected(relative, settings.include, settings.exclude):
                 continue
+            kind = info.get("type", "file")
             documents.append(
                 SourceDocument(
                     uri=file_uri(root, path),
                     relative_path=relative,
                     size=int(info.get("size") or 0),
                     mtime=_mtime(info),
-                    read=_reader(fs, path),
+                    read=partial(read_stream, partial(fs.open, path, "rb")),
+                    refused=None if kind == "file" else f"not a regular file: {kind}",
                 )
             )
         return sorted(documents, key=lambda doc: doc.relative_path)
@@ -171,10 +194,3 @@ def _mtime(info: dict[str, Any]) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _reader(fs: Any, path: str) -> Any:
-    def read() -> bytes:
-        return bytes(fs.cat_file(path))
-
-    return read
