@@ -12,15 +12,13 @@ from airflow.sdk.execution_time.task_runner import _serialize_rendered_fields
 from openlineage.client.serde import Serde
 
 from llm_lineage.lineage.secrets import (
-    Concealed,
-    conceal,
     credential_kind,
     redact_credentials,
     reportable_environment,
-    revealed,
     secret_name,
 )
 from llm_lineage.lineage.training import allowed_environment
+from llm_lineage.operators.concealed import Concealed, conceal, revealed
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 from llm_lineage.operators.lora import LoRAFineTuningOperator
 from llm_lineage.operators.validation import InvalidParameterError

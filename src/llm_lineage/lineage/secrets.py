@@ -8,9 +8,10 @@ the rule for both:
 * one whose *value* looks like a credential (a known token shape, a JWT, a PEM private key) is
   dropped at run time, with a warning naming the variable but never its value;
 * any other reported value has ``user:password@`` in URLs and ``password=...``-like pairs
-  redacted;
-* a secret rendered into an operator attribute (the author-hash salt) is registered with
-  Airflow's secrets masker and kept in a holder that prints as ``***``.
+  redacted.
+
+Secrets rendered into operator attributes (the author-hash salt) are the operators' business:
+``operators/concealed.py``.
 """
 
 from __future__ import annotations
@@ -147,51 +148,3 @@ def reportable_environment(
             continue
         reported.append((name, redact_credentials(environ[name])))
     return tuple(reported)
-
-
-class Concealed:
-    """A secret held by an operator attribute once templates are rendered.
-
-    ``str`` and ``repr`` give ``***``, so Airflow's rendered-fields table (shown in the UI) stores
-    ``***``, and OpenLineage's full task info (``include_full_task_info``), which copies every
-    operator attribute, serializes it as a placeholder. ``reveal()`` gives the value.
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return repr(MASK)
-
-    def __str__(self) -> str:
-        return MASK
-
-
-def conceal(value: str | Concealed | None) -> str | Concealed | None:
-    """Register a rendered secret with Airflow's secrets masker and wrap it in ``Concealed``.
-
-    The masker hides it in task logs (the task process's and the supervisor's) and in anything
-    else Airflow redacts; the wrapper hides it where the masker does not look.
-    """
-    if not isinstance(value, str) or not value:
-        return value
-    _mask_secret(value)
-    return Concealed(value)
-
-
-def revealed(value: str | Concealed | None) -> str | None:
-    """The secret itself, whether or not templates were rendered (and it concealed) yet."""
-    return value.reveal() if isinstance(value, Concealed) else value
-
-
-def _mask_secret(value: str) -> None:
-    try:  # this one also tells the supervisor, which writes the task log
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - Airflow 3 releases before it moved there
-        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
-    mask_secret(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.openlineage.extractors import OperatorLineage
@@ -12,13 +12,18 @@ from llm_lineage.extraction import DEFAULT_INCLUDE, ExtractionFailed, Extraction
 from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from llm_lineage.operators.concealed import Concealed, conceal, revealed
 from llm_lineage.operators.lineage import operator_lineage
 from llm_lineage.operators.validation import choice, location, validated
 
 if TYPE_CHECKING:
+    import jinja2
     from airflow.sdk import Context
 
     from llm_lineage.extraction import ExtractionResult
+
+
+_DEFAULTS = ExtractionSettings()
 
 
 class DocumentExtractionOperator(BaseOperator):
@@ -37,8 +42,21 @@ class DocumentExtractionOperator(BaseOperator):
         fail); ``"fail"`` fails the task at the first bad document, naming it.
     :param author_policy: How author names appear in lineage: ``"include"``, ``"hash"`` (a salted,
         stable token) or ``"omit"``.
-    :param author_salt: Salt for ``"hash"``; use a secret Variable. Templated.
-    :param max_document_bytes: Documents larger than this are recorded as failures, not read.
+    :param author_salt: Salt for ``"hash"``; use a secret Variable. Templated; once rendered it
+        is masked in logs and shown as ``***`` in rendered fields and events.
+    :param max_document_bytes: Documents larger than this (listed, or as actually read) are
+        recorded as failures.
+    :param max_document_characters: Documents whose text is longer are recorded as failures.
+    :param max_expanded_bytes: Packaged documents (DOCX) whose parts expand to more than this
+        are recorded as failures before they are inflated.
+    :param max_document_seconds: Wall time one document may take to parse; past it, its reader
+        process is killed and replaced, and the document recorded as failed.
+    :param max_document_memory_bytes: Memory one reader process may use for a document beyond
+        what it holds at rest (an address-space limit, Linux).
+    :param workers: Reader processes; None: one per core available to the task; 0: parse in
+        the task's process, without the time and memory limits.
+    :param follow_symlinks_outside_source: Read files that symlinks inside ``source`` point to
+        outside it (refused by default, so a link cannot pull in files the corpus does not own).
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
     """
@@ -56,7 +74,13 @@ class DocumentExtractionOperator(BaseOperator):
         on_error: str = "skip",
         author_policy: str = "include",
         author_salt: str | None = None,
-        max_document_bytes: int = ExtractionSettings().max_document_bytes,
+        max_document_bytes: int = _DEFAULTS.max_document_bytes,
+        max_document_characters: int = _DEFAULTS.max_document_characters,
+        max_expanded_bytes: int = _DEFAULTS.max_expanded_bytes,
+        max_document_seconds: float = _DEFAULTS.max_document_seconds,
+        max_document_memory_bytes: int = _DEFAULTS.max_document_memory_bytes,
+        workers: int | None = None,
+        follow_symlinks_outside_source: bool = False,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
         **kwargs: Any,
@@ -72,13 +96,36 @@ class DocumentExtractionOperator(BaseOperator):
             exclude=exclude,
             on_error=on_error,
             max_document_bytes=max_document_bytes,
+            max_document_characters=max_document_characters,
+            max_expanded_bytes=max_expanded_bytes,
+            max_document_seconds=max_document_seconds,
+            max_document_memory_bytes=max_document_memory_bytes,
+            workers=workers,
+            follow_symlinks_outside_source=follow_symlinks_outside_source,
         )
         self.author_policy = choice(owner, "author_policy", author_policy, AuthorPolicy)
-        self.author_salt = author_salt
+        self.author_salt: str | Concealed | None = author_salt
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
         self._run: ExtractionRun | None = None
         self._partial: ExtractionResult | None = None
+
+    def _do_render_template_fields(
+        self,
+        parent: Any,
+        template_fields: Iterable[str],
+        context: Context,
+        jinja_env: jinja2.Environment,
+        seen_oids: set[int],
+    ) -> None:
+        """Render, then conceal the salt before Airflow stores the rendered fields.
+
+        Whoever can view the DAG sees its rendered fields; with the salt they could recompute
+        author tokens. This is the method both plain and mapped tasks render through.
+        """
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+        if parent is self:
+            self.author_salt = conceal(self.author_salt)
 
     @property
     def hook(self) -> DocumentExtractionHook:
@@ -89,14 +136,16 @@ class DocumentExtractionOperator(BaseOperator):
         )
 
     def _plan(self) -> ExtractionPlan:
+        salt = revealed(self.author_salt)
         return self.hook.plan(
-            self.source, self.destination, self.settings, self.author_policy, self.author_salt
+            self.source, self.destination, self.settings, self.author_policy, salt
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
+        salt = revealed(self.author_salt)
         try:
             self._run = self.hook.extract(
-                self.source, self.destination, self.settings, self.author_policy, self.author_salt
+                self.source, self.destination, self.settings, self.author_policy, salt
             )
         except ExtractionFailed as failure:
             self._partial = failure.result
