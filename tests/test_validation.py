@@ -17,7 +17,7 @@ from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
 from openlineage.client.serde import Serde
 
 from llm_lineage.extraction import ExtractionSettings
-from llm_lineage.extraction.model import CorpusSummary, ExtractionResult
+from llm_lineage.extraction.model import CorpusSummary, DocumentFailure, ExtractionResult
 from llm_lineage.facets import packaged_schemas
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
@@ -36,6 +36,9 @@ def _event_from_builders() -> dict[str, Any]:
         author_policy=AuthorPolicy.INCLUDE,
     )
     result = ExtractionResult(source_uri="file:///data/corpus", summary=CorpusSummary())
+    result.record_failure(
+        DocumentFailure("file:///data/corpus/a.pdf", "a.pdf", "corrupt PDF: no %PDF header", "X")
+    )
     lineage = extraction_lineage(plan, result, failed=True)
     event = RunEvent(
         eventType=RunState.FAIL,

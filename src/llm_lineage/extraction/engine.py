@@ -28,7 +28,7 @@ from llm_lineage.extraction.pool import InProcessParser, ParseJob, ReaderPool
 from llm_lineage.extraction.readers import reader_for
 from llm_lineage.extraction.settings import ExtractionSettings
 from llm_lineage.extraction.source import SourceDocument
-from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA
+from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA, content_of
 from llm_lineage.extraction.writer import ParquetRowWriter
 from llm_lineage.progress import LogLike, ProgressReporter
 from llm_lineage.resources import peak_memory_bytes
@@ -69,10 +69,16 @@ class _Run:
         self.log = logger
         self.result = ExtractionResult(source_uri=source_uri)
         self.text = ParquetRowWriter(
-            output_dir / TEXT_FILE, TEXT_SCHEMA, group_rows=settings.row_group_rows
+            output_dir / TEXT_FILE,
+            TEXT_SCHEMA,
+            group_rows=settings.row_group_rows,
+            content=content_of,
         )
         self.manifest = ParquetRowWriter(
-            output_dir / MANIFEST_FILE, MANIFEST_SCHEMA, group_rows=settings.row_group_rows
+            output_dir / MANIFEST_FILE,
+            MANIFEST_SCHEMA,
+            group_rows=settings.row_group_rows,
+            content=content_of,
         )
 
     def fetch(self, document: SourceDocument) -> ParseJob:
