@@ -380,6 +380,7 @@ def extraction_lineage(
         job_facets=job_facets(plan),
     )
     if result is not None:
-        lineage.run_facets["extractionError"] = extraction_error_facet(result)
+        if result.failure_count:  # an error facet on a clean run is a false alarm to consumers
+            lineage.run_facets["extractionError"] = extraction_error_facet(result)
         lineage.run_facets[facet_key("resourceUsage")] = resource_facet(result)
     return lineage
