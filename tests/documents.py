@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import struct
 import zipfile
 import zlib
@@ -237,3 +238,12 @@ def zip_bomb_docx(expanded_bytes: int, paragraph_text: str = "a" * 16) -> bytes:
     repeats = max(1, (expanded_bytes - len(xml)) // len(chunk))
     bomb = repeated_deflate("word/document.xml", xml[:split], chunk, repeats, xml[split:])
     return write_zip(replace_entry(entries, bomb))
+
+
+def yaml_alias_bomb(body: str = "The body of the document.\n", levels: int = 9) -> str:
+    """Markdown whose front matter is a YAML "billion laughs": 9**levels strings as its title."""
+    names = "abcdefghijklmnop"[:levels]
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for previous, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    return "---\n" + "\n".join(lines) + f"\ntitle: *{names[-1]}\n---\n" + body

@@ -18,26 +18,13 @@ import pytest
 
 from conftest import TESTS, DagRun, RunDag
 from corpora import AUTHORS, make_mixed_corpus
-from documents import make_docx, make_markdown, make_pdf, zip_bomb_docx
+from documents import make_docx, make_markdown, make_pdf, yaml_alias_bomb, zip_bomb_docx
 
 pytestmark = pytest.mark.dag
 
 OUTSIDE_SECRET = "OUTSIDE-SECRET-c0rrect-h0rse-battery"
 HOSTILE_TITLE = "Quarterly\x00 report\r\nInjected: yes \u202egnp.exe <script>alert(1)</script>"
-ALIAS_BOMB = (
-    "---\n"
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
-    "title: *h\n"
-    "---\n"
-    "# Laughs\n\nA short body.\n"
-)
+ALIAS_BOMB = yaml_alias_bomb("# Laughs\n\nA short body.\n", levels=8)
 #: File name -> words its failure reason must hold.
 HOSTILE = {
     "bomb.docx": "max_expanded_bytes",

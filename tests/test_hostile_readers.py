@@ -31,6 +31,7 @@ from documents import (
     repeated_deflate,
     replace_entry,
     write_zip,
+    yaml_alias_bomb,
     zip_bomb_docx,
 )
 from llm_lineage.extraction import decoding
@@ -281,21 +282,7 @@ def test_docx_table_with_a_malformed_grid_span_is_a_corrupt_docx() -> None:
 
 # --- Markdown: YAML front matter -----------------------------------------------------------
 
-ALIAS_BOMB = (
-    "---\n"
-    'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
-    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
-    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
-    "title: *i\n"
-    "---\n"
-    "The body of the document.\n"
-)
+ALIAS_BOMB = yaml_alias_bomb()
 
 
 def test_markdown_yaml_alias_bomb_is_not_metadata_and_the_text_is_kept() -> None:
