@@ -128,7 +128,7 @@ def _date(value: Any) -> dt.datetime | None:
         if isinstance(value, dt.date):
             return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
         return parse_date(_scalar(value))
-    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time
+    except ValueError:  # 0001-01-01T00:00+01:00 has no UTC time (to_utc says so)
         return None
 
 
