@@ -21,12 +21,15 @@ from llm_lineage.training.model import (
     TrainingResult,
 )
 from llm_lineage.training.settings import LoRASettings, TrainingSettings
+from llm_lineage.training.tiny import TINY_POSITIONS, base_model_or_tiny, tiny_base_model
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
 METRICS_FILE = "training_metrics.json"
-#: Files a run writes into the adapter folder (PEFT also writes a README.md model card).
-ADAPTER_FILES = (ADAPTER_WEIGHTS, ADAPTER_CONFIG, METRICS_FILE, "README.md")
+#: The model card: PEFT writes an empty template, which the hook replaces with the lineage.
+MODEL_CARD = "README.md"
+#: Files a run writes into the adapter folder.
+ADAPTER_FILES = (ADAPTER_WEIGHTS, ADAPTER_CONFIG, METRICS_FILE, MODEL_CARD)
 
 __all__ = [
     "ADAPTER_CONFIG",
@@ -34,6 +37,8 @@ __all__ = [
     "ADAPTER_WEIGHTS",
     "INPUT_IDS",
     "METRICS_FILE",
+    "MODEL_CARD",
+    "TINY_POSITIONS",
     "AdapterOutput",
     "BaseModelError",
     "BaseModelInfo",
@@ -47,6 +52,8 @@ __all__ = [
     "TrainingResult",
     "TrainingSettings",
     "base_model_location",
+    "base_model_or_tiny",
     "is_hub_id",
     "resolve_base_model",
+    "tiny_base_model",
 ]

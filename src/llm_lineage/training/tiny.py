@@ -1,25 +1,36 @@
 """A tiny GPT-2-shaped base model and its byte-level BPE tokenizer, built locally in seconds.
 
-For examples, demos and tests on machines without a model hub: two layers, random weights, a
-vocabulary trained on whatever text is given (any text encodes: the alphabet is all 256 bytes).
-It learns, so losses fall, but it knows no language; point ``base_model`` at a real model for
-real work.
+For trying things, examples, demos and tests on machines without a model hub: two layers,
+random weights, 256 positions, a vocabulary trained on whatever text is given (any text
+encodes: the alphabet is all 256 bytes). It learns, so losses fall, but it knows no language;
+point ``base_model`` at a real model for real work.
+
+Public API (also exported from ``llm_lineage.training``): :func:`tiny_base_model` builds one in a
+folder, :func:`base_model_or_tiny` returns a configured base model or falls back to the tiny one.
+Building needs the ``[lora]`` extra (torch, transformers, tokenizers); importing this module
+does not.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 EOS = "<|endoftext|>"
+#: Positions (context length) of the tiny model, and its tokenizer's ``model_max_length``: token
+#: blocks for it (``block_size``, ``max_length``) must be no longer.
+TINY_POSITIONS = 256
+#: What :func:`tiny_base_model` writes; a folder missing any of them is built again.
+TINY_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 
 
 def build_tiny_model(
     directory: Path,
     texts: Iterable[str],
     vocab_size: int = 512,
-    positions: int = 256,
+    positions: int = TINY_POSITIONS,
     layers: int = 2,
     width: int = 64,
     seed: int = 0,
@@ -83,14 +94,35 @@ DEFAULT_TEXTS = (
 )
 
 
-def ensure_base_model(base_model: str | None, folder: Path) -> str:
-    """``base_model`` when one is configured, else a tiny model built (once) in ``folder``.
+def tiny_base_model(folder: str | os.PathLike[str]) -> str:
+    """Build the tiny base model in ``folder`` unless it is already there; return its path.
 
-    Lets example DAGs run anywhere, with no hub access, and still take a real model by
-    configuration alone.
+    The folder then holds ``config.json`` and ``model.safetensors`` (a GPT-2 with 2 layers,
+    width 64 and :data:`TINY_POSITIONS` positions, random weights from a fixed seed) and
+    ``tokenizer.json`` and ``tokenizer_config.json`` (byte-level BPE, a vocabulary of at most
+    512, end-of-text ``<|endoftext|>``): everything ``TokenizationOperator(tokenizer=...)`` and
+    ``LoRAFineTuningOperator(base_model=...)`` need, with no hub. Building takes a few seconds
+    and needs the ``[lora]`` extra.
+
+    For trying the provider only: the model knows no language.
+    """
+    path = Path(folder).expanduser()
+    if not all((path / name).is_file() for name in TINY_MODEL_FILES):
+        build_tiny_model(path, DEFAULT_TEXTS * 20)
+    return str(path)
+
+
+def base_model_or_tiny(base_model: str | None, folder: str | os.PathLike[str]) -> str:
+    """``base_model`` when one is given (a local folder or hub id, returned unchanged), else
+    :func:`tiny_base_model` built in ``folder``.
+
+    For DAGs that should run anywhere, with no hub access, and still take a real model by
+    configuration alone (e.g. from an empty-by-default ``base_model`` param).
     """
     if base_model:
         return base_model
-    if not (folder / "config.json").is_file() or not (folder / "tokenizer.json").is_file():
-        build_tiny_model(folder, DEFAULT_TEXTS * 20)
-    return str(folder)
+    return tiny_base_model(folder)
+
+
+#: The earlier name of :func:`base_model_or_tiny`, kept for DAGs that import it.
+ensure_base_model = base_model_or_tiny
