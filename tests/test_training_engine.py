@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -255,3 +260,73 @@ def test_bf16_mixed_precision_trains_on_cpu(tokens, info, tmp_path) -> None:
     result = train(tokens, info, tmp_path, precision="bf16", device="cpu", max_steps=3)
     assert result.precision == "bf16" and result.steps == 3
     assert all(p.loss == p.loss for p in result.losses)  # finite, not NaN
+
+
+@pytest.fixture
+def umask_022():
+    """The usual umask, so that a file left 0600 differs from one that ``open()`` made."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_every_adapter_file_gets_the_mode_open_gives(tokens, info, tmp_path, umask_022) -> None:
+    train(tokens, info, tmp_path, max_steps=1)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(
+        [ADAPTER_CONFIG, ADAPTER_WEIGHTS, METRICS_FILE, "README.md"], 0o644
+    )
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def library_warnings():
+    """Python warnings and transformers' logged warnings during the test, as strings.
+
+    transformers logs to its own logger, which does not propagate, and logs some messages
+    once per process: the cache is cleared so that an earlier test cannot hide them.
+    """
+    records = _Records()
+    library = logging.getLogger("transformers")
+    library.addHandler(records)
+    logging.Logger.warning_once.cache_clear()  # type: ignore[attr-defined]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield lambda: [f"{w.category.__name__}: {w.message}" for w in caught] + records.messages
+    library.removeHandler(records)
+
+
+@pytest.mark.parametrize("target_modules", [None, ["c_attn", "c_proj"], "all-linear"])
+def test_a_run_emits_no_library_warnings(
+    tokens, info, tmp_path, library_warnings, target_modules
+) -> None:
+    """PEFT's fan_in_fan_out warning, transformers' is_gradient_checkpointing FutureWarning and
+    its loss_type=None message, each fixed where it arises.
+    """
+    train(tokens, info, tmp_path, lora={"target_modules": target_modules}, max_steps=2)
+    assert library_warnings() == []
+    assert json.loads((tmp_path / ADAPTER_CONFIG).read_text())["fan_in_fan_out"] is True
+
+
+def test_fan_in_fan_out_only_when_every_adapted_module_is_conv1d(base) -> None:
+    """GPT-2's attention and MLP are transformers' Conv1D, weights stored (in, out); its output
+    head is an nn.Linear, which LoRA must not transpose.
+    """
+    from llm_lineage.training.engine import _adapted_modules, _all_conv1d
+
+    model = AutoModelForCausalLM.from_pretrained(base)
+    assert _all_conv1d(_adapted_modules(model, None))  # PEFT's default for GPT-2: c_attn
+    assert _all_conv1d(_adapted_modules(model, "all-linear"))  # the head is left out
+    # two layers, each with c_attn, attn.c_proj and mlp.c_proj
+    assert len(_adapted_modules(model, ["c_attn", "c_proj"])) == 6
+    assert not _all_conv1d(_adapted_modules(model, ["lm_head"]))
+    assert not _all_conv1d(_adapted_modules(model, ["c_attn", "lm_head"]))
+    assert not _all_conv1d(_adapted_modules(model, ["no_such_module"]))

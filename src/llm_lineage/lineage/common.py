@@ -27,6 +27,7 @@ from openlineage.client.facet_v2 import (
 
 from llm_lineage.facets.transformations import TransformationStep
 from llm_lineage.lineage.arrow import schema_facet
+from llm_lineage.lineage.chain import Provenance
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 
 #: ``output field -> (input field, transformation subtype, description)``
@@ -53,6 +54,8 @@ class SourceInfo:
     content_hash: str | None = None
     written_by: str | None = None
     chain: list[TransformationStep] = field(default_factory=list)
+    provenance: Provenance | None = None
+    """Documents, text and tokenizer behind the file, when the steps that wrote it said."""
 
 
 def task_job_facets(description: str) -> dict[str, JobFacet]:

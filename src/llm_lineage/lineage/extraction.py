@@ -40,7 +40,12 @@ from llm_lineage.facets import (
 from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.authors import AuthorPolicy, present_authors
-from llm_lineage.lineage.chain import chain_footer
+from llm_lineage.lineage.chain import (
+    DocumentsSummary,
+    Provenance,
+    chain_footer,
+    provenance_footer,
+)
 from llm_lineage.lineage.common import (
     StepLineage,
     data_source,
@@ -59,6 +64,9 @@ from llm_lineage.versions import package_version
 MAX_ERRORS = 50
 MAX_AUTHORS = 50
 MAX_ERROR_MESSAGE = 500
+#: Authors the Parquet footer's documents summary keeps (the most frequent): it is read by every
+#: later step and shown on the adapter's model card, so it stays a few hundred bytes.
+MAX_FOOTER_AUTHORS = 20
 
 
 @dataclass(frozen=True)
@@ -246,9 +254,38 @@ def transformation_steps(
     return continue_chain([], summary.collection_version, "extraction", specs)
 
 
+def documents_summary(plan: ExtractionPlan, result: ExtractionResult) -> DocumentsSummary:
+    """The documents in a few hundred bytes, authors already under the run's author policy."""
+    summary = result.summary
+    authors, _ = present_authors(
+        summary.authors, plan.author_policy, plan.author_salt, MAX_FOOTER_AUTHORS
+    )
+    created = _date_range(summary.created_min, summary.created_max)
+    modified = _date_range(summary.modified_min, summary.modified_max)
+    return DocumentsSummary(
+        source=dataset_id(plan.source).uri,
+        version=summary.collection_version,
+        documents=summary.documents,
+        failed=result.failure_count,
+        formats=tuple(sorted(summary.formats.items())),
+        author_policy=plan.author_policy.value,
+        authors=tuple((author.name, author.documentCount) for author in authors),
+        distinct_authors=len(summary.authors),
+        documents_without_author=summary.documents_without_author,
+        created=(created.earliest, created.latest) if created else None,
+        modified=(modified.earliest, modified.latest) if modified else None,
+    )
+
+
 def extraction_footer(plan: ExtractionPlan, result: ExtractionResult) -> dict[str, str]:
-    """Parquet footer of the outputs: this step's chain, for the steps that read them."""
-    return chain_footer("extraction", transformation_steps(plan, result.summary))
+    """Parquet footer of the outputs: this step's chain and a summary of the documents.
+
+    The text's own version is the footer's content hash, which the writer adds.
+    """
+    return {
+        **chain_footer("extraction", transformation_steps(plan, result.summary)),
+        **provenance_footer(Provenance(documents=documents_summary(plan, result))),
+    }
 
 
 def _describe(summary: CorpusSummary, failed: int, source: DatasetId, policy: AuthorPolicy) -> str:

@@ -23,7 +23,13 @@ from llm_lineage.facets import (
 )
 from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
-from llm_lineage.lineage.chain import chain_footer
+from llm_lineage.lineage.chain import (
+    DatasetRef,
+    Provenance,
+    TokenizerRef,
+    chain_footer,
+    provenance_footer,
+)
 from llm_lineage.lineage.common import (
     FieldMapping,
     SourceInfo,
@@ -182,7 +188,20 @@ def transformation_chain(
 def tokenization_footer(
     plan: TokenizationPlan, tokenizer: LoadedTokenizer, info: SourceInfo | None
 ) -> dict[str, str]:
-    return chain_footer("tokenization", transformation_chain(plan, tokenizer, info))
+    """This step's chain, and the provenance the next step needs without reading the text.
+
+    The documents summary is copied forward from the text's footer; the text dataset (URI and
+    version) and the tokenizer's identity are added, so the tokens name everything behind them.
+    """
+    provenance = Provenance(
+        documents=info.provenance.documents if info and info.provenance else None,
+        text=DatasetRef(dataset_id(plan.source).uri, info.content_hash if info else None),
+        tokenizer=TokenizerRef(tokenizer.source, tokenizer.revision, tokenizer.sha256),
+    )
+    return {
+        **chain_footer("tokenization", transformation_chain(plan, tokenizer, info)),
+        **provenance_footer(provenance),
+    }
 
 
 def output_dataset(

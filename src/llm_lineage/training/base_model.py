@@ -148,6 +148,7 @@ def _fingerprint(
         ).encode()
     ).hexdigest()
     architectures = config.get("architectures") or ()
+    name_or_path = config.get("_name_or_path")
     return BaseModelInfo(
         source=source,
         location=location,
@@ -159,4 +160,5 @@ def _fingerprint(
         config_sha256=config_sha,
         weight_files=digests,
         fingerprint=fingerprint,
+        name_or_path=name_or_path if isinstance(name_or_path, str) else None,
     )

@@ -12,6 +12,7 @@ import json
 import math
 import platform
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
@@ -20,15 +21,17 @@ import peft
 import torch
 import transformers
 from peft import LoraConfig, get_peft_model
+from peft.tuners.tuners_utils import check_target_module_exists
+from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
 from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
+from transformers.pytorch_utils import Conv1D
 
 from llm_lineage.progress import LogLike, ProgressReporter
 from llm_lineage.resources import peak_memory_bytes
 from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE
-from llm_lineage.training.base_model import file_digest
+from llm_lineage.training.adapter_files import adapter_output, match_file_modes
 from llm_lineage.training.data import DatasetError, TokenData
 from llm_lineage.training.model import (
-    AdapterOutput,
     BaseModelInfo,
     FailureKind,
     LossPoint,
@@ -171,22 +174,42 @@ class _Run:
                 f"base model {base.source} did not load from {base.path}: "
                 f"{type(error).__name__}: {str(error)[:500]}",
             ) from None
+        if getattr(model, "loss_type", "") is None:
+            # transformers picks the loss by class name and knows no GPT2LMHeadModel, so every
+            # forward would log "loss_type=None ... unrecognized" and fall back to the causal-LM
+            # loss. Naming that loss is what the fallback does, minus the message.
+            model.loss_type = "ForCausalLM"
         return cast(torch.nn.Module, model.to(device))
 
-    def _peft_model(self, model: torch.nn.Module) -> Any:
+    def _lora_config(self, model: torch.nn.Module) -> LoraConfig:
         lora = self.lora
-        config = LoraConfig(
+        targets = (
+            list(lora.target_modules)
+            if isinstance(lora.target_modules, tuple)
+            else lora.target_modules
+        )
+        return LoraConfig(
             r=lora.r,
             lora_alpha=lora.alpha,
             lora_dropout=lora.dropout,
-            target_modules=list(lora.target_modules)
-            if isinstance(lora.target_modules, tuple)
-            else lora.target_modules,
+            target_modules=targets,
             bias=lora.bias,
             task_type=lora.task_type,
+            fan_in_fan_out=_all_conv1d(_adapted_modules(model, targets)),
         )
+
+    def _peft_model(self, model: torch.nn.Module) -> Any:
+        config = self._lora_config(model)
         try:
-            peft_model = get_peft_model(model, config)
+            with warnings.catch_warnings():
+                # PeftModel.__init__ reads transformers' deprecated `is_gradient_checkpointing`
+                # (as of peft 0.21); the FutureWarning is about peft's call, not ours.
+                warnings.filterwarnings(
+                    "ignore",
+                    message="`is_gradient_checkpointing` is deprecated",
+                    category=FutureWarning,
+                )
+                peft_model = get_peft_model(model, config)
         except (ValueError, TypeError, KeyError) as error:
             raise self.fail(
                 FailureKind.ADAPTER,
@@ -318,9 +341,8 @@ class _Run:
         (output_dir / METRICS_FILE).write_text(
             json.dumps(self._metrics(metadata), indent=2, sort_keys=True), encoding="utf-8"
         )
-        files = tuple(file_digest(p) for p in sorted(output_dir.iterdir()) if p.is_file())
-        digest = next(f.sha256 for f in files if f.name == ADAPTER_WEIGHTS)
-        self.result.output = AdapterOutput(files=files, content_hash=digest)
+        match_file_modes(output_dir, METRICS_FILE)
+        self.result.output = adapter_output(output_dir)
 
     def _metrics(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
         result = self.result
@@ -343,6 +365,33 @@ class _Run:
             "total_parameters": result.total_parameters,
             "libraries": result.libraries,
         }
+
+
+def _adapted_modules(model: torch.nn.Module, targets: list[str] | str | None) -> list[Any]:
+    """The modules PEFT will wrap, chosen as PEFT chooses them, before it wraps them.
+
+    None: PEFT's default names for the model type; ``"all-linear"``: every linear or Conv1D
+    layer but the output head; else the modules whose names match, as PEFT matches them.
+    """
+    if targets == "all-linear":
+        head = getattr(model, "get_output_embeddings", lambda: None)()
+        return [
+            m for m in model.modules() if isinstance(m, (torch.nn.Linear, Conv1D)) and m is not head
+        ]
+    model_type = getattr(getattr(model, "config", None), "model_type", None)
+    default = TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING.get(model_type or "", ())
+    names = targets if targets is not None else list(default)
+    if not names:
+        return []
+    probe = LoraConfig(target_modules=names)
+    return [m for name, m in model.named_modules() if check_target_module_exists(probe, name)]
+
+
+def _all_conv1d(modules: list[Any]) -> bool:
+    """PEFT's ``fan_in_fan_out``: transformers' Conv1D (GPT-2) stores its weight as (in, out),
+    the transpose of ``nn.Linear``'s, and LoRA must know to multiply the other way round.
+    """
+    return bool(modules) and all(isinstance(m, Conv1D) for m in modules)
 
 
 def _max_positions(config: Any) -> int | None:

@@ -37,6 +37,8 @@ class BaseModelInfo:
     config_sha256: str
     weight_files: tuple[FileDigest, ...]
     fingerprint: str
+    name_or_path: str | None = None
+    """The config's ``_name_or_path``: the hub id a local copy was saved from, when it says."""
 
     @property
     def weight_format(self) -> str:
