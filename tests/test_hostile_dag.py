@@ -60,18 +60,18 @@ def _hostile_corpus(root: Path, outside: Path) -> Path:
     return root
 
 
-def _grow_when_staging_appears(out: Path, target: Path) -> subprocess.Popen[bytes]:
+def _grow_when_the_lock_appears(out: Path, target: Path) -> subprocess.Popen[bytes]:
     """A process that makes ``target`` grow once the run has listed the corpus.
 
-    The hook lists the source, then creates its staging folder inside ``out``: growing the file
-    at that moment is the race of a file written while a run reads the folder.
+    The hook lists the source, then takes the destination's lock (``out/.llm-lineage.lock``):
+    growing the file at that moment is the race of a file written while a run reads the folder.
     """
     script = (
         "import pathlib, sys, time\n"
         "out, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
         "deadline = time.time() + 300\n"
         "while time.time() < deadline:\n"
-        "    if out.exists() and any(p.name.startswith('.llm-lineage-staging-') for p in out.iterdir()):\n"
+        "    if (out / '.llm-lineage.lock').exists():\n"
         f"        target.write_bytes(b'growing text line\\n' * ({GROW_TO} // 18 + 1))\n"
         "        break\n"
         "    time.sleep(0.005)\n"
@@ -85,7 +85,7 @@ def hostile_run(run_dag: RunDag, tmp_path_factory: pytest.TempPathFactory) -> tu
     corpus = _hostile_corpus(base / "corpus", base / "outside")
     out = base / "out"
     out.mkdir()
-    grower = _grow_when_staging_appears(out, corpus / "zzz-growing.txt")
+    grower = _grow_when_the_lock_appears(out, corpus / "zzz-growing.txt")
     started = time.monotonic()
     try:
         run = run_dag(

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import stat
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from card_fixtures import split_card
 from conftest import TESTS, DagRun, RunDag
-from corpora import make_mixed_corpus
-from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE, resolve_base_model
+from corpora import AUTHORS, make_mixed_corpus
+from llm_lineage.lineage.authors import author_token
+from llm_lineage.lineage.naming import DatasetId
+from llm_lineage.training import (
+    ADAPTER_FILES,
+    ADAPTER_WEIGHTS,
+    METRICS_FILE,
+    MODEL_CARD,
+    resolve_base_model,
+)
 from lora_fixtures import tiny_base
 
 pytestmark = pytest.mark.dag
+
+SALT = "lora-pipeline-salt"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +47,7 @@ def pipeline(
             "TEST_OUTPUT": str(out),
             "TEST_BASE": str(base),
             "LLM_LINEAGE_TEST_ENV": "visible",
+            "TEST_AUTHOR_SALT": SALT,
         },
     )
     return run, out, base
@@ -141,3 +156,69 @@ def test_nan_failure_reports_what_the_run_got_through(pipeline) -> None:
     assert training["status"] == "nan_loss"
     assert training["steps"] >= 1 and training["tokensSeen"] > 0
     assert facets["llmLineage_resourceUsage"]["wallSeconds"] > 0
+
+
+def _version(dataset: dict[str, Any]) -> str:
+    return dataset["facets"]["version"]["datasetVersion"]
+
+
+def _uri(dataset: dict[str, Any]) -> str:
+    return DatasetId(dataset["namespace"], dataset["name"]).uri
+
+
+def test_adapter_readme_is_a_model_card_naming_what_the_events_name(pipeline) -> None:
+    run, out, base = pipeline
+    matter, body = split_card((out / "adapter" / MODEL_CARD).read_text())
+    assert matter["library_name"] == "peft"
+    assert matter["base_model"] == base.name  # a local folder is named, not located
+    assert not PurePath(matter["base_model"]).is_absolute() and str(base) not in body
+    assert "More Information Needed" not in body  # PEFT's template is gone
+    extract, tokenize, fine_tune = (
+        run.of(task, "COMPLETE") for task in ("extract", "tokenize", "fine_tune")
+    )
+    documents, text = extract["inputs"][0], extract["outputs"][0]
+    tokens = tokenize["outputs"][0]
+    model, adapter = fine_tune["inputs"][1], fine_tune["outputs"][0]
+    assert matter["datasets"] == [_uri(tokens), _uri(text)]
+    for dataset in (documents, text, tokens, adapter):
+        named = f"`{_uri(dataset)}`, datasetVersion `{_version(dataset)}`"
+        assert named in body, dataset["name"]
+    assert f"Fingerprint `{_version(model)}`" in body  # the base model, by version, not path
+    assert f"`{fine_tune['run']['runId']}` of job `{fine_tune['job']['name']}`" in body
+    usage = fine_tune["run"]["facets"]["llmLineage_resourceUsage"]
+    assert f"{usage['computeSeconds']} device-seconds" in body
+    assert f"estimated cost {usage['estimatedCost']} EUR" in body
+    loss = fine_tune["run"]["facets"]["llmLineage_training"]["loss"]
+    assert f"Loss {loss['first']:.4f} at the first step, {loss['last']:.4f} at the last" in body
+    tokenizer = tokens["facets"]["llmLineage_tokenization"]["tokenizer"]
+    assert f"`{tokenizer['sha256']}`" in body
+
+
+def test_hashed_authors_reach_the_card_as_tokens_never_as_names(pipeline) -> None:
+    run, out, _ = pipeline
+    card = (out / "adapter" / MODEL_CARD).read_text()
+    footer = b"".join(pq.read_metadata(out / "tokens" / "tokens.parquet").metadata.values())
+    for name in AUTHORS:
+        assert name not in card and name.encode() not in footer, name
+    collection = run.of("extract", "COMPLETE")["inputs"][0]["facets"]
+    event_authors = {a["name"] for a in collection["llmLineage_documentCollection"]["authors"]}
+    assert (
+        set(re.findall(r"author:[0-9a-f]{16}", card))
+        == event_authors
+        == {author_token(name, SALT) for name in AUTHORS}
+    )
+
+
+def test_every_adapter_file_has_the_mode_open_gives(pipeline, tmp_path) -> None:
+    _, out, _ = pipeline
+    probe = tmp_path / "probe"
+    probe.write_text("made by open()")
+    expected = stat.S_IMODE(probe.stat().st_mode)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (out / "adapter").iterdir()}
+    assert modes == dict.fromkeys(ADAPTER_FILES, expected)
+
+
+def test_fine_tuning_logs_no_library_warnings(pipeline) -> None:
+    run, _, _ = pipeline
+    for message in ("fan_in_fan_out", "is_gradient_checkpointing", "loss_type=None"):
+        assert message not in run.output, message

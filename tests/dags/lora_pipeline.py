@@ -14,11 +14,16 @@ from llm_lineage.operators.tokenization import TokenizationOperator
 CORPUS = os.environ.get("TEST_CORPUS", "/nonexistent")
 OUT = os.environ.get("TEST_OUTPUT", "/nonexistent")
 BASE = os.environ.get("TEST_BASE", "/nonexistent")
+SALT = os.environ.get("TEST_AUTHOR_SALT")
 FAST = {"learning_rate": 3e-2, "batch_size": 4, "epochs": 3, "progress_interval": 0.1}
 
 with DAG("lora_pipeline", schedule=None, start_date=datetime.datetime(2024, 1, 1)):
     extract = DocumentExtractionOperator(
-        task_id="extract", source=CORPUS, destination=f"{OUT}/extracted"
+        task_id="extract",
+        source=CORPUS,
+        destination=f"{OUT}/extracted",
+        author_policy="hash",
+        author_salt=SALT,
     )
     tokenize = TokenizationOperator(
         task_id="tokenize",

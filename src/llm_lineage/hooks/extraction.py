@@ -23,14 +23,8 @@ from llm_lineage.extraction import (
 )
 from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.lineage import report_hook_lineage
-from llm_lineage.hooks.storage import (
-    file_uri,
-    is_local,
-    location_uri,
-    publish,
-    staging_dir,
-    storage_path,
-)
+from llm_lineage.hooks.publishing import publication
+from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
@@ -51,6 +45,10 @@ class DocumentExtractionHook(BaseHook):
     :param destination_conn_id: Airflow connection for the destination's object store.
     :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector (for
         ``@task`` users). Our operators turn it off: they report richer lineage themselves.
+    :param owner: Names this run to a second run that finds the destination busy. Default: the
+        Airflow task instance (dag, task, run id, try) when called from a task.
+    :param lock_timeout: Seconds to wait while another run writes the destination; 0 (the
+        default) fails at once with a message naming that run.
     """
 
     hook_name = "Document extraction"
@@ -60,11 +58,15 @@ class DocumentExtractionHook(BaseHook):
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
         hook_lineage: bool = True,
+        owner: str | None = None,
+        lock_timeout: float = 0.0,
     ) -> None:
         super().__init__()
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
         self.hook_lineage = hook_lineage
+        self.owner = owner
+        self.lock_timeout = lock_timeout
 
     def _report(self, inputs: list[str], outputs: list[str]) -> None:
         if self.hook_lineage:
@@ -144,8 +146,10 @@ class DocumentExtractionHook(BaseHook):
     ) -> ExtractionRun:
         """Extract every selected document; publish text and manifest only if the run succeeds.
 
-        Raises ExtractionFailed (with the partial result) as the engine does; hook lineage
-        reports the source either way and the outputs only once they exist.
+        Text and manifest are published as one unit under the destination's lock, both stamped
+        with the run id (``hooks/publishing.py``). Raises ExtractionFailed (with the partial
+        result) as the engine does, DestinationBusy when another run holds the destination;
+        hook lineage reports the source either way and the outputs only once they exist.
         """
         plan = self.plan(source, destination, settings, author_policy, author_salt)
         documents = self.list_documents(source, plan.settings)
@@ -154,25 +158,33 @@ class DocumentExtractionHook(BaseHook):
             "Extracting %d documents from %s into %s", len(documents), plan.source, plan.text
         )
         try:
-            with staging_dir(destination_path) as staging:
+            with publication(
+                destination_path,
+                (TEXT_FILE, MANIFEST_FILE),
+                owner=self.owner,
+                lock_timeout=self.lock_timeout,
+                logger=self.log,
+            ) as unit:
                 result = extract_corpus(
                     documents,
                     plan.source,
-                    staging,
+                    unit.output,
                     plan.settings,
                     self.log,
-                    footer=partial(extraction_footer, plan),
+                    footer=lambda finished: unit.stamp(extraction_footer(plan, finished)),
                 )
-                replaced = set()
-                for uri, name in ((plan.text, TEXT_FILE), (plan.manifest, MANIFEST_FILE)):
-                    if publish(staging / name, destination_path):
-                        replaced.add(uri)
+                existed = unit.publish(last=TEXT_FILE)  # the file tokenization opens
         except ExtractionFailed:
             self._report([plan.source], [])
             raise
         assert result.text_output is not None and result.manifest_output is not None
         result.text_output = replace(result.text_output, uri=plan.text)
         result.manifest_output = replace(result.manifest_output, uri=plan.manifest)
+        replaced = {
+            uri
+            for uri, name in ((plan.text, TEXT_FILE), (plan.manifest, MANIFEST_FILE))
+            if name in existed
+        }
         self._report([plan.source], [plan.text, plan.manifest])
         self.log.info(
             "Extracted %d documents (%d failed) into %s, version %s",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import attr
@@ -12,17 +13,17 @@ import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
 
 from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.openlineage_run import current_run
+from llm_lineage.hooks.publishing import foreign_files, publication
 from llm_lineage.hooks.storage import (
-    foreign_files,
     local_copy,
     location_uri,
     parquet_info,
     parquet_path,
-    publish_folder,
-    staging_dir,
     storage_path,
 )
 from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.model_card import model_card
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.lineage.training import (
     TrainingPlan,
@@ -33,6 +34,7 @@ from llm_lineage.tokenization import TOKENS_FILE
 from llm_lineage.training import (
     ADAPTER_CONFIG,
     ADAPTER_FILES,
+    MODEL_CARD,
     BaseModelInfo,
     DatasetError,
     LoRASettings,
@@ -42,6 +44,7 @@ from llm_lineage.training import (
     base_model_location,
     resolve_base_model,
 )
+from llm_lineage.training.adapter_files import adapter_output
 
 
 class OutputError(ValueError):
@@ -76,6 +79,9 @@ class LoRAFineTuningHook(BaseHook):
     :param dataset_conn_id: Connection for the token dataset's object store.
     :param output_conn_id: Connection for the adapter's object store.
     :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
+    :param owner: Names this run to a second run that finds the output busy (default: the
+        Airflow task instance).
+    :param lock_timeout: Seconds to wait while another run writes the output; 0 fails at once.
     """
 
     hook_name = "LoRA fine-tuning"
@@ -86,12 +92,16 @@ class LoRAFineTuningHook(BaseHook):
         dataset_conn_id: str | None = None,
         output_conn_id: str | None = None,
         hook_lineage: bool = True,
+        owner: str | None = None,
+        lock_timeout: float = 0.0,
     ) -> None:
         super().__init__()
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
         self.output_conn_id = output_conn_id
         self.hook_lineage = hook_lineage
+        self.owner = owner
+        self.lock_timeout = lock_timeout
 
     def resolve_base_model(self, spec: str, revision: str | None = None) -> BaseModelInfo:
         """A local folder or hub id (downloaded, with the connection's token) and its fingerprint."""
@@ -168,8 +178,10 @@ class LoRAFineTuningHook(BaseHook):
         """Train into ``output`` (a folder in PEFT's layout), published only if the run succeeds.
 
         ``dataset`` is one token file (or folder) or a list of them, trained on as one dataset.
-        ``base`` and ``infos`` skip resolving the base model and reading the dataset's footer
-        again when the caller already did (the operator does, to report them if the run fails).
+        The folder's ``README.md`` is a model card stating the adapter's lineage (see
+        ``lineage/model_card.py``), written from the token files' footers. ``base`` and
+        ``infos`` skip resolving the base model and reading the dataset's footer again when the
+        caller already did (the operator does, to report them if the run fails).
         Raises TrainingFailed (with what the run got through), DatasetError, BaseModelError or
         OutputError.
         """
@@ -209,15 +221,21 @@ class LoRAFineTuningHook(BaseHook):
         )
         inputs = [*plan.datasets, base.location]
         try:
-            with staging_dir(output_path, beside=True) as staging:
+            with publication(
+                output_path,
+                ADAPTER_FILES,
+                owner=self.owner,
+                lock_timeout=self.lock_timeout,
+                folder_is_output=True,
+                logger=self.log,
+            ) as unit:
                 data = TokenData.open_all(
                     [
-                        (local_copy(path, staging), dataset_id(uri).uri)
+                        (local_copy(path, unit.scratch), dataset_id(uri).uri)
                         for path, uri in zip(source_paths, plan.datasets, strict=True)
                     ]
                 )
-                adapter = staging / "adapter"
-                adapter.mkdir()
+                adapter = unit.output
                 result = train_adapter(
                     data,
                     base,
@@ -225,9 +243,10 @@ class LoRAFineTuningHook(BaseHook):
                     plan.lora,
                     plan.training,
                     self.log,
-                    metadata=_provenance(plan, base, infos),
+                    metadata={**_provenance(plan, base, infos), "run_id": unit.run_id},
                 )
-                replaced = publish_folder(adapter, output_path, last=ADAPTER_CONFIG)
+                _write_model_card(adapter, plan, base, infos, result)
+                replaced = bool(unit.publish(last=ADAPTER_CONFIG))
         except Exception:
             self._report(inputs, [])
             raise
@@ -252,6 +271,23 @@ def _settings(model: Any, value: Any) -> Any:
     if value is None or isinstance(value, model):
         return value
     return model(**value)
+
+
+def _write_model_card(
+    folder: Path,
+    plan: TrainingPlan,
+    base: BaseModelInfo,
+    infos: list[SourceInfo],
+    result: TrainingResult,
+) -> None:
+    """README.md as a model card stating the adapter's lineage, over PEFT's empty template.
+
+    Written after training, so the card has the final compute time and cost; the folder's
+    files are described again, since the card is one of them.
+    """
+    card = model_card(plan, base, infos, result, current_run())
+    (folder / MODEL_CARD).write_text(card, encoding="utf-8")
+    result.output = adapter_output(folder)
 
 
 def _provenance(plan: TrainingPlan, base: BaseModelInfo, infos: list[SourceInfo]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""ObjectStoragePath helpers shared by the hooks: resolving locations and atomic publishing.
+"""ObjectStoragePath helpers shared by the hooks: resolving locations, reading footers.
 
 Reads go through the filesystem (``path.fs``) rather than ``ObjectStoragePath.open`` on
 purpose: ``open`` reports every file to the hook lineage collector, and a corpus of 10,000
@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.extraction.writer import CONTENT_HASH_KEY
-from llm_lineage.lineage.chain import read_chain
+from llm_lineage.lineage.chain import read_chain, read_provenance
 from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.naming import encode_path
-
-STAGING_PREFIX = ".llm-lineage-staging-"
 
 
 def storage_path(location: str | os.PathLike[str], conn_id: str | None = None) -> ObjectStoragePath:
@@ -81,80 +75,6 @@ def is_local(path: ObjectStoragePath) -> bool:
     return path.protocol in ("file", "local", "")
 
 
-@contextmanager
-def staging_dir(destination: ObjectStoragePath, beside: bool = False) -> Iterator[Path]:
-    """A private local folder to write into; removed afterwards, whatever happens.
-
-    For a local destination it sits inside the destination (``beside``: next to it, for
-    publishing the whole folder), so publishing is a rename on one file system; its dot-name
-    keeps it out of any corpus listing.
-    """
-    if is_local(destination):
-        parent = Path(destination.path).parent if beside else Path(destination.path)
-        parent.mkdir(parents=True, exist_ok=True)
-        folder = parent / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-        folder.mkdir()
-    else:
-        folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def publish(staged: Path, destination: ObjectStoragePath) -> bool:
-    """Move a finished file into ``destination``; return True when it replaced an existing one.
-
-    Local: ``os.replace`` (atomic). Object stores: one upload, which the store makes visible
-    only when complete.
-    """
-    target = destination / staged.name
-    existed = bool(target.exists())
-    if is_local(destination):
-        staged.replace(target.path)
-    else:
-        destination.fs.makedirs(destination.path, exist_ok=True)
-        destination.fs.put_file(str(staged), target.path)
-    return existed
-
-
-def publish_folder(staged: Path, destination: ObjectStoragePath, last: str) -> bool:
-    """Make ``staged``'s files the content of ``destination``; True when it replaced one.
-
-    Local: the old folder is renamed aside, the staged one renamed in, the old one removed, so
-    readers see the old folder or the new one, never a mix. Object stores: uploads with
-    ``last`` (the file loaders open first) after the others.
-    """
-    if is_local(destination):
-        target = Path(destination.path)
-        existed = target.exists()
-        aside = target.with_name(f"{STAGING_PREFIX}replaced-{uuid.uuid4().hex}")
-        if existed:
-            target.rename(aside)
-        try:
-            staged.rename(target)
-        except OSError:
-            if existed:
-                aside.rename(target)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
-        return existed
-    existed = bool(destination.exists())
-    destination.fs.makedirs(destination.path, exist_ok=True)
-    files = sorted(p for p in staged.iterdir() if p.is_file())
-    for file in sorted(files, key=lambda p: p.name == last):
-        destination.fs.put_file(str(file), (destination / file.name).path)
-    return existed
-
-
-def foreign_files(destination: ObjectStoragePath, allowed: Iterable[str]) -> list[str]:
-    """Names in an existing folder that a publish would replace but did not write."""
-    if not destination.exists() or not destination.is_dir():
-        return []
-    names = set(allowed)
-    return sorted(p.name for p in destination.iterdir() if p.name not in names)
-
-
 def local_copy(path: ObjectStoragePath, staging: Path) -> Path:
     """A file as a local path: itself when local, else downloaded into the staging folder."""
     if is_local(path):
@@ -183,4 +103,5 @@ def parquet_info(path: ObjectStoragePath) -> SourceInfo:
         content_hash=content_hash.decode() if content_hash else None,
         written_by=written_by,
         chain=chain,
+        provenance=read_provenance(footer),
     )

@@ -10,15 +10,14 @@ from pathlib import Path
 import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
 
-from llm_lineage.extraction import TEXT_FILE
+from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.publishing import MixedOutput, check_one_run, publication
 from llm_lineage.hooks.storage import (
     local_copy,
     location_uri,
     parquet_info,
     parquet_path,
-    publish,
-    staging_dir,
     storage_path,
 )
 from llm_lineage.lineage.common import SourceInfo
@@ -74,6 +73,10 @@ class TokenizerHook(BaseHook):
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
     :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
+    :param owner: Names this run to a second run that finds the destination busy (default: the
+        Airflow task instance).
+    :param lock_timeout: Seconds to wait while another run writes the destination; 0 fails at
+        once.
     """
 
     hook_name = "Tokenizer"
@@ -84,22 +87,35 @@ class TokenizerHook(BaseHook):
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
         hook_lineage: bool = True,
+        owner: str | None = None,
+        lock_timeout: float = 0.0,
     ) -> None:
         super().__init__()
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
         self.hook_lineage = hook_lineage
+        self.owner = owner
+        self.lock_timeout = lock_timeout
 
     def load_tokenizer(self, spec: str, revision: str | None = None) -> LoadedTokenizer:
         token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
         return load_tokenizer(spec, revision=revision, token=token)
 
     def source_path(self, source: str | os.PathLike[str]) -> ObjectStoragePath:
-        """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder."""
+        """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder.
+
+        Refuses a text.parquet whose manifest beside it was written by another run: on object
+        stores that is an extraction publishing now, or one that was interrupted.
+        """
         path = parquet_path(source, self.source_conn_id, TEXT_FILE)
         if not path.is_file():
             raise SourceError(f"source {location_uri(path)} does not exist")
+        if path.name == TEXT_FILE:
+            try:
+                check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE))
+            except MixedOutput as error:
+                raise SourceError(f"source {location_uri(path)}: {error}") from error
         return path
 
     def plan(
@@ -160,10 +176,24 @@ class TokenizerHook(BaseHook):
             plan.output,
         )
         try:
-            with staging_dir(destination_path) as staging:
-                local_source = local_copy(source_path, staging)
-                result = self._tokenize(local_source, staging, loaded, plan, info)
-                replaced = publish(staging / TOKENS_FILE, destination_path)
+            with publication(
+                destination_path,
+                (TOKENS_FILE,),
+                owner=self.owner,
+                lock_timeout=self.lock_timeout,
+                logger=self.log,
+            ) as unit:
+                local_source = local_copy(source_path, unit.scratch)
+                footer = unit.stamp(tokenization_footer(plan, loaded, info))
+                result = tokenize_corpus(
+                    local_source,
+                    unit.output,
+                    loaded,
+                    plan.settings,
+                    self.log,
+                    footer=lambda _result: footer,
+                )
+                replaced = TOKENS_FILE in unit.publish()
         except TokenizationFailed:
             self._report([plan.source], [])
             raise
@@ -178,19 +208,6 @@ class TokenizerHook(BaseHook):
             result.output.content_hash,
         )
         return TokenizationRun(replace(plan, replaced=replaced), loaded, info, result)
-
-    def _tokenize(
-        self,
-        source: Path,
-        staging: Path,
-        loaded: LoadedTokenizer,
-        plan: TokenizationPlan,
-        info: SourceInfo,
-    ) -> TokenizationResult:
-        footer = tokenization_footer(plan, loaded, info)
-        return tokenize_corpus(
-            source, staging, loaded, plan.settings, self.log, footer=lambda _result: footer
-        )
 
     def _report(self, inputs: list[str], outputs: list[str]) -> None:
         if self.hook_lineage:
