@@ -134,6 +134,14 @@ def test_marquez_web_points_at_marquez(services: dict[str, dict[str, Any]]) -> N
     assert env["MARQUEZ_PORT"] == environment(services["marquez"])["MARQUEZ_PORT"]
 
 
+def test_catalog_link_opens_marquez_web(services: dict[str, dict[str, Any]]) -> None:
+    """The tasks' "Lineage in catalog" link: Marquez web's dataset page, on its published port."""
+    template = environment(services["airflow"])["AIRFLOW__LLM_LINEAGE__CATALOG_URL_TEMPLATE"]
+    url = urlsplit(template)
+    assert (url.hostname, url.path) == ("localhost", "/lineage/dataset/{namespace}/{name}")
+    assert published_ports(services["marquez-web"]).get(url.port) == url.port
+
+
 def test_databases_exist_on_postgres(services: dict[str, dict[str, Any]]) -> None:
     postgres = environment(services["postgres"])
     airflow_db = urlsplit(environment(services["airflow"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])

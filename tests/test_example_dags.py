@@ -7,12 +7,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import AssetAlias
 
 from llm_lineage.extraction.formats import format_for
 from llm_lineage.extraction.readers import reader_for
+from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,15 +106,49 @@ ALL_EXAMPLES = {
     "llm_lineage_pipeline",
     "llm_lineage_taskflow",
     "llm_lineage_sharded",
+    "llm_lineage_asset_scheduled",
 }
+#: Examples that a producer's asset event starts; every other example runs only when triggered.
+ASSET_SCHEDULED = {"llm_lineage_asset_scheduled"}
 
 
 def test_every_example_dag_is_documented_and_manual(dagbag: DagBag) -> None:
     assert set(dagbag.dags) == ALL_EXAMPLES
     for dag_id, dag in dagbag.dags.items():
         assert dag.doc_md and len(dag.doc_md) > 200, dag_id
+        if dag_id in ASSET_SCHEDULED:
+            continue
         assert dag.schedule is None, dag_id
         assert {"source", "output"} <= set(dag.params) or dag_id == "llm_lineage_extraction"
+
+
+def test_asset_scheduled_example_waits_for_the_pipelines_tokens(dagbag: DagBag) -> None:
+    """Scheduled on the URI that the pipeline's default tokens get in lineage, and only on it."""
+    dag = dagbag.dags["llm_lineage_asset_scheduled"]
+    pipeline = dagbag.dags["llm_lineage_pipeline"]
+    tokens = Path(pipeline.params["output"]) / "tokens" / "tokens.parquet"
+    assert [asset.uri for asset in dag.schedule] == [dataset_id(tokens).uri]
+    assert dag.params["output"] != pipeline.params["output"]
+    assert dag.get_task("fine_tune").outlets == [
+        AssetAlias("llm-lineage:" + dag.dag_id + ".fine_tune")
+    ]
+
+
+def test_asset_scheduled_example_trains_on_the_file_of_the_triggering_event(
+    dagbag: DagBag, tmp_path: Path
+) -> None:
+    dag = dagbag.dags["llm_lineage_asset_scheduled"]
+    [scheduled] = dag.schedule
+    read = dag.get_task("new_tokens").python_callable
+    landed = tmp_path / "new tokens" / "tokens.parquet"
+    event = SimpleNamespace(
+        asset=SimpleNamespace(uri=dataset_id(landed).uri),
+        source_dag_id="llm_lineage_pipeline",
+        source_task_id="tokenize",
+        extra={"version": "v1", "tokens": 10, "sequences": 2},
+    )
+    assert read(triggering_asset_events={scheduled: [event]}) == str(landed)
+    assert read(triggering_asset_events={}) == dataset_id(scheduled.uri).name  # a manual run
 
 
 @pytest.mark.dag

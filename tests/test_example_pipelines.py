@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from airflow_db import AirflowDb
 from conftest import DagRun, RunDag
-from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.naming import DatasetId, dataset_id
 
 pytestmark = pytest.mark.dag
 
@@ -80,6 +81,38 @@ def test_pipeline_is_one_graph_from_documents_to_adapter(run_example) -> None:
     assert usage["costPerHour"] == 0.10 and usage["estimatedCost"] > 0
     chain = adapter["facets"]["llmLineage_transformations"]["steps"]
     assert (chain[0]["step"], chain[-1]["step"]) == ("extraction", "training")
+
+
+def test_pipeline_tokens_are_the_asset_the_scheduled_example_waits_for(
+    run_example, airflow_home: Path
+) -> None:
+    """Each output has one Airflow asset event with its version.
+
+    The token file's asset is the one ``llm_lineage_asset_scheduled``, parsed beside the
+    pipeline, is scheduled on: the example's URI is the one the pipeline's events name. With no
+    catalog configured, every task's "Lineage in catalog" link is empty.
+    """
+    run, _ = run_example("llm_lineage_pipeline")
+    db = AirflowDb(airflow_home)
+    for task_id in ("extract_documents", "tokenize", "fine_tune"):
+        for output in run.of(task_id, "COMPLETE")["outputs"]:
+            [event] = db.events(DatasetId(*key(output)).uri)
+            assert (event["source_task_id"], event["extra"]["version"]) == (
+                task_id,
+                version(output),
+            )
+    tokens = db.asset(DatasetId(*key(run.of("tokenize", "COMPLETE")["outputs"][0])).uri)
+    consumers = db.rows(
+        "SELECT dag_id FROM dag_schedule_asset_reference WHERE asset_id = ?", tokens["id"]
+    )
+    assert [row["dag_id"] for row in consumers] == ["llm_lineage_asset_scheduled"]
+    run_id = run.of("tokenize", "COMPLETE")["run"]["facets"]["airflow"]["dagRun"]["run_id"]
+    links = db.rows(
+        "SELECT value FROM xcom WHERE dag_id = 'llm_lineage_pipeline' AND run_id = ? AND key = ?",
+        run_id,
+        "_link_CatalogLink",
+    )
+    assert [row["value"] for row in links] == ['""'] * 3  # no catalog configured: no link
 
 
 def test_demo_summary_reads_the_graph_back_from_the_events(run_example, capsys) -> None:
@@ -176,3 +209,18 @@ def test_sharded_mapping_keeps_each_instances_lineage(run_example) -> None:
     ]
     read = [d["inputFacets"]["inputStatistics"]["rowCount"] for d in datasets]
     assert all(rows > 0 for rows in read)
+
+
+def test_each_mapped_extraction_reports_its_own_asset_event(
+    run_example, airflow_home: Path
+) -> None:
+    """Mapped tasks get their alias when they run: each shard's text has its instance's event."""
+    run, _ = run_example("llm_lineage_sharded")
+    db = AirflowDb(airflow_home)
+    for extract in run.all("extract_documents", "COMPLETE"):
+        text = next(d for d in extract["outputs"] if d["name"].endswith("text.parquet"))
+        [event] = db.events(DatasetId(*key(text)).uri)
+        assert (event["source_map_index"], event["extra"]["version"]) == (
+            map_index(extract),
+            version(text),
+        )

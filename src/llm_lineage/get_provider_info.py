@@ -44,4 +44,37 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "extra-links": ["llm_lineage.operators.catalog_link.CatalogLink"],
+        # Also registered through the ``airflow.plugins`` entry point, which Airflow loads even
+        # with lazy provider discovery (the default), where this list is only read for listing.
+        "plugins": [
+            {"name": "llm_lineage", "plugin-class": "llm_lineage.plugins.plugin.LlmLineagePlugin"}
+        ],
+        "config": _CONFIG,
     }
+
+
+#: ``[llm_lineage]``, listed by ``airflow config list`` with the other providers' sections.
+_CONFIG = {
+    "llm_lineage": {
+        "description": "Settings of the LLM Lineage provider (airflow-provider-llm-lineage).",
+        "options": {
+            "catalog_url_template": {
+                "description": (
+                    "URL of the 'Lineage in catalog' link on the provider's tasks, opening the "
+                    "task's main output (text, tokens or adapter) in a lineage catalog. "
+                    "Placeholders, each URL-encoded: {namespace} and {name} (the dataset's "
+                    "OpenLineage namespace and name), {platform} (the namespace's scheme: file, "
+                    "s3, gs, ...), {uri}, {dag_id}, {task_id}, {run_id}. Marquez: "
+                    "http://localhost:3000/lineage/dataset/{namespace}/{name}. DataHub: "
+                    "https://datahub.example.com/dataset/urn:li:dataset:(urn:li:dataPlatform:"
+                    "{platform},{name},PROD)/Lineage. Empty: no link."
+                ),
+                "version_added": "0.1.0",
+                "type": "string",
+                "example": "http://localhost:3000/lineage/dataset/{namespace}/{name}",
+                "default": "",
+            }
+        },
+    }
+}

@@ -43,6 +43,18 @@ class DatasetId:
             return f"file://{encode_path(self.name)}"
         return f"{self.namespace}/{encode_path(self.name.lstrip('/'))}"  # bucket root: name "/"
 
+    @property
+    def location(self) -> str:
+        """The location a hook reads this dataset from: the real path, or the URL with the key.
+
+        The way back from a URI (an Airflow asset's, an event's) to what hooks take: a local path
+        as it is, or ``scheme://bucket/key`` with the key not encoded (see above). A key holding
+        ``#`` or ``?`` cannot be given to a hook as a URL at all.
+        """
+        if self.namespace == "file":
+            return self.name
+        return f"{self.namespace}/{self.name.lstrip('/')}"
+
 
 def encode_path(path: str) -> str:
     """Percent-encode a path or key for a URI, as ``Path.as_uri`` does; ``dataset_id`` undoes it.

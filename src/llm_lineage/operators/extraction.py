@@ -12,8 +12,15 @@ from llm_lineage.extraction import DEFAULT_INCLUDE, ExtractionFailed, Extraction
 from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from llm_lineage.operators.assets import (
+    declare_assets,
+    extraction_assets,
+    fixed_location_uri,
+    publish_assets,
+)
+from llm_lineage.operators.catalog_link import CatalogLink
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
-from llm_lineage.operators.lineage import operator_lineage
+from llm_lineage.operators.lineage import operator_lineage, push_lineage
 from llm_lineage.operators.validation import choice, location, validated
 
 if TYPE_CHECKING:
@@ -31,7 +38,9 @@ class DocumentExtractionOperator(BaseOperator):
 
     Writes ``text.parquet`` (one row per document, with its text) and ``manifest.parquet``
     (every selected document, with status and error, no text) into ``destination``, atomically.
-    Returns a dict with both URIs, counts and the text dataset's content hash.
+    Returns a dict with both URIs, counts and the text dataset's content hash. Both files are
+    Airflow Assets with an event per run, and a literal ``source`` is an inlet asset
+    (``operators/assets.py``).
 
     :param source: Folder (read recursively) or file; a local path or a URL (s3://, gs://, ...).
         Templated.
@@ -63,6 +72,8 @@ class DocumentExtractionOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("source", "destination", "author_salt")
     ui_color = "#e8f0fe"
+    operator_extra_links = (CatalogLink(),)
+    catalog_output = "text"  # the key of the return value that CatalogLink opens
 
     def __init__(
         self,
@@ -107,6 +118,7 @@ class DocumentExtractionOperator(BaseOperator):
         self.author_salt: str | Concealed | None = author_salt
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        declare_assets(self, fixed_location_uri(self.source, source_conn_id))
         self._run: ExtractionRun | None = None
         self._partial: ExtractionResult | None = None
 
@@ -149,9 +161,12 @@ class DocumentExtractionOperator(BaseOperator):
             )
         except ExtractionFailed as failure:
             self._partial = failure.result
+            push_lineage(self, context, failed=True)
             raise
+        push_lineage(self, context)
         result, plan = self._run.result, self._run.plan
         assert result.text_output is not None and result.manifest_output is not None
+        publish_assets(context, self, extraction_assets(self._run))
         return {
             "text": plan.text,
             "manifest": plan.manifest,

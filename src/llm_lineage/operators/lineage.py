@@ -1,15 +1,29 @@
 """The one conversion from the lineage layer's StepLineage to the provider's OperatorLineage.
 
 Every operator's START, COMPLETE and FAIL lineage passes here, so this is where the event bounds
-(``lineage.bounds``) apply: once, to everything an operator reports.
+(``lineage.bounds``) apply: once, to everything an operator reports. The same lineage, redacted
+as the OpenLineage provider redacts events, is what ``push_lineage`` stores in XCom for the
+Airflow UI's Lineage tab (``lineage/document.py``).
 """
 
 from __future__ import annotations
 
+import copy
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 from airflow.providers.openlineage.extractors import OperatorLineage
+from airflow.providers.openlineage.utils.utils import OpenLineageRedactor
 
 from llm_lineage.lineage.bounds import bounded
-from llm_lineage.lineage.common import StepLineage
+from llm_lineage.lineage.common import SourceInfo, StepLineage
+from llm_lineage.lineage.document import XCOM_KEY, lineage_document
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+log = logging.getLogger(__name__)
 
 
 def operator_lineage(lineage: StepLineage) -> OperatorLineage:
@@ -20,3 +34,58 @@ def operator_lineage(lineage: StepLineage) -> OperatorLineage:
         run_facets=dict(safe.run_facets),
         job_facets=dict(safe.job_facets),
     )
+
+
+class ReportsLineage(Protocol):
+    """An operator of this provider: it reports its COMPLETE and FAIL lineage."""
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage: ...
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage: ...
+
+
+def push_lineage(
+    operator: ReportsLineage,
+    context: Context,
+    *,
+    failed: bool = False,
+    inputs: Sequence[SourceInfo] | None = None,
+) -> None:
+    """Store the lineage ``operator`` reports (COMPLETE, or FAIL) in XCom under ``XCOM_KEY``.
+
+    It is what the OpenLineage events carry, built by the same methods, plus what ``inputs``'
+    footers say of the documents behind them (the tab's "Documents behind the inputs"). Never raises: the
+    document serves the Lineage tab, while the task's outputs and its events are the record, so
+    a document that cannot be built or stored is logged, not fatal, and on the failure path it
+    never hides the error that failed the task.
+    """
+    try:
+        ti = context["ti"]
+        if failed:
+            lineage = operator.get_openlineage_facets_on_failure(ti)
+        else:
+            lineage = operator.get_openlineage_facets_on_complete(ti)
+        provenance = [info.provenance for info in inputs or () if info.provenance is not None]
+        document = lineage_document(as_sent(lineage), failed=failed, provenance=provenance)
+        ti.xcom_push(key=XCOM_KEY, value=document)
+    except Exception:
+        log.warning("Could not store this task's lineage in XCom %r", XCOM_KEY, exc_info=True)
+
+
+def as_sent(lineage: OperatorLineage) -> OperatorLineage:
+    """``lineage`` redacted as the OpenLineage provider redacts every event before sending it.
+
+    Values Airflow masks (connection passwords, sensitive Variables) and values under keys that
+    look secret become ``***`` in the events; the stored document must not keep what they hide,
+    since whoever may read XComs may read it. The redactor rewrites what it walks, so it gets a
+    copy.
+    """
+    try:
+        from airflow.sdk._shared.secrets_masker import _secrets_masker
+    except ImportError:  # Airflow 3.1
+        from airflow.sdk.execution_time.secrets_masker import (  # type: ignore[no-redef]
+            _secrets_masker,
+        )
+    redactor = OpenLineageRedactor.from_masker(_secrets_masker())
+    redacted: OperatorLineage = redactor.redact(copy.deepcopy(lineage), max_depth=20)
+    return redacted

@@ -14,7 +14,14 @@ from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
 from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.secrets import secret_name
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
-from llm_lineage.operators.lineage import operator_lineage
+from llm_lineage.operators.assets import (
+    declare_assets,
+    fixed_base_model_uri,
+    publish_assets,
+    training_assets,
+)
+from llm_lineage.operators.catalog_link import CatalogLink
+from llm_lineage.operators.lineage import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, settings
 from llm_lineage.training import (
     BaseModelInfo,
@@ -35,7 +42,8 @@ class LoRAFineTuningOperator(BaseOperator):
 
     Writes the adapter in PEFT's layout (``adapter_config.json``, ``adapter_model.safetensors``)
     plus ``training_metrics.json`` into ``output``; ``peft.PeftModel.from_pretrained`` loads it.
-    Needs the ``[lora]`` extra on the worker that runs it (not where the DAG is parsed).
+    Needs the ``[lora]`` extra on the worker that runs it (not where the DAG is parsed). The
+    adapter is an Airflow Asset with an event per run; a literal ``base_model`` is an inlet.
 
     :param dataset: The tokenization output: its ``tokens.parquet`` or the folder holding it, or
         a list of them (the shards of a mapped tokenization, trained on as one dataset).
@@ -66,6 +74,8 @@ class LoRAFineTuningOperator(BaseOperator):
         "base_model_revision",
     )
     ui_color = "#fce8e6"
+    operator_extra_links = (CatalogLink(),)
+    catalog_output = "adapter"  # the key of the return value that CatalogLink opens
 
     def __init__(
         self,
@@ -104,6 +114,7 @@ class LoRAFineTuningOperator(BaseOperator):
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
         self.output_conn_id = output_conn_id
+        declare_assets(self, fixed_base_model_uri(self.base_model))  # tokens: tokenize's events
         self._run: TrainingRun | None = None
         self._base: BaseModelInfo | None = None
         self._infos: list[SourceInfo] | None = None
@@ -153,9 +164,12 @@ class LoRAFineTuningOperator(BaseOperator):
             )
         except TrainingFailed as failure:
             self._partial = failure.result
+            push_lineage(self, context, failed=True, inputs=self._infos)
             raise
+        push_lineage(self, context, inputs=self._infos)
         result = self._run.result
         assert result.output is not None
+        publish_assets(context, self, training_assets(self._run))
         return {
             "adapter": self._run.plan.output,
             "version": result.output.content_hash,

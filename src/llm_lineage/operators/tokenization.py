@@ -11,7 +11,9 @@ from airflow.sdk import BaseOperator
 from llm_lineage.hooks.tokenization import TokenizationRun, TokenizerHook, declared_max_length
 from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_lineage
-from llm_lineage.operators.lineage import operator_lineage
+from llm_lineage.operators.assets import declare_assets, publish_assets, tokenization_assets
+from llm_lineage.operators.catalog_link import CatalogLink
+from llm_lineage.operators.lineage import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, validated
 from llm_lineage.tokenization import (
     DEFAULT_TRANSFORMS,
@@ -31,7 +33,8 @@ class TokenizationOperator(BaseOperator):
 
     Writes ``tokens.parquet`` into ``destination``: per-document chunks (``doc_id``,
     ``chunk_index``, ``input_ids``, ``num_tokens``) or, with ``packing=True``, fixed blocks for
-    causal-LM training (``block_index``, ``input_ids``, ``num_tokens``, ``doc_ids``).
+    causal-LM training (``block_index``, ``input_ids``, ``num_tokens``, ``doc_ids``). The file
+    is an Airflow Asset with an event per run: DAGs scheduled on it run when new tokens land.
 
     :param source: The extraction output: its ``text.parquet`` or the folder holding it. Templated.
     :param destination: Folder for ``tokens.parquet``. Templated.
@@ -50,6 +53,8 @@ class TokenizationOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("source", "destination", "tokenizer", "tokenizer_revision")
     ui_color = "#e6f4ea"
+    operator_extra_links = (CatalogLink(),)
+    catalog_output = "tokens"  # the key of the return value that CatalogLink opens
 
     def __init__(
         self,
@@ -91,6 +96,7 @@ class TokenizationOperator(BaseOperator):
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        declare_assets(self)  # its input, the text, is an asset through extraction's events
         self._run: TokenizationRun | None = None
         self._loaded: LoadedTokenizer | None = None
         self._info: SourceInfo | None = None
@@ -126,9 +132,12 @@ class TokenizationOperator(BaseOperator):
             )
         except TokenizationFailed as failure:
             self._partial = failure.result
+            push_lineage(self, context, failed=True, inputs=[self._info])
             raise
+        push_lineage(self, context, inputs=[self._info])
         result = self._run.result
         assert result.output is not None
+        publish_assets(context, self, tokenization_assets(self._run))
         return {
             "tokens": self._run.plan.output,
             "sequences": result.sequences,

@@ -1,0 +1,219 @@
+"""Airflow Assets for what the operators read and write: one alias per task, events with extras.
+
+**Outputs are asset events through an alias.** Locations are templated, so an operator knows
+its outputs only at run time. Each operator declares one ``AssetAlias`` outlet when the DAG is
+parsed, ``llm-lineage:<dag_id>.<task_id>`` (one per task: an alias shared by several tasks
+would trigger a DAG scheduled on it whenever any of them wrote anything), and at the end of a
+successful ``execute`` adds one event per output through it. Airflow creates the asset on its
+first event and queues every DAG scheduled on it; the scheduler then activates it, which lists
+it on the Assets page. A failed task adds no event.
+
+**Inputs are inlets, never events.** An event says "this asset was updated" and queues the DAGs
+scheduled on it, which reading a corpus or a base model must not do. Airflow 3 registers an
+asset without an event only from the parsed DAG (inlets, outlets, schedules): a running task
+cannot. So a corpus or base model whose location is fixed when the DAG is parsed (a literal
+absolute path, URL or hub id) becomes an inlet ``Asset``; a templated one cannot, and is named,
+with its version, in the ``sources`` of the output's event. Text and tokens read by the next
+step are assets already, through the events of the step that wrote them.
+
+**Identity.** An asset's name and URI are the dataset's URI as lineage names it
+(``DatasetId.uri``): ``file:///abs/path/text.parquet``, ``s3://bucket/key``. Airflow keeps
+those as they are (no query, no fragment, no trailing slash, the path percent-encoded once), so
+Airflow's asset and the OpenLineage dataset are the same thing under the same name. An event
+goes to the active asset Airflow already has under that URI, whatever its name, so a DAG
+scheduled on ``Asset("contract-tokens", uri=...)`` is triggered as well.
+
+**Extras** hold versions (the ``datasetVersion`` the OpenLineage events name), counts and the
+inputs' URIs: small, JSON-safe, no document text and nothing from settings that could be secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, AssetAlias
+from airflow.sdk.exceptions import AirflowRuntimeError, ErrorType
+
+from llm_lineage.hooks.storage import location_uri, storage_path
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.training import base_model_location, is_hub_id
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator, Context
+
+    from llm_lineage.hooks.extraction import ExtractionRun
+    from llm_lineage.hooks.lora import TrainingRun
+    from llm_lineage.hooks.tokenization import TokenizationRun
+
+log = logging.getLogger(__name__)
+
+ALIAS_PREFIX = "llm-lineage:"
+#: Inputs listed in one event's ``sources`` (a training run may read many token shards).
+MAX_SOURCES = 20
+
+
+@dataclass(frozen=True)
+class AssetUpdate:
+    """One output written by a run: its URI and the ``extra`` of its asset event."""
+
+    uri: str
+    extra: dict[str, Any]
+
+
+def asset_alias(operator: BaseOperator) -> AssetAlias:
+    return AssetAlias(name=f"{ALIAS_PREFIX}{operator.dag_id}.{operator.task_id}")
+
+
+def declare_assets(operator: BaseOperator, *inputs: str | None) -> None:
+    """Give ``operator`` its alias outlet and an inlet for each input URI known at parse time.
+
+    An operator made outside a DAG gets its alias when it runs (see ``publish_assets``). An
+    inlet the DAG already gives for the same URI is kept instead of ours: that is how a DAG
+    names an input asset its own way.
+    """
+    if operator.has_dag():
+        _append_new(operator.outlets, asset_alias(operator))
+    declared = {getattr(inlet, "uri", None) for inlet in operator.inlets}
+    for uri in inputs:
+        if uri is None or uri in declared:
+            continue
+        try:
+            operator.inlets.append(Asset(name=uri, uri=uri))
+        except ValueError as error:  # longer than Airflow stores, say: the DAG must still load
+            log.warning("%s: input %s is not an Airflow asset: %s", operator.task_id, uri, error)
+
+
+def fixed_location_uri(location: str, conn_id: str | None = None) -> str | None:
+    """The URI the hooks will name ``location`` by, if the DAG file fixes it; else None.
+
+    A template is rendered only at run time, and a relative or ``~`` path depends on the
+    worker's folder and user, so neither names an asset when the DAG is parsed. Nor does a URL
+    of a filesystem this machine does not know: that is for the run to report, not the parse.
+    """
+    if _templated(location) or ("://" not in location and not Path(location).is_absolute()):
+        return None
+    try:
+        return dataset_id(location_uri(storage_path(location, conn_id))).uri
+    except (ValueError, ImportError):
+        return None
+
+
+def fixed_base_model_uri(spec: str) -> str | None:
+    """The URI lineage names a base model by (absolute folder or hub id), if the DAG fixes it."""
+    if _templated(spec) or not (Path(spec).is_absolute() or is_hub_id(spec)):
+        return None
+    return dataset_id(base_model_location(spec)).uri
+
+
+def _templated(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
+def publish_assets(
+    context: Context, operator: BaseOperator, updates: Iterable[AssetUpdate]
+) -> None:
+    """Add an asset event for each output through the operator's alias; never fails the task.
+
+    The outputs are published by then: failing the task would make a retry redo all the work
+    for the sake of a notification.
+    """
+    alias = asset_alias(operator)
+    _append_new(operator.outlets, alias)  # mapped and DAG-less operators get it only here
+    try:
+        events = context["outlet_events"][alias]
+        for update in updates:
+            _add_event(events, update.uri, update.extra)
+            operator.log.info("Airflow asset event for %s: %s", update.uri, update.extra)
+    except Exception:
+        log.warning("Could not add Airflow asset events through %s", alias.name, exc_info=True)
+
+
+def _add_event(events: Any, uri: str, extra: dict[str, Any]) -> None:
+    """To the active asset Airflow has under ``uri``, else to a new one named by its URI."""
+    asset = Asset(name=uri, uri=uri)  # checks the URI as Airflow will store it
+    try:
+        events.add(Asset.ref(uri=asset.uri), extra=extra)
+    except AirflowRuntimeError as error:
+        if error.error.error is not ErrorType.ASSET_NOT_FOUND:
+            raise
+        log.info("No active Airflow asset has the URI %s yet: this event creates it", asset.uri)
+        events.add(asset, extra=extra)
+
+
+def extraction_assets(run: ExtractionRun) -> list[AssetUpdate]:
+    """``text.parquet`` and ``manifest.parquet``: versions, document counts, the corpus."""
+    plan, result = run.plan, run.result
+    assert result.text_output is not None and result.manifest_output is not None
+    common = {
+        "documents": result.summary.documents,
+        "failed": result.failure_count,
+        "sources": _sources([(plan.source, result.summary.collection_version)]),
+    }
+    return [
+        AssetUpdate(_uri(plan.text), _compact(version=result.text_output.content_hash, **common)),
+        AssetUpdate(
+            _uri(plan.manifest), _compact(version=result.manifest_output.content_hash, **common)
+        ),
+    ]
+
+
+def tokenization_assets(run: TokenizationRun) -> list[AssetUpdate]:
+    """``tokens.parquet``: version, tokens, sequences, documents, the text and the tokenizer."""
+    result = run.result
+    assert result.output is not None
+    extra = _compact(
+        version=result.output.content_hash,
+        tokens=result.tokens,
+        sequences=result.sequences,
+        documents=result.documents_out,
+        tokenizer_sha256=run.tokenizer.sha256,
+        sources=_sources([(run.plan.source, run.info.content_hash)]),
+    )
+    return [AssetUpdate(_uri(run.plan.output), extra)]
+
+
+def training_assets(run: TrainingRun) -> list[AssetUpdate]:
+    """The adapter folder: version, steps, losses, the base model's fingerprint, the tokens."""
+    result, base = run.result, run.base
+    assert result.output is not None
+    inputs = [
+        (uri, info.content_hash) for uri, info in zip(run.plan.datasets, run.infos, strict=True)
+    ]
+    extra = _compact(
+        version=result.output.content_hash,
+        steps=result.steps,
+        tokens_seen=result.tokens_seen,
+        loss_first=result.loss_first,
+        loss_last=result.loss_last,
+        base_model_fingerprint=base.fingerprint,
+        sources=[*_sources(inputs), *_sources([(base.location, base.fingerprint)])],
+    )
+    return [AssetUpdate(_uri(run.plan.output), extra)]
+
+
+def _uri(location: str) -> str:
+    return dataset_id(location).uri
+
+
+def _sources(inputs: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """Each input's URI and version, the first ``MAX_SOURCES`` (events stay small)."""
+    return [_compact(uri=_uri(uri), version=version) for uri, version in inputs[:MAX_SOURCES]]
+
+
+def _compact(**values: Any) -> dict[str, Any]:
+    """Leave out what is unknown (None) and what JSON cannot hold (NaN, infinity)."""
+    return {
+        key: value
+        for key, value in values.items()
+        if value is not None and not (isinstance(value, float) and not math.isfinite(value))
+    }
+
+
+def _append_new(items: list[Any], item: Any) -> None:
+    if item not in items:
+        items.append(item)

@@ -1,0 +1,123 @@
+"""What the Lineage tab of one task instance shows, taken from its lineage document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from llm_lineage.plugins import facets as f
+from llm_lineage.plugins.chart import LossChart, loss_chart
+from llm_lineage.plugins.store import TaskReport
+
+#: Task states in which a task may still push its lineage.
+UNFINISHED = frozenset(
+    {
+        "none",
+        "scheduled",
+        "queued",
+        "running",
+        "deferred",
+        "up_for_retry",
+        "up_for_reschedule",
+        "restarting",
+    }
+)
+NO_DATA = "This task reported no llm-lineage data."
+NOT_FINISHED = "This task has not finished yet: its lineage appears here when it does."
+NOT_OURS = (
+    "Only DocumentExtractionOperator, TokenizationOperator and LoRAFineTuningOperator report it."
+)
+FAILED_EARLY = (
+    "If it is one of this provider's operators, it failed before it read anything (a missing "
+    "source, tokenizer or base model, say); its log says why."
+)
+UNREADABLE = (
+    "This task stored a value under the XCom key 'llm_lineage' that is not a lineage document "
+    "this version can read (a custom XCom backend may keep the value elsewhere)."
+)
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    role: str
+    namespace: str | None
+    name: str | None
+    version: str | None
+    kind: str | None
+    statistics: dict[str, Any]
+    collection: dict[str, Any] | None
+    transformations: dict[str, Any] | None
+    tokenization: dict[str, Any] | None
+    adapter: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TaskView:
+    dag_id: str
+    run_id: str
+    report: TaskReport
+    notes: list[str] = field(default_factory=list)
+    document: dict[str, Any] | None = None
+    failed: bool = False
+    datasets: list[DatasetView] = field(default_factory=list)
+    errors: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None
+    chart: LossChart | None = None
+    resources: dict[str, Any] | None = None
+    bounds: dict[str, Any] | None = None
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    raw_json: str | None = None
+
+
+def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
+    return DatasetView(
+        role=role,
+        namespace=f.text(dataset.get("namespace")),
+        name=f.text(dataset.get("name")),
+        version=f.version(dataset),
+        kind=f.kind(dataset),
+        statistics=f.statistics(dataset),
+        collection=f.facet(dataset, f.COLLECTION),
+        transformations=f.facet(dataset, f.TRANSFORMATIONS),
+        tokenization=f.facet(dataset, f.TOKENIZATION),
+        adapter=f.facet(dataset, f.ADAPTER),
+    )
+
+
+def missing_notes(report: TaskReport) -> list[str]:
+    """Why a task instance has no document to show, in a sentence or two."""
+    if report.stored is not None:
+        return [UNREADABLE]
+    state = (report.state or "none").lower()
+    if state in UNFINISHED:
+        return [NOT_FINISHED]
+    if state in ("failed", "upstream_failed"):
+        return [NO_DATA, FAILED_EARLY]
+    return [NO_DATA, NOT_OURS]
+
+
+def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
+    document = report.document
+    if document is None:
+        return TaskView(dag_id, run_id, report, notes=missing_notes(report))
+    training = f.run_facet(document, f.TRAINING)
+    return TaskView(
+        dag_id,
+        run_id,
+        report,
+        document=document,
+        failed=document.get("eventType") == "FAIL",
+        datasets=[
+            dataset_view(role, dataset)
+            for side, role in (("inputs", "input"), ("outputs", "output"))
+            for dataset in f.datasets(document, side)
+        ],
+        errors=f.run_facet(document, f.EXTRACTION_ERROR),
+        training=training,
+        chart=loss_chart(training.get("lossCurve")) if training else None,
+        resources=f.run_facet(document, f.RESOURCES),
+        bounds=f.run_facet(document, f.BOUNDS),
+        provenance=f.provenance(document),
+        raw_json=json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False),
+    )

@@ -1,0 +1,36 @@
+"""Test DAG scheduled on the token file that ``asset_pipeline`` writes, under a name of its own.
+
+The asset is declared here as ``test-tokens``: tokenization's event must reach it by its URI.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+from airflow.sdk import DAG, Asset, task
+
+from llm_lineage.lineage.naming import dataset_id
+
+TOKENS = Asset(
+    name="test-tokens", uri=dataset_id(os.environ.get("TEST_ASSET_TOKENS", "/nonexistent")).uri
+)
+
+
+@task
+def read_tokens(triggering_asset_events: Any = None) -> dict[str, Any]:
+    """The token file and its version, from the event that triggered this run."""
+    [event] = triggering_asset_events[TOKENS]
+    found = {"tokens": dataset_id(event.asset.uri).location, "version": event.extra["version"]}
+    print(f"TRIGGERED BY {found}")
+    return found
+
+
+with DAG(
+    "asset_consumer",
+    schedule=[TOKENS],
+    start_date=datetime.datetime(2024, 1, 1),
+    is_paused_upon_creation=False,
+):
+    read_tokens()
