@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,9 @@ STEPS = (("extract_documents", "text"), ("tokenize", "tokens"), ("fine_tune", "a
 NAMESPACE = "llm-lineage-demo"
 COLLECTION = "llmLineage_documentCollection"
 MARQUEZ = '{"type": "http", "url": "http://localhost:5000", "endpoint": "api/v1/lineage"}'
+#: Where the printed `airflow standalone` serves the UI (loopback only, so it can skip logins).
+UI_PORT = 8080
+UI_URL = f"http://127.0.0.1:{UI_PORT}"
 #: Settings with which a user picks their own OpenLineage backend (Airflow's and the client's).
 USER_TRANSPORT_VARS = (
     "AIRFLOW__OPENLINEAGE__TRANSPORT",
@@ -41,6 +46,7 @@ _LOG_LINE = re.compile(
     r"^\S+ \[(?P<level>\w+)\s*\] (?P<message>.*?)(?: \[(?P<logger>[\w.]+)\].*)?$"
 )
 _EMITTED = re.compile(r"Successfully emitted OpenLineage `(\w+)` event")
+_RUN_CREATED = re.compile(r"creating dag run .* run_id=(\S+)")
 # The last line of a traceback, e.g. "FileNotFoundError: [Errno 2] ...".
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Failed|Interrupt)\w*: \S")
 
@@ -62,6 +68,8 @@ def demo_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         AIRFLOW_HOME=str(AIRFLOW_HOME),
+        # The run goes into this database, and the printed `airflow standalone` reads it back.
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS_FOLDER),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
     )
@@ -128,8 +136,8 @@ def progress_line(line: str) -> str | None:
     return None
 
 
-def run_dag(env: dict[str, str]) -> tuple[int, set[str]]:
-    """Run the DAG, echo its progress; return the exit code and the event types emitted."""
+def run_dag(env: dict[str, str]) -> tuple[int, set[str], str | None]:
+    """Run the DAG, echo its progress; return the exit code, event types emitted and run id."""
     print(f"[2/3] airflow dags test {DAG_ID}  (full output: {rel(DAGS_TEST_LOG)})")
     started = time.monotonic()
     with (
@@ -145,9 +153,12 @@ def run_dag(env: dict[str, str]) -> tuple[int, set[str]]:
         assert process.stdout is not None
         last = None
         emitted: set[str] = set()
+        run_id = None
         for line in process.stdout:
             log.write(line)
             emitted.update(_EMITTED.findall(line))
+            created = _RUN_CREATED.search(line) if run_id is None else None
+            run_id = created.group(1) if created else run_id
             shown = progress_line(line.rstrip())
             if shown and shown != last:  # chained tracebacks repeat their last line
                 print(f"      | {shown}", flush=True)
@@ -155,7 +166,7 @@ def run_dag(env: dict[str, str]) -> tuple[int, set[str]]:
     took = time.monotonic() - started
     outcome = "succeeded" if process.returncode == 0 else f"FAILED (exit {process.returncode})"
     print(f"      DAG run {outcome} in {took:.1f}s")
-    return process.returncode, emitted
+    return process.returncode, emitted, run_id
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -318,6 +329,52 @@ def summarize(events: list[dict[str, Any]]) -> bool:
     return True
 
 
+def ui_environment(env: dict[str, str], own_transport: bool) -> dict[str, str]:
+    """Everything `airflow standalone` needs to show the demo's run, with its lineage.
+
+    The demo's home, database, DAG folder, outputs and OpenLineage settings (so that runs
+    started from the UI write where this one did; a transport of the user's own stays theirs,
+    unprinted), and a UI on 127.0.0.1 only, where every user is an admin and nobody logs in.
+    """
+    names = [
+        "AIRFLOW_HOME",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CORE__DAGS_FOLDER",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+        "LLM_LINEAGE_OUTPUT",
+        "AIRFLOW__OPENLINEAGE__NAMESPACE",
+    ]
+    if not own_transport:
+        names.append("AIRFLOW__OPENLINEAGE__TRANSPORT")
+    return {
+        **{name: env[name] for name in names},
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(UI_PORT),
+        # Tasks reach the API server here; its default names localhost, which may not be
+        # 127.0.0.1.
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{UI_URL}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+    }
+
+
+def ui_instructions(env: dict[str, str], own_transport: bool, run_id: str | None) -> list[str]:
+    """How to open this run in the Airflow UI: the command, then the page to open."""
+    # standalone starts its components as `airflow ...` from PATH, so the venv must be on it.
+    lines = [f'  PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH" \\']
+    for name, value in ui_environment(env, own_transport).items():
+        lines.append(f"  {name}={shlex.quote(value)} \\")
+    lines.append("  airflow standalone")
+    page = f"{UI_URL}/dags/{DAG_ID}"
+    if run_id:
+        page += f"/runs/{urllib.parse.quote(run_id, safe='')}/tasks/fine_tune"
+    return [
+        "See this run in the Airflow UI (the Lineage tab of each task, and of the run):",
+        *lines,
+        f"then open {page}",
+        "  (no login: every user is an admin, and the UI listens on 127.0.0.1 only; Ctrl+C stops it)",
+    ]
+
+
 def main() -> int:
     OUTPUT.mkdir(exist_ok=True)
     EVENTS.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +389,7 @@ def main() -> int:
         print(f"OpenLineage: file transport to {rel(EVENTS)}, namespace {namespace}")
     if not migrate(env):
         return 1
-    returncode, emitted = run_dag(env)
+    returncode, emitted, run_id = run_dag(env)
     if own:
         print("[3/3] events went to your OpenLineage backend; no local summary")
         complete = "COMPLETE" in emitted
@@ -341,11 +398,9 @@ def main() -> int:
         print(f"\nEvents file: {rel(EVENTS)} (one JSON event a line)")
         print(f"Send them to Marquez instead:  export AIRFLOW__OPENLINEAGE__TRANSPORT='{MARQUEZ}'")
         print("  (a Marquez of your own: docker compose -f docker/docker-compose.yml up --build)")
-    # standalone starts its components as `airflow ...` from PATH, so the venv must be on it.
-    print(
-        f"Open the Airflow UI:  PATH={Path(sys.executable).parent}:$PATH "
-        f"AIRFLOW_HOME={AIRFLOW_HOME} airflow standalone  (http://localhost:8080, user admin)"
-    )
+    print()
+    for line in ui_instructions(env, bool(own), run_id):
+        print(line)
     if returncode != 0:
         print(f"Demo failed: the DAG run failed; see {rel(DAGS_TEST_LOG)}")
         return returncode
