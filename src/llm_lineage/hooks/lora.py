@@ -185,8 +185,6 @@ class LoRAFineTuningHook(BaseHook):
         Raises TrainingFailed (with what the run got through), DatasetError, BaseModelError or
         OutputError.
         """
-        from llm_lineage.training.engine import train_adapter  # torch: only when training
-
         plan = self.plan(
             dataset,
             base_model,
@@ -199,13 +197,7 @@ class LoRAFineTuningHook(BaseHook):
             environment_variables,
         )
         output_path = storage_path(output, self.output_conn_id)
-        foreign = foreign_files(output_path, ADAPTER_FILES)
-        if foreign:
-            raise OutputError(
-                f"output {plan.output} holds files that are not an adapter's "
-                f"({', '.join(foreign[:5])}); publishing would replace the folder. Choose an "
-                "empty or adapter-only folder"
-            )
+        _refuse_foreign_files(plan, output_path)
         source_paths = self.dataset_paths(dataset)
         infos = infos or [self.dataset_info(path) for path in source_paths]
         base = base or self.resolve_base_model(base_model, revision)
@@ -221,32 +213,7 @@ class LoRAFineTuningHook(BaseHook):
         )
         inputs = [*plan.datasets, base.location]
         try:
-            with publication(
-                output_path,
-                ADAPTER_FILES,
-                owner=self.owner,
-                lock_timeout=self.lock_timeout,
-                folder_is_output=True,
-                logger=self.log,
-            ) as unit:
-                data = TokenData.open_all(
-                    [
-                        (local_copy(path, unit.scratch), dataset_id(uri).uri)
-                        for path, uri in zip(source_paths, plan.datasets, strict=True)
-                    ]
-                )
-                adapter = unit.output
-                result = train_adapter(
-                    data,
-                    base,
-                    adapter,
-                    plan.lora,
-                    plan.training,
-                    self.log,
-                    metadata={**_provenance(plan, base, infos), "run_id": unit.run_id},
-                )
-                _write_model_card(adapter, plan, base, infos, result)
-                replaced = bool(unit.publish(last=ADAPTER_CONFIG))
+            result, replaced = self._train_and_publish(plan, output_path, source_paths, base, infos)
         except Exception:
             self._report(inputs, [])
             raise
@@ -262,9 +229,60 @@ class LoRAFineTuningHook(BaseHook):
         )
         return TrainingRun(replace(plan, replaced=replaced), base, infos, result)
 
+    def _train_and_publish(
+        self,
+        plan: TrainingPlan,
+        output_path: ObjectStoragePath,
+        source_paths: list[ObjectStoragePath],
+        base: BaseModelInfo,
+        infos: list[SourceInfo],
+    ) -> tuple[TrainingResult, bool]:
+        """Train into a staged folder under the output's lock, add the model card, publish.
+
+        Returns the result and whether an earlier adapter was replaced.
+        """
+        from llm_lineage.training.engine import train_adapter  # torch: only when training
+
+        with publication(
+            output_path,
+            ADAPTER_FILES,
+            owner=self.owner,
+            lock_timeout=self.lock_timeout,
+            folder_is_output=True,
+            logger=self.log,
+        ) as unit:
+            data = TokenData.open_all(
+                [
+                    (local_copy(path, unit.scratch), dataset_id(uri).uri)
+                    for path, uri in zip(source_paths, plan.datasets, strict=True)
+                ]
+            )
+            result = train_adapter(
+                data,
+                base,
+                unit.output,
+                plan.lora,
+                plan.training,
+                self.log,
+                metadata={**_provenance(plan, base, infos), "run_id": unit.run_id},
+            )
+            _write_model_card(unit.output, plan, base, infos, result)
+            return result, bool(unit.publish(last=ADAPTER_CONFIG))
+
     def _report(self, inputs: list[str], outputs: list[str]) -> None:
         if self.hook_lineage:
             report_hook_lineage(self, inputs, outputs)
+
+
+def _refuse_foreign_files(plan: TrainingPlan, output_path: ObjectStoragePath) -> None:
+    """Publishing replaces the whole folder: never one that holds more than an adapter."""
+    foreign = foreign_files(output_path, ADAPTER_FILES)
+    if foreign:
+        raise OutputError(
+            f"output {plan.output} holds files that are not an adapter's "
+            f"({', '.join(foreign[:5])}); publishing would replace the folder. Choose an "
+            "empty or adapter-only folder"
+        )
 
 
 def _settings(model: Any, value: Any) -> Any:
