@@ -382,9 +382,12 @@ def _wait_for_assets(real_airflow: RealAirflow, names: list[str], seconds: float
 def test_assets_page_lists_the_chain(page: Page, real_airflow: RealAirflow, runs: dict[str, Run]):
     run = runs[PIPELINE]
     tokenize, fine_tune = run.complete("tokenize"), run.complete("fine_tune")
+    extract = run.complete("extract_documents")
     datasets = {
+        "corpus": extract["inputs"][0],  # templated inputs: registered by their first sighting
         "text": tokenize["inputs"][0],
         "tokens": tokenize["outputs"][0],
+        "base model": next(d for d in fine_tune["inputs"] if "tiny-base-model" in d["name"]),
         "adapter": fine_tune["outputs"][0],
     }
     checks: list[Check] = [

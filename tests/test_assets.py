@@ -428,7 +428,9 @@ def test_training_extra_is_json_without_unknowns_and_bounded() -> None:
     run = SimpleNamespace(
         plan=SimpleNamespace(datasets=tuple(shards), output="/out/adapter"),
         infos=[SimpleNamespace(content_hash=None if i == 0 else f"v{i}") for i in range(25)],
-        base=SimpleNamespace(location="https://huggingface.co/org/m", fingerprint="f" * 64),
+        base=SimpleNamespace(
+            location="https://huggingface.co/org/m", fingerprint="f" * 64, model_type="gpt2"
+        ),
         result=SimpleNamespace(
             output=SimpleNamespace(content_hash="a" * 64),
             steps=3,
@@ -437,8 +439,10 @@ def test_training_extra_is_json_without_unknowns_and_bounded() -> None:
             loss_last=1.5,
         ),
     )
-    [update] = training_assets(run)
-    assert update.uri == "file:///out/adapter"
+    base, update = training_assets(run)
+    assert (base.uri, base.input) == ("https://huggingface.co/org/m", True)
+    assert base.extra == {"version": "f" * 64, "model_type": "gpt2"}
+    assert update.uri == "file:///out/adapter" and not update.input
     json.dumps(update.extra, allow_nan=False)
     assert "loss_first" not in update.extra and update.extra["loss_last"] == 1.5
     sources = update.extra["sources"]

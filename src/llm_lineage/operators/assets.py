@@ -8,13 +8,16 @@ successful ``execute`` adds one event per output through it. Airflow creates the
 first event and queues every DAG scheduled on it; the scheduler then activates it, which lists
 it on the Assets page. A failed task adds no event.
 
-**Inputs are inlets, never events.** An event says "this asset was updated" and queues the DAGs
-scheduled on it, which reading a corpus or a base model must not do. Airflow 3 registers an
-asset without an event only from the parsed DAG (inlets, outlets, schedules): a running task
-cannot. So a corpus or base model whose location is fixed when the DAG is parsed (a literal
-absolute path, URL or hub id) becomes an inlet ``Asset``; a templated one cannot, and is named,
-with its version, in the ``sources`` of the output's event. Text and tokens read by the next
-step are assets already, through the events of the step that wrote them.
+**Inputs are inlets; an event only creates an input nobody knows.** An event says "this asset
+was updated" and queues the DAGs scheduled on it, which reading a corpus or a base model must
+not do. A corpus or base model whose location is fixed when the DAG is parsed (a literal absolute
+path, URL or hub id) becomes an inlet ``Asset``, registered with the DAG and never given an
+event. A templated one is known only at run time, and Airflow 3 registers an asset from a
+running task only through an event. So the run looks the input up first: an asset Airflow
+already has (declared somewhere, or seen before) gets no event, ever; one Airflow does not have
+gets one event that creates it (``extra.role`` is ``"input"``). No DAG can be scheduled on an
+asset that does not exist yet, so that first event triggers nothing. Text and tokens read by the
+next step are assets already, through the events of the step that wrote them.
 
 **Identity.** An asset's name and URI are the dataset's URI as lineage names it
 (``DatasetId.uri``): ``file:///abs/path/text.parquet``, ``s3://bucket/key``. Airflow keeps
@@ -63,6 +66,8 @@ class AssetUpdate:
 
     uri: str
     extra: dict[str, Any]
+    #: An input: registered by an event only when Airflow has no asset with this URI yet.
+    input: bool = False
 
 
 def asset_alias(operator: BaseOperator) -> AssetAlias:
@@ -127,6 +132,9 @@ def publish_assets(
     try:
         events = context["outlet_events"][alias]
         for update in updates:
+            if update.input:
+                _register_input(events, update.uri, update.extra)
+                continue
             _add_event(events, update.uri, update.extra)
             operator.log.info("Airflow asset event for %s: %s", update.uri, update.extra)
     except Exception:
@@ -145,6 +153,21 @@ def _add_event(events: Any, uri: str, extra: dict[str, Any]) -> None:
         events.add(asset, extra=extra)
 
 
+def _register_input(events: Any, uri: str, extra: dict[str, Any]) -> None:
+    """Create the asset of an input Airflow does not know yet; a known one gets no event."""
+    from airflow.sdk.execution_time.context import OutletEventAccessor
+
+    asset = Asset(name=uri, uri=uri)
+    try:
+        OutletEventAccessor._get_asset_from_db(uri=asset.uri)
+        return  # known: an event would tell its consumers it was updated
+    except AirflowRuntimeError as error:
+        if error.error.error is not ErrorType.ASSET_NOT_FOUND:
+            raise
+    log.info("Airflow has no asset for the input %s: one event registers it", asset.uri)
+    events.add(asset, extra={"role": "input", **extra})
+
+
 def extraction_assets(run: ExtractionRun) -> list[AssetUpdate]:
     """``text.parquet`` and ``manifest.parquet``: versions, document counts, the corpus."""
     plan, result = run.plan, run.result
@@ -154,7 +177,9 @@ def extraction_assets(run: ExtractionRun) -> list[AssetUpdate]:
         "failed": result.failure_count,
         "sources": _sources([(plan.source, result.summary.collection_version)]),
     }
+    corpus = _compact(version=result.summary.collection_version, documents=result.documents_seen)
     return [
+        AssetUpdate(_uri(plan.source), corpus, input=True),
         AssetUpdate(_uri(plan.text), _compact(version=result.text_output.content_hash, **common)),
         AssetUpdate(
             _uri(plan.manifest), _compact(version=result.manifest_output.content_hash, **common)
@@ -193,7 +218,11 @@ def training_assets(run: TrainingRun) -> list[AssetUpdate]:
         base_model_fingerprint=base.fingerprint,
         sources=[*_sources(inputs), *_sources([(base.location, base.fingerprint)])],
     )
-    return [AssetUpdate(_uri(run.plan.output), extra)]
+    base_extra = _compact(version=base.fingerprint, model_type=base.model_type)
+    return [
+        AssetUpdate(_uri(base.location), base_extra, input=True),
+        AssetUpdate(_uri(run.plan.output), extra),
+    ]
 
 
 def _uri(location: str) -> str:
