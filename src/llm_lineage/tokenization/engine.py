@@ -167,6 +167,56 @@ def _drops(chain: TransformChain) -> str:
     return ", ".join(f"{stats.name}: {stats.dropped}" for stats in chain.stats) or "no transforms"
 
 
+def _sequencer(
+    writer: ParquetRowWriter, result: TokenizationResult, settings: TokenizationSettings
+) -> _Chunker | _Packer:
+    """Packed blocks or per-document chunks, as the settings say."""
+    if settings.packing:
+        return _Packer(writer, result, settings.block_size)
+    return _Chunker(writer, result, settings.sequence_length, settings.stride)
+
+
+def _transformed(
+    batch: Any, chain: TransformChain, result: TokenizationResult, source: Path
+) -> tuple[list[str], list[str]]:
+    """The batch's documents that the transforms keep: their ids and transformed texts."""
+    doc_ids: list[Any] = batch.column("doc_id").to_pylist()
+    texts: list[Any] = batch.column("text").to_pylist()
+    kept_ids: list[str] = []
+    kept_texts: list[str] = []
+    for doc_id, text in zip(doc_ids, texts, strict=True):
+        result.documents_in += 1
+        if doc_id is None:
+            raise TokenizationFailed(
+                f"{source} row {result.documents_in - 1} has no doc_id", result
+            )
+        transformed = chain.apply(text or "")
+        if transformed is not None:
+            kept_ids.append(doc_id)
+            kept_texts.append(transformed)
+    return kept_ids, kept_texts
+
+
+def _check_something_written(
+    result: TokenizationResult, chain: TransformChain, source: Path, settings: TokenizationSettings
+) -> None:
+    """An empty output is a failure that says why: no documents, all dropped, too few tokens."""
+    if result.documents_in == 0:
+        raise TokenizationFailed(f"empty corpus: {source} has no documents", result)
+    if result.documents_out == 0:
+        raise TokenizationFailed(
+            f"empty corpus after transforms: {result.documents_in} documents read from "
+            f"{source}, none left (dropped by {_drops(chain)})",
+            result,
+        )
+    if result.sequences == 0:
+        raise TokenizationFailed(
+            f"no sequences written: the corpus has {result.document_tokens} tokens, fewer "
+            f"than block_size={settings.block_size}",
+            result,
+        )
+
+
 def tokenize_corpus(
     source: Path,
     output_dir: Path,
@@ -207,11 +257,7 @@ def tokenize_corpus(
             output_schema(settings.packing),
             group_rows=settings.row_group_rows,
         )
-        sequencer: _Chunker | _Packer
-        if settings.packing:
-            sequencer = _Packer(writer, result, settings.block_size)
-        else:
-            sequencer = _Chunker(writer, result, settings.sequence_length, settings.stride)
+        sequencer = _sequencer(writer, result, settings)
         progress = ProgressReporter(
             "Tokenized",
             parquet.metadata.num_rows,
@@ -222,20 +268,7 @@ def tokenize_corpus(
         for batch in parquet.iter_batches(
             batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)
         ):
-            doc_ids: list[Any] = batch.column("doc_id").to_pylist()
-            texts: list[Any] = batch.column("text").to_pylist()
-            kept_ids: list[str] = []
-            kept_texts: list[str] = []
-            for doc_id, text in zip(doc_ids, texts, strict=True):
-                result.documents_in += 1
-                if doc_id is None:
-                    raise TokenizationFailed(
-                        f"{source} row {result.documents_in - 1} has no doc_id", result
-                    )
-                transformed = chain.apply(text or "")
-                if transformed is not None:
-                    kept_ids.append(doc_id)
-                    kept_texts.append(transformed)
+            kept_ids, kept_texts = _transformed(batch, chain, result, source)
             if kept_texts:
                 for doc_id, encoding in zip(kept_ids, encode(kept_texts), strict=True):
                     ids = encoding.ids
@@ -243,23 +276,10 @@ def tokenize_corpus(
                         ids.append(eos_id)
                     result.count_document(len(ids))
                     sequencer.add(doc_id, ids)
-            progress.advance(len(doc_ids))
+            progress.advance(batch.num_rows)
         sequencer.finish()
         result.transform_stats = chain.stats
-        if result.documents_in == 0:
-            raise TokenizationFailed(f"empty corpus: {source} has no documents", result)
-        if result.documents_out == 0:
-            raise TokenizationFailed(
-                f"empty corpus after transforms: {result.documents_in} documents read from "
-                f"{source}, none left (dropped by {_drops(chain)})",
-                result,
-            )
-        if result.sequences == 0:
-            raise TokenizationFailed(
-                f"no sequences written: the corpus has {result.document_tokens} tokens, fewer "
-                f"than block_size={settings.block_size}",
-                result,
-            )
+        _check_something_written(result, chain, source, settings)
         result.output = writer.close(footer(result) if footer else None)
     except BaseException:
         result.transform_stats = chain.stats
@@ -272,6 +292,11 @@ def tokenize_corpus(
         result.cpu_seconds = time.process_time() - cpu_started
         result.peak_memory_bytes = peak_memory_bytes()
     progress.finish()
+    _log_summary(logger, result)
+    return result
+
+
+def _log_summary(logger: LogLike, result: TokenizationResult) -> None:
     logger.info(
         "Tokenized %d of %d documents (%s dropped) into %d sequences, %d tokens",
         result.documents_out,
@@ -280,4 +305,3 @@ def tokenize_corpus(
         result.sequences,
         result.tokens,
     )
-    return result

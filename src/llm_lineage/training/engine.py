@@ -236,6 +236,35 @@ class _Run:
         micro = self.data.micro_batches_per_epoch(training.batch_size)
         return math.ceil(micro / training.gradient_accumulation_steps) * training.epochs
 
+    def _progress(self) -> ProgressReporter:
+        """Progress lines in steps, with the last loss and the token throughput."""
+        result = self.result
+        return ProgressReporter(
+            "Fine-tuning",
+            result.planned_steps,
+            "steps",
+            self.log,
+            self.training.progress_interval,
+            detail=lambda: (
+                f"loss {result.loss_last:.4f}, {result.tokens_per_second:,.0f} tokens/s"
+                if result.losses
+                else "no step yet"
+            ),
+        )
+
+    def _finite(self, value: float) -> float:
+        """``value`` when it is a finite loss; a NaN or infinite one fails the run, saying why."""
+        if math.isfinite(value):
+            return value
+        result = self.result
+        raise self.fail(
+            FailureKind.NAN_LOSS,
+            f"loss became {value} at step {result.steps + 1} of "
+            f"{result.planned_steps} (last finite loss {result.loss_last}); lower "
+            f"training.learning_rate (now {self.training.learning_rate}) or use "
+            "precision='fp32'",
+        )
+
     def _loop(self, model: Any, device: str) -> None:
         training, result = self.training, self.result
         params = [p for p in model.parameters() if p.requires_grad]
@@ -255,18 +284,7 @@ class _Run:
         )
         embeddings = model.get_input_embeddings().num_embeddings
         positions = _max_positions(model.config)
-        progress = ProgressReporter(
-            "Fine-tuning",
-            result.planned_steps,
-            "steps",
-            self.log,
-            training.progress_interval,
-            detail=lambda: (
-                f"loss {result.loss_last:.4f}, {result.tokens_per_second:,.0f} tokens/s"
-                if result.losses
-                else "no step yet"
-            ),
-        )
+        progress = self._progress()
 
         def step() -> None:
             if scaler is not None:
@@ -305,15 +323,7 @@ class _Run:
                 inputs = _collate(batch, device)
                 with autocast():
                     loss = model(**inputs).loss
-                value = float(loss.detach().float().item())
-                if not math.isfinite(value):
-                    raise self.fail(
-                        FailureKind.NAN_LOSS,
-                        f"loss became {value} at step {result.steps + 1} of "
-                        f"{result.planned_steps} (last finite loss {result.loss_last}); lower "
-                        f"training.learning_rate (now {training.learning_rate}) or use "
-                        "precision='fp32'",
-                    )
+                value = self._finite(float(loss.detach().float().item()))
                 (scaler.scale(loss) if scaler is not None else loss).backward()
                 self.loss_sum += value
                 self.accumulated += 1
