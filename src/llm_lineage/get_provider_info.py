@@ -50,6 +50,8 @@ def get_provider_info() -> dict[str, Any]:
         "plugins": [
             {"name": "llm_lineage", "plugin-class": "llm_lineage.plugins.plugin.LlmLineagePlugin"}
         ],
+        # ``airflow llm-lineage replay|spool|...``: the same commands as the console script.
+        "cli": ["llm_lineage.cli.airflow_commands.get_cli_commands"],
         "config": _CONFIG,
     }
 
