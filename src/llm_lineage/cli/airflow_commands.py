@@ -27,7 +27,8 @@ def get_cli_commands() -> list[Any]:
     from llm_lineage.cli.main import parser
 
     rest = Arg(("llm_lineage_args",), nargs=argparse.REMAINDER, help="options of the command")
-    choices = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    action = parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
+    choices: dict[str, argparse.ArgumentParser] = action.choices  # type: ignore[assignment]
     commands = [
         ActionCommand(
             name=name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -27,9 +28,24 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _log_to_stderr() -> None:
+    """Our warnings go to stderr in every case, so ``--json`` output stays parseable.
+
+    Importing Airflow (to read its ``[openlineage]`` settings) points the root logger at stdout;
+    the ``llm_lineage`` logger therefore gets a handler of its own and does not propagate.
+    """
+    logger = logging.getLogger("llm_lineage")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("llm-lineage: %(levelname)s %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its return value is the exit status (0 means all done)."""
     arguments = parser().parse_args(argv)
+    _log_to_stderr()
     try:
         status: int = arguments.handler(arguments)
     except CommandError as error:

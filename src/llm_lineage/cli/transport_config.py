@@ -86,7 +86,7 @@ def spool_config(
         raise CommandError(str(error)) from None
     if directory:
         same = [c for c in configured if Path(c.directory).resolve() == Path(directory).resolve()]
-        chosen = (same or configured or [None])[0]
+        chosen = next(iter(same or configured), None)
         if chosen is None and not need_transport:
             return SpoolConfig.from_dict({"directory": directory, "transport": {"type": "console"}})
         if chosen is None:

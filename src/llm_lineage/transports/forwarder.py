@@ -40,6 +40,9 @@ REFUSED = frozenset({400, 413, 422})
 
 MAX_TIMEOUT_SECONDS = 120.0
 
+#: How long a background forwarder waits for more events before it exits.
+LINGER_SECONDS = 2.0
+
 #: Pauses between passes while the backend keeps failing (the last one repeats).
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
@@ -82,7 +85,11 @@ class Forwarder:
         self.spool.sweep_temporary()
         deadline = time.monotonic() + window_seconds
         pauses = iter(BACKOFF_SECONDS)
-        while not self.forward_pass():
+        while True:
+            if self.forward_pass():
+                if not self.spool.waiting():
+                    break
+                continue  # events spooled during the pass
             pause = next(pauses, BACKOFF_SECONDS[-1])
             if time.monotonic() + pause > deadline:
                 break
@@ -142,10 +149,16 @@ class Forwarder:
 
 
 def forward(
-    spool: Spool, transport: Any, window_seconds: float, lock_wait: float
+    spool: Spool,
+    transport: Any,
+    window_seconds: float,
+    lock_wait: float,
+    linger_seconds: float = 0.0,
 ) -> ForwardResult | None:
     """One forwarder at a time per spool; None when another process holds it past ``lock_wait``.
 
+    ``linger_seconds``: after draining, keep the lock and watch for new events this long, so a
+    burst of emits is carried by one background process instead of one process per event.
     After the lock is released the spool is looked at again: an event written while this
     forwarder was finishing (whose writer saw the lock held and started nobody) is not left
     behind.
@@ -155,16 +168,28 @@ def forward(
         with spool.forwarding(lock_wait) as held:
             if not held:
                 return total
-            result = Forwarder(spool, transport).run(window_seconds)
-        total = total or ForwardResult()
-        total.delivered += result.delivered
-        total.dead_letter += result.dead_letter
-        total.pending = result.pending
-        total.last_error = result.last_error or total.last_error
-        if result.pending == 0 and spool.waiting():
+            total = total or ForwardResult()
+            while True:
+                result = Forwarder(spool, transport).run(window_seconds)
+                total.delivered += result.delivered
+                total.dead_letter += result.dead_letter
+                total.pending = result.pending
+                total.last_error = result.last_error or total.last_error
+                if result.pending or not _new_events(spool, linger_seconds):
+                    break
+        if total.pending == 0 and spool.waiting():
             lock_wait = 0.0
             continue
         return total
+
+
+def _new_events(spool: Spool, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if spool.waiting():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _main() -> int:
@@ -178,7 +203,13 @@ def _main() -> int:
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    forward(spool, inner_transport(config), config.retry_window_seconds, lock_wait=0.0)
+    forward(
+        spool,
+        inner_transport(config),
+        config.retry_window_seconds,
+        lock_wait=0.0,
+        linger_seconds=LINGER_SECONDS,
+    )
     return 0
 
 

@@ -115,7 +115,7 @@ class Spool:
         finally:
             os.close(descriptor)
         final = self.pending / name
-        os.rename(temporary, final)
+        temporary.rename(final)
         _fsync_folder(self.pending)
         return final
 
@@ -145,7 +145,7 @@ class Spool:
         (self.dead_letter / f"{path.stem}.response").write_text(
             f"status: {status}\n\n{response[:65536]}", encoding="utf-8"
         )
-        os.rename(path, target)
+        path.rename(target)
         _fsync_folder(self.dead_letter)
         _fsync_folder(self.pending)
         return target
@@ -154,7 +154,7 @@ class Spool:
         """Move every dead letter back to ``pending/`` (after the backend or event was fixed)."""
         moved = 0
         for path in sorted(self.dead_letter.glob("*.json")) if self.dead_letter.exists() else []:
-            os.rename(path, self.pending / path.name)
+            path.rename(self.pending / path.name)
             with contextlib.suppress(FileNotFoundError):
                 (self.dead_letter / f"{path.stem}.response").unlink()
             moved += 1
@@ -173,7 +173,7 @@ class Spool:
             for entry in os.scandir(self.tmp):
                 with contextlib.suppress(OSError):
                     if entry.stat().st_mtime < limit:
-                        os.unlink(entry.path)
+                        Path(entry.path).unlink()
 
     @contextlib.contextmanager
     def forwarding(self, wait_seconds: float) -> Iterator[bool]:
