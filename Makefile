@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[test,lint,lora]'
+	$(PIP) install -e '.[test,lint,lora,datahub]'
 	touch $(STAMP)
 
 venv: $(STAMP)
