@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 #: Modules with a ``register(subparsers)`` function, one per command group, in help order.
-COMMANDS = ("llm_lineage.cli.spool",)
+COMMANDS = ("llm_lineage.cli.spool", "llm_lineage.cli.report")
 
 
 class CommandError(Exception):

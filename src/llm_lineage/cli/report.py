@@ -1,0 +1,201 @@
+"""``llm-lineage report trace|usage|cost``: the governance questions, from events or Marquez.
+
+Text by default, JSON with ``--json``; ``--html FILE`` also writes one page with all three
+answers. ``trace --document`` exits 0 when the document feeds the dataset, 1 when it does not,
+and 3 when a manifest could not be read and the answer is unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from llm_lineage.cli.main import CommandError
+
+EXIT = {"yes": 0, "no": 1, "unknown": 3}
+
+
+def register(subparsers: Any) -> None:
+    report = subparsers.add_parser(
+        "report",
+        description="Answer governance questions from the lineage: where an adapter's data "
+        "came from, which data is idle or duplicated, and what each model cost.",
+    )
+    questions = report.add_subparsers(dest="question", metavar="QUESTION", required=True)
+    common = _common_options()
+    trace = questions.add_parser(
+        "trace",
+        parents=[common],
+        description="Trace a dataset (an adapter folder, a token file...) back to its documents.",
+    )
+    trace.add_argument("dataset", metavar="DATASET", help="dataset name, path or URI")
+    trace.add_argument("--version", help="trace this version (a prefix will do); default: current")
+    trace.add_argument(
+        "--document",
+        metavar="PATH_OR_SHA256",
+        help="does this document feed the dataset? (exit 0 yes, 1 no, 3 unknown)",
+    )
+    trace.set_defaults(handler=_trace)
+    usage = questions.add_parser(
+        "usage",
+        parents=[common],
+        description="Every dataset with size, last write and read; idle, orphaned, redundant "
+        "and superseded ones, and the storage that could be freed.",
+    )
+    usage.set_defaults(handler=_usage)
+    cost = questions.add_parser(
+        "cost",
+        parents=[common],
+        description="Documents, tokens, compute and estimated cost per adapter, DAG and month.",
+    )
+    cost.set_defaults(handler=_cost)
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    source = common.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--events", metavar="PATH", help="events file (JSON lines), folder of event files, or spool"
+    )
+    source.add_argument(
+        "--marquez", metavar="URL", help="Marquez server, e.g. http://localhost:5000"
+    )
+    common.add_argument("--timeout", type=float, default=30.0, help="Marquez request timeout (s)")
+    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument(
+        "--html", metavar="FILE", help="also write one HTML page with all three answers"
+    )
+    common.add_argument(
+        "--idle-days", type=float, default=30.0, help="idle: not read for this many days (30)"
+    )
+    common.add_argument("--now", help="ISO time to judge idleness at (default: now)")
+    return common
+
+
+def _load(arguments: argparse.Namespace) -> Any:
+    from llm_lineage.report.files import EventsNotFound
+    from llm_lineage.report.load import from_events, from_marquez
+    from llm_lineage.report.marquez import MarquezError
+
+    try:
+        if arguments.events:
+            return from_events(arguments.events)
+        return from_marquez(arguments.marquez, arguments.timeout)
+    except (EventsNotFound, MarquezError) as error:
+        raise CommandError(str(error)) from error
+
+
+def _now(arguments: argparse.Namespace) -> dt.datetime:
+    from llm_lineage.report.timeutil import parse_time
+
+    if not arguments.now:
+        return dt.datetime.now(dt.timezone.utc)
+    parsed = parse_time(arguments.now)
+    if parsed is None:
+        raise CommandError(f"--now {arguments.now!r} is not an ISO 8601 time")
+    return parsed
+
+
+def _emit(
+    arguments: argparse.Namespace, lineage: Any, name: str, body: dict[str, Any], text: str
+) -> None:
+    if arguments.json:
+        document = {
+            "report": name,
+            "source": lineage.source,
+            "skipped": lineage.tally.as_dict(),
+            **body,
+        }
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text)
+
+
+def _trace(arguments: argparse.Namespace) -> int:
+    from llm_lineage.report.documents import check_document, query
+    from llm_lineage.report.text import trace_text
+    from llm_lineage.report.trace import pick_version, trace
+
+    lineage = _load(arguments)
+    key = lineage.find(arguments.dataset)
+    if key is None:
+        raise CommandError(f"no dataset {arguments.dataset!r} in the lineage{_known(lineage)}")
+    version = None
+    if arguments.version:
+        found = pick_version(lineage, key, arguments.version)
+        if len(found) != 1:
+            raise CommandError(
+                f"{len(found)} versions of {key.uri} start with {arguments.version!r}"
+            )
+        version = found[0]
+    root = trace(lineage, key, version)
+    answer = check_document(root, query(arguments.document)) if arguments.document else None
+    _page(arguments, lineage, [root], answer)
+    body = {"trace": root.as_dict(), "document": answer.as_dict() if answer else None}
+    _emit(arguments, lineage, "trace", body, trace_text(root, answer, lineage.tally))
+    return EXIT[answer.verdict] if answer else 0
+
+
+def _known(lineage: Any) -> str:
+    from llm_lineage.report.kinds import ADAPTER
+
+    adapters = [key.uri for key, h in lineage.datasets.items() if h.kind == ADAPTER][:5]
+    return f"; adapters it knows: {', '.join(adapters)}" if adapters else ""
+
+
+def _usage(arguments: argparse.Namespace) -> int:
+    from llm_lineage.report.text import usage_text
+    from llm_lineage.report.usage import usage
+
+    lineage = _load(arguments)
+    report = usage(lineage, _now(arguments), arguments.idle_days)
+    _page(arguments, lineage, None, None, report)
+    _emit(
+        arguments, lineage, "usage", {"usage": report.as_dict()}, usage_text(report, lineage.tally)
+    )
+    return 0
+
+
+def _cost(arguments: argparse.Namespace) -> int:
+    from llm_lineage.report.cost import cost
+    from llm_lineage.report.text import cost_text
+
+    lineage = _load(arguments)
+    report = cost(lineage)
+    _page(arguments, lineage, None, None)
+    _emit(arguments, lineage, "cost", {"cost": report.as_dict()}, cost_text(report, lineage.tally))
+    return 0
+
+
+def _page(
+    arguments: argparse.Namespace,
+    lineage: Any,
+    traces: list[Any] | None,
+    answer: Any,
+    usage_report: Any = None,
+) -> None:
+    """Write the HTML page when ``--html`` asks: every answer, adapters traced by default."""
+    if not arguments.html:
+        return
+    from llm_lineage.report.cost import cost
+    from llm_lineage.report.html import render_page
+    from llm_lineage.report.trace import adapter_traces
+    from llm_lineage.report.usage import usage
+
+    page = render_page(
+        lineage,
+        traces if traces is not None else adapter_traces(lineage),
+        answer,
+        usage_report or usage(lineage, _now(arguments), arguments.idle_days),
+        cost(lineage),
+    )
+    try:
+        Path(arguments.html).write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"cannot write {arguments.html}: {error}") from error
+    print(f"wrote {arguments.html}", file=sys.stderr)

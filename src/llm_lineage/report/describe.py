@@ -1,0 +1,174 @@
+"""Facets to the plain summaries the answers print: one function per kind of dataset or step.
+
+Summaries hold counts, hashes, names, settings and author names under the author policy the
+extraction used (names, salted tokens, or none), never document text: the events carry none.
+Keys are snake_case and stable, because ``--json`` output is an interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from llm_lineage.report import kinds
+from llm_lineage.report.facets import at, custom, integer, items, mapping, number, text
+
+
+def dataset_details(kind: str, facets: Mapping[str, Any]) -> dict[str, Any]:
+    """What to say about one version of a dataset of ``kind``."""
+    describe = _BY_KIND.get(kind)
+    return describe(facets) if describe else {}
+
+
+def _documents(facets: Mapping[str, Any]) -> dict[str, Any]:
+    collection = custom(facets, "documentCollection")
+    return {
+        "documents": integer(collection, "documentCount"),
+        "failed": integer(collection, "failedDocumentCount"),
+        "bytes": integer(collection, "totalBytes"),
+        "formats": {
+            str(entry.get("format")): integer(entry, "documentCount")
+            for entry in items(collection, "formats")
+        },
+        "created": _range(collection, "created"),
+        "modified": _range(collection, "modified"),
+        "author_policy": text(collection, "authorPolicy"),
+        "authors": [
+            {"name": text(entry, "name"), "documents": integer(entry, "documentCount")}
+            for entry in items(collection, "authors")
+        ],
+        "distinct_authors": integer(collection, "distinctAuthorCount"),
+        "authors_truncated": at(collection, "authorsTruncated") is True,
+        "documents_without_author": integer(collection, "documentsWithoutAuthor"),
+        "manifest": text(collection, "manifestUri"),
+    }
+
+
+def _range(collection: Mapping[str, Any], key: str) -> dict[str, str | None]:
+    return {
+        "earliest": text(collection, key, "earliest"),
+        "latest": text(collection, key, "latest"),
+    }
+
+
+def _tokens(facets: Mapping[str, Any]) -> dict[str, Any]:
+    tokenization = custom(facets, "tokenization")
+    tokenizer = mapping(tokenization.get("tokenizer"))
+    return {
+        "tokens": integer(tokenization, "tokens"),
+        "sequences": integer(tokenization, "sequences"),
+        "block_size": integer(tokenization, "blockSize"),
+        "packing": at(tokenization, "packing"),
+        "documents_in": integer(tokenization, "documentsIn"),
+        "documents_out": integer(tokenization, "documentsOut"),
+        "tokenizer": {
+            "name": text(tokenizer, "name"),
+            "type": text(tokenizer, "modelType"),
+            "vocabulary": integer(tokenizer, "vocabSize"),
+            "sha256": text(tokenizer, "sha256"),
+            "library": text(tokenizer, "library"),
+            "library_version": text(tokenizer, "libraryVersion"),
+        },
+        "transforms": [
+            {
+                "name": text(entry, "name"),
+                "parameters": mapping(entry.get("parameters")),
+                "changed": integer(entry, "changed"),
+                "dropped": integer(entry, "dropped"),
+            }
+            for entry in items(tokenization, "transforms")
+        ],
+    }
+
+
+def _adapter(facets: Mapping[str, Any]) -> dict[str, Any]:
+    adapter = custom(facets, "loraAdapter")
+    return {
+        "base_model": {
+            "name": text(adapter, "baseModel", "name"),
+            "fingerprint": text(adapter, "baseModel", "fingerprint"),
+            "revision": text(adapter, "baseModel", "resolvedRevision")
+            or text(adapter, "baseModel", "revision"),
+            "model_type": text(adapter, "baseModel", "modelType"),
+        },
+        "lora": {
+            "r": integer(adapter, "r"),
+            "alpha": number(adapter, "alpha"),
+            "dropout": number(adapter, "dropout"),
+            "target_modules": [m for m in at(adapter, "targetModules") or [] if isinstance(m, str)],
+            "bias": text(adapter, "bias"),
+            "task_type": text(adapter, "taskType"),
+        },
+        "trainable_parameters": integer(adapter, "trainableParameters"),
+        "total_parameters": integer(adapter, "totalParameters"),
+        "peft_version": text(adapter, "peftVersion"),
+    }
+
+
+def _base_model(facets: Mapping[str, Any]) -> dict[str, Any]:
+    tags = {text(tag, "key"): text(tag, "value") for tag in items(facets, "tags", "tags")}
+    return {
+        "fingerprint": text(facets, "version", "datasetVersion"),
+        "model_type": tags.get("llm_lineage.model_type"),
+        "revision": tags.get("llm_lineage.revision"),
+    }
+
+
+_BY_KIND = {
+    kinds.DOCUMENTS: _documents,
+    kinds.TOKENS: _tokens,
+    kinds.ADAPTER: _adapter,
+    kinds.BASE_MODEL: _base_model,
+}
+
+
+def training_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
+    """How a training run went: hyperparameters, steps, losses, device; None for other runs."""
+    training = custom(run_facets, "training")
+    if not training:
+        return None
+    return {
+        "status": text(training, "status"),
+        "hyperparameters": dict(mapping(training.get("hyperparameters"))),
+        "steps": integer(training, "steps"),
+        "epochs": number(training, "epochs"),
+        "tokens_seen": integer(training, "tokensSeen"),
+        "loss": {key: number(training, "loss", key) for key in ("first", "last", "best")},
+        "device": text(training, "device"),
+        "device_name": text(training, "deviceName"),
+        "precision": text(training, "precision"),
+        "libraries": dict(mapping(training.get("libraries"))),
+    }
+
+
+def chain(facets: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The transformation steps recorded on a dataset, in order."""
+    return [
+        {
+            "name": text(step, "name"),
+            "stage": text(step, "step"),
+            "library": text(step, "library"),
+            "version": text(step, "version"),
+            "parameters": dict(mapping(step.get("parameters"))),
+            "fingerprint": text(step, "fingerprint"),
+        }
+        for step in items(custom(facets, "transformations"), "steps")
+    ]
+
+
+def resource_details(run_facets: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run consumed, from ``llmLineage_resourceUsage``: compute seconds are the billed
+    device time where the run reported one (training), else its wall time."""
+    usage = custom(run_facets, "resourceUsage")
+    compute = number(usage, "computeSeconds")
+    cost = number(usage, "estimatedCost")
+    device = text(usage, "deviceKind")
+    name = text(usage, "deviceName")
+    return {
+        "reported": bool(usage),
+        "compute_seconds": compute if compute is not None else number(usage, "wallSeconds"),
+        "device": f"{device} ({name})" if device and name else device,
+        "cost": None if cost is None else {text(usage, "currency") or "?": cost},
+        "items": integer(usage, "itemsProcessed"),
+        "item_unit": text(usage, "itemUnit"),
+    }

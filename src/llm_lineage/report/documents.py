@@ -1,0 +1,166 @@
+"""Does this document feed this adapter? The takedown question, answered from the manifests.
+
+Events summarise a corpus; the manifest Parquet that extraction writes beside the text lists
+every document with its sha256, relative path, source URI and status. For each document
+collection in a trace, the manifest named by its ``manifestUri`` is read (only the columns
+needed, so size does not matter) where it can be reached, and searched for the document. The
+manifest's footer records its content hash: when it differs from the version the traced run
+wrote, the file was rewritten since, and the answer says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.report import kinds
+from llm_lineage.report.trace import Node
+
+CONTENT_HASH_KEY = b"llm_lineage.content_hash"
+_COLUMNS = ["relative_path", "source_uri", "sha256", "status"]
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A document as the user named it: its sha256, and the path or URI it was given as."""
+
+    sha256: str | None
+    uri: str | None
+    path: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "uri": self.uri, "path": self.path}
+
+
+def query(argument: str) -> Query:
+    """A sha256 as it is; an existing file is hashed; any other path or URI is matched by name."""
+    if _SHA256.fullmatch(argument):
+        return Query(argument.lower(), None, None)
+    path = Path(argument).expanduser()
+    digest = _sha256(path) if path.is_file() else None
+    return Query(digest, dataset_id(argument).uri, argument)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class ManifestCheck:
+    """One collection's manifest, and what it says about the document."""
+
+    collection: str
+    manifest: str | None
+    expected_version: str | None
+    reachable: bool = False
+    reason: str | None = None
+    manifest_version: str | None = None
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return bool(
+            self.reachable
+            and self.expected_version
+            and self.manifest_version
+            and self.manifest_version != self.expected_version
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "stale": self.stale}
+
+
+@dataclass
+class DocumentAnswer:
+    query: Query
+    verdict: str
+    checks: list[ManifestCheck]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query.as_dict(),
+            "verdict": self.verdict,
+            "manifests": [check.as_dict() for check in self.checks],
+        }
+
+
+def check_document(root: Node, wanted: Query) -> DocumentAnswer:
+    checks = [_check(node, wanted, manifest_version) for node, manifest_version in _sources(root)]
+    return DocumentAnswer(wanted, _verdict(checks), checks)
+
+
+def _sources(root: Node) -> list[tuple[Node, str | None]]:
+    """Each document collection in the trace, with the manifest version its extraction wrote."""
+    found = []
+    for node in root.walk():
+        for child in node.inputs:
+            if child.kind != kinds.DOCUMENTS or node.step is None:
+                continue
+            manifest = child.details.get("manifest")
+            written = {seen.id: seen.version for seen in node.step.run.outputs}
+            expected = written.get(dataset_id(manifest)) if manifest else None
+            found.append((child, expected))
+    return found
+
+
+def _check(collection: Node, wanted: Query, expected: str | None) -> ManifestCheck:
+    manifest = collection.details.get("manifest")
+    check = ManifestCheck(collection.id.uri, manifest, expected)
+    if not manifest:
+        check.reason = "the collection names no manifest"
+        return check
+    try:
+        check.manifest_version, rows = _read_manifest(manifest, wanted)
+    except (OSError, ValueError, ImportError) as error:
+        check.reason = f"{type(error).__name__}: {error}"[:300]
+        return check
+    check.reachable = True
+    check.matches = rows
+    return check
+
+
+def _read_manifest(uri: str, wanted: Query) -> tuple[str | None, list[dict[str, Any]]]:
+    """The manifest's footer content hash and the rows naming the document (identifying
+    columns only, never any text), filtered in Arrow so a large manifest stays cheap."""
+    import pyarrow.compute as pc
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    identity = dataset_id(uri)
+    if identity.namespace == "file":
+        filesystem, path = pafs.LocalFileSystem(), identity.name
+    else:
+        filesystem, path = pafs.FileSystem.from_uri(identity.location)
+    metadata = pq.read_metadata(path, filesystem=filesystem).metadata or {}
+    version = metadata.get(CONTENT_HASH_KEY)
+    table = pq.read_table(path, columns=_COLUMNS, filesystem=filesystem)
+    wanted_values = (
+        ("sha256", wanted.sha256),
+        ("source_uri", wanted.uri),
+        ("relative_path", wanted.path),
+    )
+    mask = None
+    for column, value in wanted_values:
+        if value:
+            hit = pc.fill_null(pc.equal(table[column], value), False)
+            mask = hit if mask is None else pc.or_(mask, hit)
+    rows = table.filter(mask).to_pylist() if mask is not None else []
+    return (version.decode() if version else None), rows
+
+
+def _verdict(checks: list[ManifestCheck]) -> str:
+    if any(row.get("status") == "extracted" for check in checks for row in check.matches):
+        return YES
+    if checks and all(check.reachable for check in checks):
+        return NO
+    return UNKNOWN

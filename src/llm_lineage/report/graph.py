@@ -1,0 +1,133 @@
+"""The lineage as an index: for each dataset, who wrote and read which version, and when.
+
+Built once from the runs. A write is an output of a COMPLETE run; a read is an input of any
+run, finished or not, since a running or failed job still read its data. ``producer`` is the
+question every trace step asks: which run wrote this version, last before a given time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from llm_lineage.lineage.naming import DatasetId, dataset_id
+from llm_lineage.report.facets import custom, integer, number
+from llm_lineage.report.kinds import kind_of
+from llm_lineage.report.model import Run, Seen
+from llm_lineage.report.tally import Tally
+
+
+@dataclass(frozen=True)
+class Access:
+    """One run's read or write of one dataset."""
+
+    run: Run
+    seen: Seen
+
+    @property
+    def time(self) -> dt.datetime:
+        return self.run.ended
+
+    @property
+    def version(self) -> str | None:
+        return self.seen.version
+
+
+@dataclass
+class History:
+    """Every access to one dataset, in time order."""
+
+    id: DatasetId
+    writes: list[Access] = field(default_factory=list)
+    reads: list[Access] = field(default_factory=list)
+
+    @property
+    def current(self) -> str | None:
+        """The version last written, or for a dataset no job writes, the one last read."""
+        for accesses in (self.writes, self.reads):
+            for access in reversed(accesses):
+                if access.version:
+                    return access.version
+        return None
+
+    def versions(self) -> list[str]:
+        """Every version seen, in the order first seen."""
+        seen = (a.version for a in sorted([*self.writes, *self.reads], key=lambda a: a.time))
+        return list(dict.fromkeys(version for version in seen if version))
+
+    def facets(self, version: str | None = None) -> dict[str, Any]:
+        """Facets merged over the accesses of ``version`` (all when None): reads first, then
+        writes, so what the writer reported wins."""
+        merged: dict[str, Any] = {}
+        for access in [*self.reads, *self.writes]:
+            if version is None or access.version == version:
+                merged.update(access.seen.facets)
+        return merged
+
+    @cached_property
+    def kind(self) -> str:
+        return kind_of(self.facets(), self.id.name)
+
+    def size(self, version: str | None) -> int | None:
+        """Bytes of ``version``: the writer's output statistics, else a reader's input
+        statistics, else a document collection's total."""
+        for accesses, key in ((self.writes, "outputStatistics"), (self.reads, "inputStatistics")):
+            for access in reversed(accesses):
+                if (
+                    access.version == version
+                    and (found := integer(access.seen.io, key, "size")) is not None
+                ):
+                    return found
+        total = number(custom(self.facets(version), "documentCollection"), "totalBytes")
+        return None if total is None else int(total)
+
+
+class Lineage:
+    """Runs and the per-dataset index over them, plus what was skipped on the way in."""
+
+    def __init__(self, runs: Iterable[Run], tally: Tally, source: str) -> None:
+        self.runs = list(runs)
+        self.tally = tally
+        self.source = source
+        self.datasets: dict[DatasetId, History] = {}
+        for run in self.runs:
+            for seen in run.inputs:
+                self._history(seen.id).reads.append(Access(run, seen))
+            if run.state == "COMPLETE":
+                for seen in run.outputs:
+                    self._history(seen.id).writes.append(Access(run, seen))
+
+    def _history(self, key: DatasetId) -> History:
+        history = self.datasets.get(key)
+        if history is None:
+            history = self.datasets[key] = History(key)
+        return history
+
+    def producer(
+        self, key: DatasetId, version: str | None, before: dt.datetime | None = None
+    ) -> Access | None:
+        """The last write of ``version`` (any version when None) at or before ``before``."""
+        history = self.datasets.get(key)
+        for access in reversed(history.writes if history else []):
+            if (version is None or access.version == version) and (
+                before is None or access.time <= before
+            ):
+                return access
+        return None
+
+    def find(self, text: str) -> DatasetId | None:
+        """A dataset by URI, path or name: exact id first, then a unique name in any namespace."""
+        candidates = [dataset_id(text)] if text else []
+        if "://" not in text and not text.startswith("/"):
+            candidates.append(DatasetId("file", text))
+        for candidate in candidates:
+            if candidate in self.datasets:
+                return candidate
+        named = [key for key in self.datasets if key.name == text or key.uri == text]
+        return named[0] if len(named) == 1 else None
+
+    def runs_by_id(self) -> Mapping[str, Run]:
+        return {run.run_id: run for run in self.runs}

@@ -1,0 +1,278 @@
+"""The three answers as plain text: a tree for a trace, a list for usage, tables for cost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from llm_lineage.report import kinds
+from llm_lineage.report.cost import CostReport, CostRow
+from llm_lineage.report.documents import DocumentAnswer
+from llm_lineage.report.tally import Tally
+from llm_lineage.report.timeutil import shown
+from llm_lineage.report.trace import Node, Step
+from llm_lineage.report.units import count, money, seconds, short, size
+from llm_lineage.report.usage import REDUNDANT, UsageReport
+
+
+def compact(value: Any) -> str:
+    """Parameters on one line, keys sorted, as JSON (a value never breaks the line)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", "="))
+
+
+def skipped(tally: Tally) -> list[str]:
+    phrases = tally.skipped()
+    return [f"skipped: {'; '.join(phrases)}"] if phrases else []
+
+
+# -- trace -----------------------------------------------------------------------------------
+
+
+def trace_text(root: Node, answer: DocumentAnswer | None, tally: Tally) -> str:
+    lines = _tree(root, "", "")
+    if answer is not None:
+        lines += ["", *document_lines(answer)]
+    return "\n".join([*lines, *skipped(tally)]) + "\n"
+
+
+def _tree(node: Node, lead: str, rest: str) -> list[str]:
+    lines = [f"{lead}{node.kind:<10} {node.id.uri}"]
+    lines += [f"{rest}{' ' * 11}{line}" for line in _node_lines(node)]
+    for index, child in enumerate(node.inputs):
+        last = index == len(node.inputs) - 1
+        lines += _tree(child, rest + ("└─ " if last else "├─ "), rest + ("   " if last else "│  "))
+    return lines
+
+
+def _node_lines(node: Node) -> list[str]:
+    when = f", written {shown(node.written)}" if node.written else ""
+    lines = [f"version {short(node.version)}{when}, {size(node.size)}"]
+    lines += _DETAILS.get(node.kind, lambda details: [])(node.details)
+    if node.step is not None:
+        lines += _step_lines(node.step)
+    return lines
+
+
+def _documents(details: Mapping[str, Any]) -> list[str]:
+    formats = ", ".join(f"{name} ({number})" for name, number in details["formats"].items())
+    created, modified = details["created"], details["modified"]
+    authors = ", ".join(f"{a['name']} ({a['documents']})" for a in details["authors"]) or "none"
+    more = " (truncated)" if details["authors_truncated"] else ""
+    return [
+        f"{count(details['documents'])} documents, {count(details['failed'])} failed, "
+        f"{size(details['bytes'])}; formats: {formats or '-'}",
+        f"created {_day(created['earliest'])} to {_day(created['latest'])}, "
+        f"modified {_day(modified['earliest'])} to {_day(modified['latest'])}",
+        f"authors ({details['author_policy'] or '?'}): {authors}{more}; "
+        f"{count(details['distinct_authors'])} distinct, "
+        f"{count(details['documents_without_author'])} documents without author",
+        f"manifest {details['manifest'] or '-'}",
+    ]
+
+
+def _day(value: str | None) -> str:
+    return value[:10] if value else "?"
+
+
+def _tokens(details: Mapping[str, Any]) -> list[str]:
+    tokenizer = details["tokenizer"]
+    lines = [
+        f"{count(details['tokens'])} tokens in {count(details['sequences'])} sequences "
+        f"(block {details['block_size']}, packing {details['packing']})",
+        f"tokenizer {tokenizer['name']} ({tokenizer['type']}, vocabulary "
+        f"{count(tokenizer['vocabulary'])}, sha256 {short(tokenizer['sha256'])}, "
+        f"{tokenizer['library']} {tokenizer['library_version']})",
+    ]
+    return lines + [
+        f"transform {t['name']} {compact(t['parameters'])}: changed {t['changed']}, "
+        f"dropped {t['dropped']}"
+        for t in details["transforms"]
+    ]
+
+
+def _adapter(details: Mapping[str, Any]) -> list[str]:
+    lora, base = details["lora"], details["base_model"]
+    return [
+        f"LoRA r={lora['r']} alpha={lora['alpha']:g} dropout={lora['dropout']:g} on "
+        f"{', '.join(lora['target_modules']) or '?'}: {count(details['trainable_parameters'])} "
+        f"of {count(details['total_parameters'])} parameters (peft {details['peft_version']})"
+        if lora["alpha"] is not None and lora["dropout"] is not None
+        else f"LoRA {compact(lora)}",
+        f"base model {base['name']}, fingerprint {short(base['fingerprint'])}"
+        + (f" ({base['model_type']})" if base["model_type"] else ""),
+    ]
+
+
+def _base_model(details: Mapping[str, Any]) -> list[str]:
+    return [f"fingerprint {short(details['fingerprint'])} ({details['model_type'] or '?'})"]
+
+
+_DETAILS = {
+    kinds.DOCUMENTS: _documents,
+    kinds.TOKENS: _tokens,
+    kinds.ADAPTER: _adapter,
+    kinds.BASE_MODEL: _base_model,
+}
+
+
+def _step_lines(step: Step) -> list[str]:
+    run = step.run
+    lines = [f"<- {run.job_name} run {run.run_id} ({run.state}, {shown(run.ended)})"]
+    lines += [
+        f"   {t['name']} ({t['library']} {t['version']}): {compact(t['parameters'])}"
+        for t in step.transforms
+    ]
+    training = step.training
+    if training is not None:
+        loss = training["loss"]
+        lines += [
+            f"   trained {count(training['steps'])} steps, {count(training['tokens_seen'])} "
+            f"tokens on {training['device']} ({training['precision']}): loss "
+            f"{_loss(loss['first'])} -> {_loss(loss['last'])} (best {_loss(loss['best'])})",
+            f"   hyperparameters {compact(training['hyperparameters'])}",
+        ]
+    resources = step.resources
+    if resources["reported"]:
+        cost = f", estimated cost {money(resources['cost'])}" if resources["cost"] else ""
+        device = f" on {resources['device']}" if resources["device"] else ""
+        lines.append(f"   compute {seconds(resources['compute_seconds'])}{device}{cost}")
+    return lines
+
+
+def _loss(value: float | None) -> str:
+    return "?" if value is None else f"{value:.4f}"
+
+
+def document_lines(answer: DocumentAnswer) -> list[str]:
+    wanted = answer.query
+    label = wanted.path or wanted.sha256 or "?"
+    lines = [
+        f"document {label}"
+        + (f" (sha256 {wanted.sha256})" if wanted.path and wanted.sha256 else "")
+    ]
+    lines.append(f"feeds this dataset: {answer.verdict}")
+    for check in answer.checks:
+        lines.append(f"  collection {check.collection}: manifest {check.manifest or '-'}")
+        if not check.reachable:
+            lines.append(f"    not readable: {check.reason}")
+            continue
+        if check.stale:
+            lines.append(
+                f"    the manifest was rewritten since (now {short(check.manifest_version)}, "
+                f"traced {short(check.expected_version)}): this is what it lists now"
+            )
+        lines += [
+            f"    listed: {row['relative_path']} sha256 {short(row['sha256'])} status {row['status']}"
+            for row in check.matches
+        ] or ["    not listed"]
+    return lines
+
+
+# -- usage -----------------------------------------------------------------------------------
+
+
+def usage_text(report: UsageReport, tally: Tally) -> str:
+    lines = [
+        f"{len(report.datasets)} datasets; idle means not read for {report.idle_days:g} days "
+        f"(as of {shown(report.now)})",
+        "",
+    ]
+    for entry in report.datasets:
+        data = entry.as_dict()
+        lines.append(f"{data['kind']:<10} {data['uri']}")
+        pad = " " * 11
+        lines.append(
+            f"{pad}{size(data['size'])}, version {short(data['version'])} ({data['versions']} seen)"
+        )
+        lines.append(f"{pad}last written {_cited(data['last_written'])}")
+        lines.append(f"{pad}last read    {_cited(data['last_read'])}")
+        if entry.flags:
+            lines.append(f"{pad}flags: {_flags(entry.flags, entry.keep, entry.copies)}")
+        lines += [
+            f"{pad}  superseded {short(old['version'])} ({size(old['size'])}, written "
+            f"{old['written'][:19].replace('T', ' ')})"
+            for old in entry.superseded
+        ]
+    freed = report.freeable()
+    lines += [
+        "",
+        f"could be freed: {size(freed['current_data'])} of current data (orphaned "
+        f"{size(freed['orphaned'])}, idle {size(freed['idle'])}, redundant copies "
+        f"{size(freed['redundant'])})",
+        f"                + {size(freed['superseded_versions'])} in superseded versions, "
+        "where the store keeps old versions",
+    ]
+    return "\n".join([*lines, *skipped(tally)]) + "\n"
+
+
+def _cited(cited: Mapping[str, Any] | None) -> str:
+    if cited is None:
+        return "never"
+    return f"{cited['time'][:19].replace('T', ' ')} UTC by {cited['job']}"
+
+
+def _flags(flags: list[str], keep: bool, copies: list[str]) -> str:
+    words = []
+    for flag in flags:
+        if flag == REDUNDANT:
+            role = "keep this copy" if keep else "a copy"
+            flag = f"redundant ({role}; same content as {', '.join(copies)})"
+        words.append(flag)
+    return ", ".join(words)
+
+
+# -- cost ------------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "runs",
+    "trainings",
+    "documents",
+    "tokens",
+    "tokens trained",
+    "compute",
+    "device",
+    "estimated cost",
+)
+
+
+def cost_text(report: CostReport, tally: Tally) -> str:
+    sections = [
+        ("per adapter (its training runs and the runs upstream of them)", report.adapters),
+        ("per DAG", report.dags),
+        ("per month", report.months),
+        ("total (each run once)", [report.total]),
+    ]
+    lines: list[str] = []
+    for title, rows in sections:
+        lines += [title, *_table(rows), ""]
+    return "\n".join([*lines[:-1], *skipped(tally)]) + "\n"
+
+
+def _cells(row: CostRow) -> list[str]:
+    return [
+        row.key,
+        count(row.runs),
+        count(row.trainings),
+        count(row.documents),
+        count(row.tokens),
+        count(row.tokens_trained),
+        seconds(row.compute_seconds),
+        ", ".join(sorted(row.devices)) or "-",
+        money(row.cost),
+    ]
+
+
+def _table(rows: list[CostRow]) -> list[str]:
+    if not rows:
+        return ["  (none)"]
+    table = [["", *_COLUMNS], *(_cells(row) for row in rows)]
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(table[0]))]
+    return [
+        "  "
+        + "  ".join(
+            cell.ljust(width) if index in (0, 7) else cell.rjust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+        for cells in table
+    ]

@@ -1,0 +1,31 @@
+"""Event times as aware UTC datetimes, and back to the one text form every report prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+UTC = dt.timezone.utc
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """An ISO 8601 time (``Z`` or an offset; naive means UTC), or None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """The JSON form: ISO 8601 in UTC, microseconds kept."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def shown(value: dt.datetime | None) -> str:
+    """The text form: to the second, in UTC."""
+    return "-" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
