@@ -25,6 +25,8 @@ FILE_EXTENSIONS = (".py", ".md", ".yml", ".yaml", ".toml", ".json", ".cfg", ".in
 FILE_NAMES = ("Makefile", "Dockerfile")
 #: Folders that runs create (``make demo``, the virtual environment), not repository content.
 GENERATED_ROOTS = frozenset({".demo-output", ".airflow-demo", ".venv"})
+#: Folders the README names inside a lineage spool directory, never of this repository.
+SPOOL_FOLDERS = frozenset({"pending/", "dead-letter/", "tmp/"})
 #: File names the README mentions as parts of a model, an adapter or a user's Airflow, never
 #: as files of this repository.
 NOT_REPOSITORY_FILES = frozenset(
@@ -101,6 +103,8 @@ def _is_path(span: str, top_level: set[str]) -> bool:
     name = parts[-1]
     file_like = name.endswith(FILE_EXTENSIONS) or name in FILE_NAMES
     if len(parts) == 1:
+        if span in SPOOL_FOLDERS:
+            return False
         return span.endswith("/") or (file_like and name not in NOT_REPOSITORY_FILES)
     return parts[0] in top_level or file_like
 
