@@ -22,6 +22,8 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 (_HOME / "dags").mkdir(exist_ok=True)
+# The base-model digest cache, private to the session like everything else.
+os.environ["LLM_LINEAGE_CACHE_DIR"] = str(_HOME / "cache")
 
 TESTS = Path(__file__).parent
 AIRFLOW = Path(sys.executable).with_name("airflow")

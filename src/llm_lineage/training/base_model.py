@@ -13,6 +13,12 @@ from pathlib import Path
 
 from llm_lineage.hub import hub_endpoint, looks_like_hub_id
 from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.training.digest_cache import (
+    cached_sha256,
+    file_identity,
+    hub_blob_sha256,
+    remember,
+)
 from llm_lineage.training.model import BaseModelInfo, FileDigest
 
 CONFIG_FILE = "config.json"
@@ -111,6 +117,24 @@ def file_digest(path: Path, progress: ProgressReporter | None = None) -> FileDig
     return FileDigest(path.name, path.stat().st_size, digest.hexdigest())
 
 
+def weight_digest(path: Path, progress: ProgressReporter | None = None) -> tuple[FileDigest, bool]:
+    """A weight file's digest, and whether its bytes had to be read for it.
+
+    The hub's own sha256 (the blob a Hugging Face cache links to) or a digest cached for this
+    exact file state is used as is; otherwise the file is read once and the digest cached.
+    """
+    size = path.stat().st_size
+    known = hub_blob_sha256(path) or cached_sha256(path)
+    if known is not None:
+        if progress is not None:
+            progress.advance(size // (1024 * 1024))
+        return FileDigest(path.name, size, known), False
+    identity = file_identity(path)
+    digest = file_digest(path, progress)
+    remember(path, digest.sha256, identity)
+    return digest, True
+
+
 def _fingerprint(
     source: str,
     location: str,
@@ -139,7 +163,18 @@ def _fingerprint(
         )
     total_mib = sum(p.stat().st_size for p in weights) // (1024 * 1024)
     progress = ProgressReporter(f"Hashing {source}", total_mib, "MiB", logger)
-    digests = tuple(file_digest(p, progress) for p in weights)
+    digested = [weight_digest(p, progress) for p in weights]
+    digests = tuple(digest for digest, _ in digested)
+    read = sum(digest.size_bytes for digest, was_read in digested if was_read)
+    if logger is not None:
+        logger.info(
+            "Base model %s: %d weight files, %d MiB read to fingerprint them (%d reused from the "
+            "digest cache or the hub)",
+            source,
+            len(digests),
+            read // (1024 * 1024),
+            sum(1 for _, was_read in digested if not was_read),
+        )
     config_sha = hashlib.sha256(raw).hexdigest()
     fingerprint = hashlib.sha256(
         json.dumps(
