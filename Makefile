@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test lint demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The baselines (pypdf, Hugging Face datasets) live in the [bench] extra: only benchmarks need them.
+bench: $(STAMP)
+	$(PIP) install -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

@@ -1,0 +1,161 @@
+"""Extraction against the bare libraries it wraps, and the reader pool against one reader.
+
+Ours is the whole engine (list, read, parse in reader processes, hash, write text and manifest
+Parquet); the baselines only parse, in a plain loop in this process, with the same library
+calls our readers make. Timings are the best of three runs, baselines alternating with ours.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from harness import Row, best_seconds, speed_row
+
+from corpora import make_docx, make_html, make_pdfs
+from llm_lineage.extraction import ExtractionSettings, extract_corpus, local_documents
+from llm_lineage.extraction.model import ExtractionResult
+
+PATTERNS = {"pdf": ["*.pdf"], "docx": ["*.docx"], "html": ["*.html"]}
+
+
+def ours(corpus: Path, pattern: list[str], workers: int) -> Callable[[], ExtractionResult]:
+    def run() -> ExtractionResult:
+        out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+        try:
+            documents = local_documents(corpus, pattern)
+            settings = ExtractionSettings(workers=workers, progress_interval=3600)
+            result = extract_corpus(documents, corpus.as_uri(), out, settings)
+            assert result.failure_count == 0, result.failures[:3]
+            return result
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    return run
+
+
+def bare_pypdfium2(corpus: Path) -> int:
+    import pypdfium2 as pdfium
+
+    characters = 0
+    for path in sorted(corpus.glob("*.pdf")):
+        document = pdfium.PdfDocument(path.read_bytes())
+        pages = []
+        for page in document:
+            pages.append(page.get_textpage().get_text_bounded())
+        characters += len("\n\n".join(pages))
+        document.close()
+    return characters
+
+
+def bare_pypdf(corpus: Path) -> int:
+    from pypdf import PdfReader
+
+    characters = 0
+    for path in sorted(corpus.glob("*.pdf")):
+        reader = PdfReader(path)
+        characters += len("\n\n".join(page.extract_text() for page in reader.pages))
+    return characters
+
+
+def bare_python_docx(corpus: Path) -> int:
+    import docx
+    from docx.table import Table
+
+    characters = 0
+    for path in sorted(corpus.glob("*.docx")):
+        document = docx.Document(str(path))
+        blocks = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                blocks += ["\t".join(cell.text for cell in row.cells) for row in block.rows]
+            else:
+                blocks.append(block.text)
+        characters += len("\n".join(blocks))
+    return characters
+
+
+def bare_selectolax(corpus: Path) -> int:
+    from selectolax.lexbor import LexborHTMLParser
+
+    characters = 0
+    for path in sorted(corpus.glob("*.html")):
+        tree = LexborHTMLParser(path.read_bytes().decode("utf-8"))
+        tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])
+        body = tree.body
+        characters += len(body.text(separator="\n") if body is not None else "")
+    return characters
+
+
+def _compare(
+    what: str, run_ours: Callable[[], object], bare: Callable[[], object], target: float
+) -> Row:
+    bare()
+    run_ours()  # warm: page cache, imports
+    ours_seconds = best_seconds(run_ours)
+    bare_seconds = best_seconds(bare)
+    return speed_row(what, ours_seconds, bare_seconds, target)
+
+
+def rows(root: Path, scale: float = 1.0) -> list[Row]:
+    pdfs = make_pdfs(root / "pdf", int(120 * scale))
+    docx = make_docx(root / "docx", int(80 * scale))
+    html = make_html(root / "html", int(200 * scale))
+    one_pdf = ours(pdfs, PATTERNS["pdf"], 1)
+    found = [
+        _compare(
+            "extraction PDF, 1 worker vs bare pypdfium2", one_pdf, lambda: bare_pypdfium2(pdfs), 0.9
+        ),
+        _compare(
+            "extraction DOCX, 1 worker vs bare python-docx",
+            ours(docx, PATTERNS["docx"], 1),
+            lambda: bare_python_docx(docx),
+            0.9,
+        ),
+        _compare(
+            "extraction HTML, 1 worker vs bare selectolax",
+            ours(html, PATTERNS["html"], 1),
+            lambda: bare_selectolax(html),
+            0.9,
+        ),
+        _compare(
+            "extraction PDF, 2 workers vs 1 worker", ours(pdfs, PATTERNS["pdf"], 2), one_pdf, 1.7
+        ),
+    ]
+    try:
+        found.append(
+            _compare(
+                "extraction PDF, 1 worker vs a pypdf loop", one_pdf, lambda: bare_pypdf(pdfs), 5.0
+            )
+        )
+    except ImportError:
+        found.append(
+            Row(
+                "extraction PDF vs a pypdf loop", "-", "-", 0.0, ">= 5x", False, "pip install pypdf"
+            )
+        )
+    found.append(_worker_memory(root, pdfs))
+    return found
+
+
+def _worker_memory(root: Path, pdfs: Path) -> Row:
+    """A reader's peak memory does not grow with the corpus: 4x the documents, same peak."""
+    bigger = root / "pdf4"
+    bigger.mkdir()
+    for copy in range(4):
+        for path in pdfs.glob("*.pdf"):
+            shutil.copy(path, bigger / f"{copy}-{path.name}")
+    small = ours(pdfs, PATTERNS["pdf"], 2)().peak_worker_memory_bytes or 0
+    large = ours(bigger, PATTERNS["pdf"], 2)().peak_worker_memory_bytes or 0
+    ratio = large / small
+    return Row(
+        "reader peak memory, 4x the PDFs vs 1x",
+        f"{large / 2**20:.0f} MiB",
+        f"{small / 2**20:.0f} MiB",
+        ratio,
+        "<= 1.2x",
+        ratio <= 1.2,
+        "per reader process",
+    )
