@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -76,10 +77,15 @@ def is_local(path: ObjectStoragePath) -> bool:
 
 
 def local_copy(path: ObjectStoragePath, staging: Path) -> Path:
-    """A file as a local path: itself when local, else downloaded into the staging folder."""
+    """A file as a local path: itself when local, else downloaded into the staging folder.
+
+    Each download gets a folder of its own in ``staging``: the shards of a mapped step share a
+    file name (``tokens.parquet``), and one name for all would leave every shard's copy holding
+    the last shard's rows.
+    """
     if is_local(path):
         return Path(path.path)
-    target = staging / f"source-{path.name}"
+    target = Path(tempfile.mkdtemp(prefix="source-", dir=staging)) / path.name
     with path.fs.open(path.path, "rb") as remote, target.open("wb") as local:
         shutil.copyfileobj(remote, local, 8 * 1024 * 1024)
     return target
