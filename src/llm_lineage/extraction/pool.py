@@ -206,11 +206,11 @@ class ReaderPool:
             self._wait()
 
     def _idle(self) -> _Worker | None:
-        """A ready process with no job, starting one more while under ``size``."""
+        """A ready process with no job; every missing process is started (they import at once)."""
         for worker in self.workers:
             if worker.ready and worker.slot is None:
                 return worker
-        if len(self.workers) < self.size:
+        while len(self.workers) < self.size:
             self.workers.append(_Worker.start(self.memory_bytes))
         return None
 
