@@ -318,3 +318,81 @@ def test_the_report_never_imports_airflow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_fast_reader_answers_exactly_as_json_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line the typed decoder takes must give what ``json`` and the field-by-field checks
+    give, and every line it refuses must reach them: same counts, same runs, same answers."""
+    base = event("extract", 1, [ds("/c", "v0")], [ds("/t", "v1", 10)], run="r1")
+    tokens = {"_schemaURL": COLLECTION.replace("1-0-0", "2-0-0"), "tokens": 3}
+    future = event(
+        "tokenize", 2, [ds("/t", "v1")], [ds("/k", "v2", llmLineage_tokenization=tokens)]
+    )
+    weird: list[Any] = [
+        {**base, "eventType": 7},  # a type that is not a string folds as OTHER
+        {k: v for k, v in base.items() if k != "eventType"},
+        {**base, "run": {"runId": 5}},
+        {**base, "run": {"runId": ""}},
+        {**base, "job": {"namespace": "ns"}},
+        {**base, "producer": None, "run": {"runId": "r2", "facets": {"llmLineage_x": 1}}},
+        {**base, "inputs": [{"namespace": "file", "name": ""}, {"name": "/n"}, 3]},
+        {**base, "inputs": "none", "outputs": None, "run": {"runId": "r3", "facets": None}},
+        [base, {**base, "run": {"runId": "r4"}}],  # a line holding an array of events
+        {**base, "run": {"runId": "r5", "facets": {"llmLineage_training": "not a dict"}}},
+        future,
+    ]
+    plain = json.dumps(base)
+    lines = [json.dumps(item).encode() for item in weird] + [
+        plain.replace('"v1"', '"v1", "x": "\\ud800"').encode(),  # lone surrogate: json reads it
+        plain.replace('"v0"', '"v\\u00e9"').encode(),
+        plain.replace('"v0"', '"v\xff"').encode("latin-1"),  # not UTF-8
+        b'{"eventType": NaN}',  # json reads NaN
+        b"",
+        b"  ",
+        b'{"run": {"runId": "r6"}, "job": {"namespace": "n", "name": "j"}, "producer": "'
+        + AIRFLOW.encode()
+        + b'", "eventTime": "2025-01-01", "inputs": [{"namespace": "f", "name": "/z", "facets":'
+        + b' {"version": {"datasetVersion": "v9"}}}]}',
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(lines))
+
+    def answers() -> dict[str, Any]:
+        lineage = from_events(path)
+        return {
+            "tally": lineage.tally.as_dict(),
+            "runs": [
+                (run.run_id, run.state, run.dag_id, sorted(run.facets)) for run in lineage.runs
+            ],
+            "usage": usage(lineage, T0, 10).as_dict(),
+        }
+
+    from llm_lineage.report import files
+
+    taken = []
+
+    def counted(line: bytes) -> Any:
+        taken.append(decode(line))
+        return taken[-1]
+
+    decode = files.decode
+    monkeypatch.setattr(files, "decode", counted)
+    fast = answers()
+    assert len(taken) == 7  # the rest went the slow way
+
+    def refuse(line: bytes) -> Any:
+        raise files.msgspec.DecodeError("slow path only")
+
+    monkeypatch.setattr(files, "decode", refuse)
+    assert answers() == fast
+    assert fast["tally"] == {
+        "records": 16,  # an array line holds two
+        "bad_json": 1,  # not UTF-8 (NaN and the lone surrogate are JSON to ``json``)
+        "not_run_events": 1,
+        "malformed": 6,  # run id 5 and "", no job name, three bad datasets
+        "other_producers": 0,
+        "unknown_facets": 3,
+        "unreadable_files": 0,
+    }

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +41,34 @@ def register(subparsers: Any) -> None:
         metavar="PATH_OR_SHA256",
         help="does this document feed the dataset? (exit 0 yes, 1 no, 3 unknown)",
     )
-    trace.set_defaults(handler=_trace)
+    trace.set_defaults(handler=_gc_paused(_trace))
     usage = questions.add_parser(
         "usage",
         parents=[common],
         description="Every dataset with size, last write and read; idle, orphaned, redundant "
         "and superseded ones, and the storage that could be freed.",
     )
-    usage.set_defaults(handler=_usage)
+    usage.set_defaults(handler=_gc_paused(_usage))
     cost = questions.add_parser(
         "cost",
         parents=[common],
         description="Documents, tokens, compute and estimated cost per adapter, DAG and month.",
     )
-    cost.set_defaults(handler=_cost)
+    cost.set_defaults(handler=_gc_paused(_cost))
+
+
+def _gc_paused(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """The handler with Python's cycle collector paused throughout, not only while loading
+    (see ``report.load.paused_gc``): the answers walk the whole lineage as well."""
+
+    @functools.wraps(handler)
+    def run(arguments: argparse.Namespace) -> int:
+        from llm_lineage.report.load import paused_gc
+
+        with paused_gc():
+            return handler(arguments)
+
+    return run
 
 
 def _common_options() -> argparse.ArgumentParser:

@@ -12,13 +12,44 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from llm_lineage.report import kinds
 from llm_lineage.report.describe import resource_details
-from llm_lineage.report.facets import custom, integer
+from llm_lineage.report.facets import PREFIX, as_integer, custom
 from llm_lineage.report.graph import Lineage
 from llm_lineage.report.model import Run
+
+TOKENIZATION = PREFIX + "tokenization"
+
+
+class Spend(NamedTuple):
+    """What one run adds to a row, read from its facets once: a run counts in several rows
+    (its adapters', its DAG's, its month's, the total), and reading facets is the slow part."""
+
+    trained: int | None
+    documents: int
+    tokens: int
+    compute_seconds: float
+    device: str | None
+    cost: dict[str, float]
+
+    @classmethod
+    def of(cls, run: Run) -> Spend:
+        usage = resource_details(run.facets)
+        training = custom(run.facets, "training")
+        tokens = 0
+        for seen in run.outputs:
+            if TOKENIZATION in seen.facets:
+                tokens += as_integer(custom(seen.facets, "tokenization").get("tokens")) or 0
+        return cls(
+            as_integer(training.get("tokensSeen")) if training else None,  # trained
+            (usage["items"] or 0) if usage["item_unit"] == "documents" else 0,  # documents
+            tokens,
+            usage["compute_seconds"] or 0.0,
+            usage["device"],
+            usage["cost"] or {},
+        )
 
 
 @dataclass
@@ -35,21 +66,17 @@ class CostRow:
     devices: set[str] = field(default_factory=set)
     cost: dict[str, float] = field(default_factory=dict)
 
-    def add(self, run: Run) -> None:
-        usage = resource_details(run.facets)
+    def add(self, run: Run, spend: Spend | None = None) -> None:
+        spend = spend or Spend.of(run)
         self.runs += 1
-        trained = integer(custom(run.facets, "training"), "tokensSeen")
-        self.trainings += trained is not None
-        self.tokens_trained += trained or 0
-        if usage["item_unit"] == "documents":
-            self.documents += usage["items"] or 0
-        self.tokens += sum(
-            integer(custom(seen.facets, "tokenization"), "tokens") or 0 for seen in run.outputs
-        )
-        self.compute_seconds += usage["compute_seconds"] or 0.0
-        if usage["device"]:
-            self.devices.add(usage["device"])
-        for currency, amount in (usage["cost"] or {}).items():
+        self.trainings += spend.trained is not None
+        self.tokens_trained += spend.trained or 0
+        self.documents += spend.documents
+        self.tokens += spend.tokens
+        self.compute_seconds += spend.compute_seconds
+        if spend.device:
+            self.devices.add(spend.device)
+        for currency, amount in spend.cost.items():
             self.cost[currency] = self.cost.get(currency, 0.0) + amount
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,29 +110,40 @@ class CostReport:
 
 
 def cost(lineage: Lineage) -> CostReport:
-    measured = [run for run in lineage.runs if custom(run.facets, "resourceUsage")]
+    spends = {id(run): Spend.of(run) for run in lineage.runs if _reported(run)}
+    measured = [run for run in lineage.runs if id(run) in spends]
     by_dag: dict[str, list[Run]] = defaultdict(list)
     by_month: dict[str, list[Run]] = defaultdict(list)
+    months: dict[tuple[int, int], str] = {}  # strftime once a month, not once a run
     for run in measured:
         by_dag[run.dag_id or run.job_name].append(run)
-        by_month[run.ended.strftime("%Y-%m")].append(run)
+        month = months.get((run.ended.year, run.ended.month))
+        if month is None:
+            month = months[run.ended.year, run.ended.month] = run.ended.strftime("%Y-%m")
+        by_month[month].append(run)
     return CostReport(
         adapters=[
-            _row(key.uri, _adapter_runs(lineage, key))
+            _row(key.uri, _adapter_runs(lineage, key), spends)
             for key, history in sorted(lineage.datasets.items(), key=lambda item: item[0].uri)
             if history.kind == kinds.ADAPTER and history.writes
         ],
-        dags=[_row(key, runs) for key, runs in sorted(by_dag.items())],
-        months=[_row(key, runs) for key, runs in sorted(by_month.items())],
-        total=_row("total", measured),
+        dags=[_row(key, runs, spends) for key, runs in sorted(by_dag.items())],
+        months=[_row(key, runs, spends) for key, runs in sorted(by_month.items())],
+        total=_row("total", measured, spends),
     )
 
 
-def _row(key: str, runs: Iterable[Run]) -> CostRow:
+def _reported(run: Run) -> bool:
+    return bool(custom(run.facets, "resourceUsage"))
+
+
+def _row(key: str, runs: Iterable[Run], spends: dict[int, Spend]) -> CostRow:
+    """The row over ``runs`` that reported their usage (those in ``spends``, by ``id``)."""
     row = CostRow(key)
     for run in runs:
-        if custom(run.facets, "resourceUsage"):
-            row.add(run)
+        spend = spends.get(id(run))
+        if spend is not None:
+            row.add(run, spend)
     return row
 
 

@@ -11,7 +11,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from llm_lineage.report import kinds
-from llm_lineage.report.facets import at, custom, integer, items, mapping, number, text
+from llm_lineage.report.facets import (
+    as_integer,
+    as_number,
+    as_text,
+    at,
+    custom,
+    integer,
+    items,
+    mapping,
+    number,
+    text,
+)
 
 
 def dataset_details(kind: str, facets: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,16 +170,16 @@ def chain(facets: Mapping[str, Any]) -> list[dict[str, Any]]:
 def resource_details(run_facets: Mapping[str, Any]) -> dict[str, Any]:
     """What a run consumed, from ``llmLineage_resourceUsage``: compute seconds are the billed
     device time where the run reported one (training), else its wall time."""
-    usage = custom(run_facets, "resourceUsage")
-    compute = number(usage, "computeSeconds")
-    cost = number(usage, "estimatedCost")
-    device = text(usage, "deviceKind")
-    name = text(usage, "deviceName")
+    usage = custom(run_facets, "resourceUsage")  # parsed: its values are read as they are
+    compute = as_number(usage.get("computeSeconds"))
+    cost = as_number(usage.get("estimatedCost"))
+    device = as_text(usage.get("deviceKind"))
+    name = as_text(usage.get("deviceName"))
     return {
         "reported": bool(usage),
-        "compute_seconds": compute if compute is not None else number(usage, "wallSeconds"),
+        "compute_seconds": compute if compute is not None else as_number(usage.get("wallSeconds")),
         "device": f"{device} ({name})" if device and name else device,
-        "cost": None if cost is None else {text(usage, "currency") or "?": cost},
-        "items": integer(usage, "itemsProcessed"),
-        "item_unit": text(usage, "itemUnit"),
+        "cost": None if cost is None else {as_text(usage.get("currency")) or "?": cost},
+        "items": as_integer(usage.get("itemsProcessed")),
+        "item_unit": as_text(usage.get("itemUnit")),
     }

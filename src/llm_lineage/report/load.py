@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from llm_lineage.report.files import read_events
 from llm_lineage.report.graph import Lineage
@@ -11,11 +14,31 @@ from llm_lineage.report.runs import fold_runs
 from llm_lineage.report.tally import Tally
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run the body with Python's cycle collector off, then restore it as it was.
+
+    The report builds millions of small objects (events, facets, runs, accesses) that form no
+    reference cycles, so the collector frees nothing, but it walks all of them each time
+    allocations pass its threshold: on 100,000 events that was as much time as the work
+    itself. Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def from_events(location: str | os.PathLike[str]) -> Lineage:
     tally = Tally()
-    return Lineage(fold_runs(read_events(location, tally), tally), tally, os.fspath(location))
+    with paused_gc():
+        return Lineage(fold_runs(read_events(location, tally), tally), tally, os.fspath(location))
 
 
 def from_marquez(url: str, timeout: float = 30.0) -> Lineage:
     tally = Tally()
-    return Lineage(fold_runs(marquez_events(url, tally, timeout), tally), tally, url)
+    with paused_gc():
+        return Lineage(fold_runs(marquez_events(url, tally, timeout), tally), tally, url)

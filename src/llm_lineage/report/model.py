@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from llm_lineage.lineage.naming import DatasetId
 from llm_lineage.report.timeutil import iso
@@ -18,10 +18,10 @@ from llm_lineage.report.timeutil import iso
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
 
 
-@dataclass(frozen=True)
-class Seen:
+class Seen(NamedTuple):
     """A dataset as one run saw it: its version then, its facets, and the run's own facets of it
-    (``inputFacets`` or ``outputFacets``)."""
+    (``inputFacets`` or ``outputFacets``). A named tuple: immutable, and the cheapest object
+    to make, which matters at one per dataset per run."""
 
     id: DatasetId
     version: str | None

@@ -5,17 +5,23 @@ dataset facets merge with the later event winning, inputs are what any event nam
 are only what a COMPLETE event named, because START names outputs that may never be written.
 Events are kept when Airflow's OpenLineage provider produced them (it emits this provider's
 lineage) or they carry an ``llmLineage_`` facet; others are counted as other producers.
+
+Events come as ``Event`` structs (decoded from JSON lines, types already checked) or as plain
+dicts (a line the fast decoder refused, a JSON document, Marquez); a dict is checked field by
+field and built into an ``Event``, so both are counted and folded the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from llm_lineage.lineage.naming import DatasetId
-from llm_lineage.report.facets import PREFIX, at, screen, text, version_of
+from llm_lineage.report.events import Dataset, Event, JobRef, RunRef
+from llm_lineage.report.facets import PREFIX, at, screen, screened, text, version_of
 from llm_lineage.report.model import TERMINAL, Run, Seen
 from llm_lineage.report.tally import Tally
 from llm_lineage.report.timeutil import parse_time
@@ -23,122 +29,191 @@ from llm_lineage.report.timeutil import parse_time
 #: Substrings of ``producer`` that mark Airflow's OpenLineage integration.
 AIRFLOW_PRODUCERS = ("apache/airflow",)
 
+Key = tuple[str, str]
+#: A dataset as one run saw it so far, merged event by event: [version, facets, io facets], and
+#: the last event's facets and io facets as given, and how many of those were dropped.
+_Merged = list[Any]
+_Checked = tuple[dt.datetime, Event]
+_first = itemgetter(0)  # an event's time, to sort a run's events (stable: file order on ties)
 
-@dataclass
-class _Fold:
-    """One run's events so far."""
 
-    first: dict[str, Any]
-    events: list[tuple[dt.datetime, dict[str, Any]]] = field(default_factory=list)
-
-
-def fold_runs(events: Iterable[dict[str, Any]], tally: Tally) -> list[Run]:
+def fold_runs(events: Iterable[Event | dict[str, Any]], tally: Tally) -> list[Run]:
     """Every kept run, ordered by the time of its last event."""
-    folds: dict[str, _Fold] = {}
-    for event in events:
-        when = _accepted(event, tally)
-        if when is None:
+    folds: dict[str, list[_Checked]] = {}
+    for item in events:
+        checked = _checked(item, tally) if isinstance(item, Event) else _record(item, tally)
+        if checked is None:
             continue
-        run_id = event["run"]["runId"]
+        run_id = checked[1].run.runId
         fold = folds.get(run_id)
         if fold is None:
-            fold = folds[run_id] = _Fold(event)
-        fold.events.append((when, event))
-    runs = [_run(run_id, fold, tally) for run_id, fold in folds.items()]
+            folds[run_id] = [checked]
+        else:
+            fold.append(checked)
+    ids: dict[Key, DatasetId] = {}
+    runs = [_run(run_id, fold, tally, ids) for run_id, fold in folds.items()]
     runs.sort(key=lambda run: (run.ended, run.run_id))
     return runs
 
 
-def _accepted(event: dict[str, Any], tally: Tally) -> dt.datetime | None:
-    """The event's time when it is a well-formed run event of ours, else None (counted)."""
-    run, job = event.get("run"), event.get("job")
+def _checked(event: Event, tally: Tally) -> _Checked | None:
+    """The event's time and the event when it is a well-formed run event of ours, else None
+    (counted). The decoder checked the types; what is left is the values."""
+    when = parse_time(event.eventTime)
+    if when is None or not (event.run.runId and event.job.namespace and event.job.name):
+        tally.malformed += 1
+        return None
+    if _airflow(event.producer):
+        return when, event
+    facets = [event.run.facets, *(dataset.facets for dataset in event.inputs + event.outputs)]
+    if not any(item and any(key.startswith(PREFIX) for key in item) for item in facets):
+        tally.other_producers += 1
+        return None
+    return when, event
+
+
+@functools.lru_cache(maxsize=256)
+def _airflow(producer: str | None) -> bool:
+    """Whether Airflow's integration produced the event; a file holds few producers."""
+    return producer is not None and any(mark in producer for mark in AIRFLOW_PRODUCERS)
+
+
+def _record(record: dict[str, Any], tally: Tally) -> _Checked | None:
+    """A plain dict checked as ``_checked`` checks an ``Event``, with the same counts, and
+    built into one. Datasets without a string namespace and name are left out, and counted
+    only once the event is accepted; every dataset's facets still tell whether it is ours."""
+    run, job = record.get("run"), record.get("job")
     if not isinstance(run, dict) or not isinstance(job, dict):
         tally.not_run_events += 1
         return None
-    when = parse_time(event.get("eventTime"))
-    if when is None or not all(
-        isinstance(value, str) and value
-        for value in (run.get("runId"), job.get("namespace"), job.get("name"))
+    run_id, namespace, name = run.get("runId"), job.get("namespace"), job.get("name")
+    when = parse_time(record.get("eventTime"))
+    if (
+        when is None
+        or not (isinstance(run_id, str) and isinstance(namespace, str) and isinstance(name, str))
+        or not (run_id and namespace and name)
     ):
         tally.malformed += 1
         return None
-    if not _ours(event):
+    if not _ours(record):
         tally.other_producers += 1
         return None
-    return when
-
-
-def _ours(event: dict[str, Any]) -> bool:
-    producer = event.get("producer")
-    if isinstance(producer, str) and any(mark in producer for mark in AIRFLOW_PRODUCERS):
-        return True
-    return any(
-        isinstance(facets, dict) and any(str(key).startswith(PREFIX) for key in facets)
-        for facets in _all_facets(event)
+    kind, producer = record.get("eventType"), record.get("producer")
+    return when, Event(
+        eventTime=record["eventTime"],
+        run=RunRef(run_id, _facets(run.get("facets"))),
+        job=JobRef(namespace, name),
+        eventType=kind if isinstance(kind, str) else "OTHER",
+        producer=producer if isinstance(producer, str) else None,
+        inputs=_datasets(record.get("inputs"), tally),
+        outputs=_datasets(record.get("outputs"), tally),
     )
 
 
-def _all_facets(event: dict[str, Any]) -> Iterable[Any]:
-    yield at(event, "run", "facets")
+def _ours(record: dict[str, Any]) -> bool:
+    producer = record.get("producer")
+    if isinstance(producer, str) and any(mark in producer for mark in AIRFLOW_PRODUCERS):
+        return True
+    facets = [at(record, "run", "facets")]
     for side in ("inputs", "outputs"):
-        datasets = event.get(side)
-        for dataset in datasets if isinstance(datasets, list) else []:
-            yield at(dataset, "facets")
+        datasets = record.get(side)
+        facets += [at(item, "facets") for item in datasets] if isinstance(datasets, list) else []
+    return any(
+        isinstance(item, dict) and any(str(key).startswith(PREFIX) for key in item)
+        for item in facets
+    )
 
 
-def _run(run_id: str, fold: _Fold, tally: Tally) -> Run:
-    fold.events.sort(key=lambda pair: pair[0])
-    job = fold.first["job"]
+def _facets(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _datasets(value: Any, tally: Tally) -> list[Dataset]:
+    """The datasets of a list that have a string namespace and name (others counted; an empty
+    name is counted by ``_merge``, as it is for an ``Event``)."""
+    kept = []
+    for item in value if isinstance(value, list) else []:
+        namespace = item.get("namespace") if isinstance(item, dict) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(namespace, str) or not isinstance(name, str):
+            tally.malformed += 1
+            continue
+        facets = (_facets(item.get(key)) for key in ("facets", "inputFacets", "outputFacets"))
+        kept.append(Dataset(namespace, name, *facets))
+    return kept
+
+
+def _run(run_id: str, fold: list[_Checked], tally: Tally, ids: dict[Key, DatasetId]) -> Run:
+    fold.sort(key=_first)
+    job = fold[0][1].job
     run = Run(
         run_id=run_id,
-        job_namespace=job["namespace"],
-        job_name=job["name"],
+        job_namespace=job.namespace,
+        job_name=job.name,
         dag_id=None,
         state="START",
         started=None,
-        ended=fold.events[-1][0],
+        ended=fold[-1][0],
     )
-    inputs: dict[DatasetId, Seen] = {}
-    outputs: dict[DatasetId, Seen] = {}
-    written: set[DatasetId] = set()
-    for when, event in fold.events:
-        kind = str(event["eventType"]) if isinstance(event.get("eventType"), str) else "OTHER"
+    inputs: dict[Key, _Merged] = {}
+    outputs: dict[Key, _Merged] = {}
+    written: set[Key] = set()
+    for when, event in fold:
+        kind = event.eventType
         if kind == "START" and run.started is None:
             run.started = when
         if kind in TERMINAL or run.state not in TERMINAL:
             run.state = kind
-        run.facets.update(screen(at(event, "run", "facets"), tally))
-        _merge(inputs, event.get("inputs"), "inputFacets", tally)
-        names = _merge(outputs, event.get("outputs"), "outputFacets", tally)
+        if event.run.facets:
+            run.facets.update(screen(event.run.facets, tally))
+        _merge(inputs, event.inputs, True, tally)
+        names = _merge(outputs, event.outputs, False, tally)
         if kind == "COMPLETE":
             written.update(names)
-    run.inputs = list(inputs.values())
-    run.outputs = [seen for key, seen in outputs.items() if key in written]
+    for key in inputs.keys() | outputs.keys():  # one DatasetId object per dataset, for all runs
+        if key not in ids:
+            ids[key] = DatasetId(*key)
+    run.inputs = [Seen(ids[key], *merged[:3]) for key, merged in inputs.items()]
+    run.outputs = [Seen(ids[key], *merged[:3]) for key, merged in outputs.items() if key in written]
     run.dag_id = _dag_id(run)
     return run
 
 
 def _merge(
-    into: dict[DatasetId, Seen], datasets: Any, io_key: str, tally: Tally
-) -> list[DatasetId]:
-    """Fold one event's inputs or outputs into ``into``; return the ids it named."""
+    into: dict[Key, _Merged], datasets: list[Dataset], inputs: bool, tally: Tally
+) -> list[Key]:
+    """Fold one event's inputs or outputs into ``into``; return the keys it named. The later
+    event's facets win, and its version unless it names none. A dataset given exactly as the
+    run's last event gave it (a COMPLETE repeating its START) changes nothing but the counts."""
     named = []
-    for dataset in datasets if isinstance(datasets, list) else []:
-        namespace = dataset.get("namespace") if isinstance(dataset, dict) else None
-        name = dataset.get("name") if isinstance(dataset, dict) else None
-        if not isinstance(namespace, str) or not isinstance(name, str) or not name:
+    for dataset in datasets:
+        if not dataset.name:
             tally.malformed += 1
             continue
-        key = DatasetId(namespace, name)
-        facets = screen(dataset.get("facets"), tally)
-        io = screen(dataset.get(io_key), tally) if io_key in dataset else {}
-        before = into.get(key)
-        if before is not None:
-            facets = {**before.facets, **facets}
-            io = {**before.io, **io}
-        version = version_of(facets) or (before.version if before else None)
-        into[key] = Seen(key, version, facets, io)
+        key = (dataset.namespace, dataset.name)
         named.append(key)
+        given = dataset.facets or {}
+        given_io = (dataset.inputFacets if inputs else dataset.outputFacets) or {}
+        before = into.get(key)
+        if before is not None and given == before[3] and given_io == before[4]:
+            tally.unknown_facets += before[5]
+            continue
+        facets, dropped = screened(given)
+        io, dropped_io = screened(given_io)
+        tally.unknown_facets += dropped + dropped_io
+        if before is None:
+            into[key] = [version_of(facets), facets, io, given, given_io, dropped + dropped_io]
+            continue
+        version = facets.get("version")
+        if version is not None and version != before[1].get("version"):
+            before[0] = version_of(facets) or before[0]  # else the version stands
+        before[1:] = [
+            {**before[1], **facets} if facets else before[1],
+            {**before[2], **io} if io else before[2],
+            given,
+            given_io,
+            dropped + dropped_io,
+        ]
     return named
 
 

@@ -11,6 +11,17 @@ def parse_time(value: object) -> dt.datetime | None:
     """An ISO 8601 time (``Z`` or an offset; naive means UTC), or None when it is not one."""
     if not isinstance(value, str) or not value:
         return None
+    try:  # the usual form, as this provider writes it: no need to clean it up first
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return _parse_loose(value)
+    if parsed.tzinfo is UTC:
+        return parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _parse_loose(value: str) -> dt.datetime | None:
+    """Surrounding blanks, and ``Z`` where ``fromisoformat`` (before 3.11) does not take it."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

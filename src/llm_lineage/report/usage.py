@@ -138,16 +138,16 @@ def _superseded(history: History) -> list[dict[str, Any]]:
         if access.version != current:
             break
         since = access.time
+    writes: dict[str | None, list[Access]] = defaultdict(list)
+    for access in history.writes:
+        writes[access.version].append(access)
+    read_since = {access.version for access in history.reads if access.time > since}
     old = []
     for version in history.versions():
-        writes = [a for a in history.writes if a.version == version]
-        if version == current or not writes:
+        if version == current or version not in writes or version in read_since:
             continue
-        if any(a.version == version and a.time > since for a in history.reads):
-            continue
-        old.append(
-            {"version": version, "size": history.size(version), "written": iso(writes[-1].time)}
-        )
+        written = iso(writes[version][-1].time)
+        old.append({"version": version, "size": history.size(version), "written": written})
     return old
 
 
