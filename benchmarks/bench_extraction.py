@@ -111,8 +111,10 @@ def _compare(
     return speed_row(what, ours_seconds, bare_seconds, target)
 
 
-def rows(root: Path, scale: float = 1.0) -> list[Row]:
-    pdfs = make_pdfs(root / "pdf", int(400 * scale))
+def rows(root: Path, scale: float = 1.0, pdf_folder: Path | None = None) -> list[Row]:
+    """``pdf_folder``: real PDFs (``*.pdf``, one level) instead of the made ones; fpdf2's simple
+    PDFs flatter pypdf, real documents with embedded fonts and complex layouts do not."""
+    pdfs = pdf_folder or make_pdfs(root / "pdf", int(400 * scale))
     docx = make_docx(root / "docx", int(250 * scale))
     html = make_html(root / "html", int(400 * scale))
     one_pdf = ours(pdfs, PATTERNS["pdf"], 1)

@@ -85,6 +85,7 @@ def datasets_map(tokenizer_file: Path, texts: list[str]) -> int:
     import datasets
     from transformers import PreTrainedTokenizerFast
 
+    datasets.disable_progress_bars()
     fast = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file), eos_token="<|endoftext|>")
     dataset = datasets.Dataset.from_dict({"text": texts})
     mapped = dataset.map(

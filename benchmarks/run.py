@@ -5,6 +5,7 @@ Makes its corpora, runs each suite, prints one table and writes ``benchmarks/res
 ``--quick`` shrinks every input for a smoke run (its ratios are not the ones to quote).
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--only extraction,tokenization,...]
+       [--pdfs FOLDER_OF_REAL_PDFS]
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import bench_training
 from harness import Row, machine, table, write_json
 
 
-def suites(quick: bool) -> dict[str, Callable[[Path], list[Row]]]:
+def suites(quick: bool, pdfs: Path | None) -> dict[str, Callable[[Path], list[Row]]]:
     scale = 0.25 if quick else 1.0
     return {
-        "extraction": lambda root: bench_extraction.rows(root, scale),
-        "tokenization": lambda root: bench_tokenization.rows(root, 2_000 if quick else 20_000),
+        "extraction": lambda root: bench_extraction.rows(root, scale, pdfs),
+        "tokenization": lambda root: bench_tokenization.rows(root, 2_000 if quick else 10_000),
         "events": lambda root: bench_lineage.event_size_rows(
             root, (10, 100, 1_000) if quick else (10, 1_000, 100_000)
         ),
@@ -44,8 +45,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated suites")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
+    parser.add_argument("--pdfs", type=Path, help="a folder of real PDFs for the PDF rows")
     arguments = parser.parse_args()
-    chosen = suites(arguments.quick)
+    chosen = suites(arguments.quick, arguments.pdfs)
     names = [n for n in arguments.only.split(",") if n] or list(chosen)
     started = time.perf_counter()
     rows: list[Row] = []
