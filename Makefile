@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: venv test lint demo bench clean
+.PHONY: venv test lint demo bench constraints clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[test,lint,lora,datahub]'
+	$(PIP) install -e '.[test,lint,lora,datahub]' -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -26,11 +26,16 @@ test: $(STAMP)
 
 # The baselines (pypdf, Hugging Face datasets) live in the [bench] extra: only benchmarks need them.
 bench: $(STAMP)
-	$(PIP) install -e '.[bench]'
+	$(PIP) install -e '.[bench]' -c constraints.txt
 	$(BIN)/python benchmarks/run.py
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
+
+# After a dependency change that the tests pass with: pin what .venv holds now.
+constraints: $(STAMP)
+	{ head -3 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) .airflow-demo .demo-output
