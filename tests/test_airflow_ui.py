@@ -212,8 +212,11 @@ def browser_prerequisites() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module scope: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, and later tests that call ``asyncio.run`` (the Amazon provider's S3 filesystem
+    does) would fail under it."""
     browser_prerequisites()
     from playwright.sync_api import sync_playwright
 
