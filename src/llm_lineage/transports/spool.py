@@ -29,6 +29,7 @@ import attr
 from openlineage.client.serde import Serde
 from openlineage.client.transport.transport import Config, Transport
 
+from llm_lineage.transports.config_values import flag
 from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT
 from llm_lineage.transports.spool_store import LOCK, Spool, SpoolFull, event_summary
 
@@ -77,17 +78,6 @@ def _positive(value: Any, key: str, kind: type) -> Any:
     return number
 
 
-def _flag(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes"}:
-        return True
-    if text in {"false", "0", "no"}:
-        return False
-    raise ValueError(f"SpoolTransport: '{key}' must be true or false, got {value!r}")
-
-
 @attr.define
 class SpoolConfig(Config):
     """``directory`` and ``transport`` are required; the rest has defaults.
@@ -127,7 +117,7 @@ class SpoolConfig(Config):
             directory=directory,
             transport=_mapping(params.get("transport"), "transport"),
             max_bytes=_positive(params.get("max_bytes", DEFAULT_MAX_BYTES), "max_bytes", int),
-            background=_flag(params.get("background", True), "background"),
+            background=flag(params.get("background", True), "SpoolTransport: 'background'"),
             retry_window_seconds=_positive(
                 params.get("retry_window_seconds", 120.0), "retry_window_seconds", float
             ),

@@ -14,6 +14,8 @@ from typing import Any
 import attr
 from openlineage.client.transport.transport import Config
 
+from llm_lineage.transports.config_values import flag
+
 SINKS = ("server", "filename")
 
 #: Keys every OpenLineage transport configuration may carry (the composite adds ``name``).
@@ -52,18 +54,6 @@ def _number(params: dict[str, Any], key: str, default: float, kind: type) -> Any
     if isinstance(value, bool) or number is None or number < 0:
         raise ValueError(f"DataHubTransport: '{key}' must be a non-negative number, got {value!r}")
     return number
-
-
-def _flag(params: dict[str, Any], key: str, default: bool) -> bool:
-    value = params.get(key, default)
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes"}:
-        return True
-    if text in {"false", "0", "no"}:
-        return False
-    raise ValueError(f"DataHubTransport: '{key}' must be true or false, got {value!r}")
 
 
 def _sink(params: dict[str, Any]) -> str:
@@ -125,5 +115,5 @@ class DataHubConfig(Config):
             platform_instance=_text(params, "platform_instance"),
             timeout_sec=_number(params, "timeout_sec", 10.0, float),
             retry_max_times=_number(params, "retry_max_times", 1, int),
-            emit_jobs=_flag(params, "emit_jobs", True),
+            emit_jobs=flag(params.get("emit_jobs", True), "DataHubTransport: 'emit_jobs'"),
         )
