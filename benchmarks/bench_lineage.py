@@ -52,7 +52,7 @@ def complete_event_bytes(corpus: Path) -> int:
     from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
     from openlineage.client.serde import Serde
 
-    from llm_lineage.operators.lineage import operator_lineage
+    from llm_lineage.operators.emission import operator_lineage
 
     with tempfile.TemporaryDirectory() as out:
         settings = ExtractionSettings(workers=0, progress_interval=3600)

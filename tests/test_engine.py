@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from documents import make_bad_documents, make_docx, make_html, make_markdown, make_pdf
+from llm_lineage.common.progress import ProgressReporter
 from llm_lineage.extraction import (
     DEFAULT_INCLUDE,
     MANIFEST_FILE,
@@ -24,7 +25,6 @@ from llm_lineage.extraction import (
     local_documents,
 )
 from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA
-from llm_lineage.progress import ProgressReporter
 
 UTC = dt.timezone.utc
 #: Modification time given to files without date metadata, so that summaries are exact.

@@ -35,11 +35,11 @@ from llm_lineage.facets import (
 )
 from llm_lineage.lineage import bounds
 from llm_lineage.lineage.bounds import bounded, escape_controls
-from llm_lineage.lineage.common import StepLineage, parquet_input
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from llm_lineage.lineage.standard_facets import StepLineage, parquet_input
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
+from llm_lineage.operators.emission import operator_lineage
 from llm_lineage.operators.extraction import DocumentExtractionOperator
-from llm_lineage.operators.lineage import operator_lineage
 from llm_lineage.training import LoRASettings, TrainingResult, TrainingSettings
 from llm_lineage.training.model import AdapterOutput, BaseModelInfo, FileDigest, LossPoint
 from olvalidate import validate_event, validate_facet

@@ -25,9 +25,9 @@ from llm_lineage.lineage.chain import (
     provenance_footer,
     read_provenance,
 )
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.model_card import RunReference, base_model_name, model_card
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_footer
 from llm_lineage.lineage.training import TrainingPlan, resource_facet
 from llm_lineage.tokenization import TokenizationSettings, load_tokenizer

@@ -28,9 +28,9 @@ from corpora import make_mixed_corpus
 from documents import make_markdown, make_pdf
 from llm_lineage.get_provider_info import get_provider_info
 from llm_lineage.lineage.bounds import BUDGET_BYTES
-from llm_lineage.lineage.common import StepLineage
 from llm_lineage.lineage.document import XCOM_KEY, lineage_document
-from llm_lineage.operators.lineage import as_sent, operator_lineage, push_lineage
+from llm_lineage.lineage.standard_facets import StepLineage
+from llm_lineage.operators.emission import as_sent, operator_lineage, push_lineage
 from llm_lineage.plugins.chart import loss_chart
 from llm_lineage.plugins.render import page
 from llm_lineage.plugins.store import TaskReport

@@ -8,11 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from llm_lineage.common.errors import LlmLineageError
+
 #: Modules with a ``register(subparsers)`` function, one per command group, in help order.
 COMMANDS = ("llm_lineage.cli.spool", "llm_lineage.cli.report")
 
 
-class CommandError(Exception):
+class CommandError(LlmLineageError):
     """A problem the user can fix (a missing spool, a bad option): printed without a traceback."""
 
 

@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.common.parquet import ParquetRowWriter
+from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.extraction.dates import from_timestamp
 from llm_lineage.extraction.formats import format_for
 from llm_lineage.extraction.model import (
@@ -29,9 +32,6 @@ from llm_lineage.extraction.readers import reader_for
 from llm_lineage.extraction.settings import ExtractionSettings
 from llm_lineage.extraction.source import SourceDocument
 from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA, content_of
-from llm_lineage.extraction.writer import ParquetRowWriter
-from llm_lineage.progress import LogLike, ProgressReporter
-from llm_lineage.resources import peak_memory_bytes
 
 log = logging.getLogger(__name__)
 

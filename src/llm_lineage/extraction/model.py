@@ -8,8 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.outputs import WrittenFile
 
-class DocumentError(Exception):
+
+class DocumentError(LlmLineageError):
     """A document that cannot be read; ``reason`` is the sentence that lineage and logs show.
 
     ``error_type`` names the kind of failure for lineage (``DocumentTimeout``, ``ReaderCrashed``,
@@ -75,16 +78,6 @@ class DocumentFailure:
     format: str | None = None
     size_bytes: int | None = None
     sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class WrittenFile:
-    """A file the run wrote: where, how many rows, how big, and its content hash."""
-
-    uri: str
-    rows: int
-    size_bytes: int
-    content_hash: str
 
 
 @dataclass
@@ -190,7 +183,7 @@ class ExtractionResult:
         return self.documents_seen / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
-class ExtractionFailed(Exception):
+class ExtractionFailed(LlmLineageError):
     """The run stopped; ``result`` still holds what it learned so that lineage can report it."""
 
     def __init__(self, message: str, result: ExtractionResult) -> None:

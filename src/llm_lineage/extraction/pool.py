@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
 from llm_lineage.extraction.readers import reader_for
-from llm_lineage.resources import peak_memory_bytes
 
 #: Seconds a reader process may take to import its libraries and say it is ready.
 STARTUP_SECONDS = 120.0
@@ -52,7 +53,7 @@ class ParseJob:
     error: DocumentError | None = None
 
 
-class ReaderPoolError(RuntimeError):
+class ReaderPoolError(LlmLineageError, RuntimeError):
     """The reader processes cannot run at all (not one document's fault): the run stops."""
 
 

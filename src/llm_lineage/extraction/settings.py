@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from llm_lineage.common.numeric import Integer, Real
 from llm_lineage.extraction.limits import (
     DEFAULT_MAX_CHARACTERS,
     DEFAULT_MAX_EXPANDED_BYTES,
     ReadLimits,
 )
-from llm_lineage.numeric import Integer, Real
 
 DEFAULT_INCLUDE: tuple[str, ...] = ("*.pdf", "*.docx", "*.html", "*.htm", "*.md", "*.txt")
 

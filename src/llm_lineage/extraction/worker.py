@@ -19,10 +19,10 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import DocumentError
 from llm_lineage.extraction.pool import ParseJob, parse_in_process
-from llm_lineage.resources import peak_memory_bytes
 
 _PR_SET_PDEATHSIG = 1
 

@@ -22,7 +22,7 @@ from llm_lineage.extraction import (
     local_documents,
 )
 from llm_lineage.extraction.source import read_stream
-from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.collector import report_hook_lineage
 from llm_lineage.hooks.publishing import publication
 from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy

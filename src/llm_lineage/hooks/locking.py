@@ -25,7 +25,8 @@ from typing import Any, Protocol
 import psutil
 from airflow.sdk import ObjectStoragePath
 
-from llm_lineage.progress import LogLike
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.progress import LogLike
 
 LOCK_NAME = ".llm-lineage.lock"
 #: Seconds without a heartbeat after which a lock or staging folder is stale, whoever owns it.
@@ -37,7 +38,7 @@ READ_BACK_DELAY = 1.0
 POLL_SECONDS = 0.5
 
 
-class DestinationBusy(RuntimeError):
+class DestinationBusy(LlmLineageError, RuntimeError):
     """Another run holds the destination's lock and did not let go within ``lock_timeout``."""
 
     def __init__(self, message: str, holder: Owner | None) -> None:
@@ -45,7 +46,7 @@ class DestinationBusy(RuntimeError):
         self.holder = holder
 
 
-class LockLost(RuntimeError):
+class LockLost(LlmLineageError, RuntimeError):
     """Our lock was taken over (judged stale) or removed: we must not publish."""
 
 

@@ -12,7 +12,8 @@ import attr
 import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
 
-from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.hooks.collector import report_hook_lineage
 from llm_lineage.hooks.openlineage_run import current_run
 from llm_lineage.hooks.publishing import foreign_files, publication
 from llm_lineage.hooks.storage import (
@@ -22,9 +23,9 @@ from llm_lineage.hooks.storage import (
     parquet_path,
     storage_path,
 )
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.model_card import model_card
 from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.training import (
     TrainingPlan,
     allowed_environment,
@@ -47,7 +48,7 @@ from llm_lineage.training import (
 from llm_lineage.training.adapter_files import adapter_output
 
 
-class OutputError(ValueError):
+class OutputError(LlmLineageError, ValueError):
     """The output folder holds files that are not an adapter: publishing would delete them."""
 
 

@@ -38,6 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from airflow.sdk import ObjectStoragePath
 
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.progress import LogLike
 from llm_lineage.hooks.locking import (
     DEFAULT_STALE_AFTER,
     LOCK_NAME,
@@ -52,7 +54,6 @@ from llm_lineage.hooks.locking import (
     is_stale,
 )
 from llm_lineage.hooks.storage import is_local, location_uri
-from llm_lineage.progress import LogLike
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ OWNER_FILE = "owner.json"
 OUTPUT_FOLDER = "output"
 
 
-class MixedOutput(ValueError):
+class MixedOutput(LlmLineageError, ValueError):
     """Files of one unit carry different run ids: a publish is in progress or was interrupted."""
 
 

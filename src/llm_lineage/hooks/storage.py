@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from airflow.sdk import ObjectStoragePath
 
-from llm_lineage.extraction.writer import CONTENT_HASH_KEY
+from llm_lineage.common.parquet import CONTENT_HASH_KEY
 from llm_lineage.lineage.chain import read_chain, read_provenance
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.naming import encode_path
+from llm_lineage.lineage.standard_facets import SourceInfo
 
 
 def storage_path(location: str | os.PathLike[str], conn_id: str | None = None) -> ObjectStoragePath:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
-from llm_lineage.hooks.lineage import report_hook_lineage
+from llm_lineage.hooks.collector import report_hook_lineage
 from llm_lineage.hooks.publishing import MixedOutput, check_one_run, publication
 from llm_lineage.hooks.storage import (
     local_copy,
@@ -20,8 +21,8 @@ from llm_lineage.hooks.storage import (
     parquet_path,
     storage_path,
 )
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.naming import child_uri
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_footer
 from llm_lineage.tokenization import (
     TOKENIZER_FILE,
@@ -35,7 +36,7 @@ from llm_lineage.tokenization import (
 )
 
 
-class SourceError(ValueError):
+class SourceError(LlmLineageError, ValueError):
     """The source is missing or is not a Parquet file of extracted text."""
 
 

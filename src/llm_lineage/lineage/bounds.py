@@ -46,7 +46,7 @@ import attr
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 
 from llm_lineage.facets import LlmLineageEventBoundsRunFacet, Truncation, facet_key
-from llm_lineage.lineage.common import StepLineage
+from llm_lineage.lineage.standard_facets import StepLineage
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from llm_lineage import __version__
+from llm_lineage.common.versions import package_version
 from llm_lineage.extraction.formats import FORMATS
 from llm_lineage.extraction.model import CorpusSummary, DocumentFailure, ExtractionResult
 from llm_lineage.extraction.readers import READERS
@@ -46,7 +47,8 @@ from llm_lineage.lineage.chain import (
     chain_footer,
     provenance_footer,
 )
-from llm_lineage.lineage.common import (
+from llm_lineage.lineage.naming import DatasetId, dataset_id
+from llm_lineage.lineage.standard_facets import (
     StepLineage,
     data_source,
     field_lineage,
@@ -57,8 +59,6 @@ from llm_lineage.lineage.common import (
     task_job_facets,
     version,
 )
-from llm_lineage.lineage.naming import DatasetId, dataset_id
-from llm_lineage.versions import package_version
 
 #: Caps that keep an event small whatever the corpus (the manifest has the full detail).
 MAX_ERRORS = 50

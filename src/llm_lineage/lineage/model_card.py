@@ -22,10 +22,10 @@ from typing import Any
 import yaml
 
 from llm_lineage import __version__
-from llm_lineage.hub import looks_like_hub_id
+from llm_lineage.common.hub import looks_like_hub_id
 from llm_lineage.lineage.chain import DocumentsSummary
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.training import TrainingPlan, resource_facet
 from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE, BaseModelInfo, TrainingResult
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import DatasetFacet, JobFacet, documentation_dataset
 
+from llm_lineage.common.versions import package_version
 from llm_lineage.facets import (
     LlmLineageResourceUsageRunFacet,
     LlmLineageTokenizationDatasetFacet,
@@ -30,7 +31,8 @@ from llm_lineage.lineage.chain import (
     chain_footer,
     provenance_footer,
 )
-from llm_lineage.lineage.common import (
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.standard_facets import (
     FieldMapping,
     SourceInfo,
     StepLineage,
@@ -43,14 +45,12 @@ from llm_lineage.lineage.common import (
     task_job_facets,
     version,
 )
-from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.tokenization import (
     LoadedTokenizer,
     TokenizationResult,
     TokenizationSettings,
     output_schema,
 )
-from llm_lineage.versions import package_version
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from openlineage.client.facet_v2 import (
     output_statistics_output_dataset,
 )
 
+from llm_lineage.common.versions import package_version
 from llm_lineage.facets import (
     BaseModelReference,
     Hyperparameters,
@@ -38,7 +39,9 @@ from llm_lineage.facets import (
 )
 from llm_lineage.facets.training import LossPoint
 from llm_lineage.facets.transformations import continue_chain
-from llm_lineage.lineage.common import (
+from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.secrets import reportable_environment
+from llm_lineage.lineage.standard_facets import (
     SourceInfo,
     StepLineage,
     data_source,
@@ -49,10 +52,7 @@ from llm_lineage.lineage.common import (
     task_job_facets,
     version,
 )
-from llm_lineage.lineage.naming import dataset_id
-from llm_lineage.lineage.secrets import reportable_environment
 from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
-from llm_lineage.versions import package_version
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from llm_lineage.operators.assets import (
 )
 from llm_lineage.operators.catalog_link import CatalogLink
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
-from llm_lineage.operators.lineage import operator_lineage, push_lineage
+from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import choice, location, validated
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
-from llm_lineage.lineage.common import SourceInfo
 from llm_lineage.lineage.secrets import secret_name
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
 from llm_lineage.operators.assets import (
     declare_assets,
@@ -21,7 +21,7 @@ from llm_lineage.operators.assets import (
     training_assets,
 )
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.lineage import operator_lineage, push_lineage
+from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, settings
 from llm_lineage.training import (
     BaseModelInfo,

@@ -9,11 +9,11 @@ from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.tokenization import TokenizationRun, TokenizerHook, declared_max_length
-from llm_lineage.lineage.common import SourceInfo
+from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_lineage
 from llm_lineage.operators.assets import declare_assets, publish_assets, tokenization_assets
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.lineage import operator_lineage, push_lineage
+from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, validated
 from llm_lineage.tokenization import (
     DEFAULT_TRANSFORMS,

@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from llm_lineage.common.errors import LlmLineageError
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 EnumT = TypeVar("EnumT", bound=Enum)
 
 
-class InvalidParameterError(ValueError):
+class InvalidParameterError(LlmLineageError, ValueError):
     """A parameter of an operator or hook has a wrong value."""
 
 

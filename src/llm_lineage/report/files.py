@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 import msgspec
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.report.events import Event, decode
 from llm_lineage.report.tally import Tally
 
@@ -30,7 +31,7 @@ SPOOL_FOLDERS = ("pending", "dead-letter")
 _EVENT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
-class EventsNotFound(Exception):
+class EventsNotFound(LlmLineageError):
     """The path names no events file, folder or spool."""
 
 

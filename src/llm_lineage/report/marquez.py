@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.report.tally import Tally
 
 PAGE = 100
@@ -24,7 +25,7 @@ STATES = {"COMPLETED": "COMPLETE", "FAILED": "FAIL", "ABORTED": "ABORT", "RUNNIN
 VersionKey = tuple[str, str, str]
 
 
-class MarquezError(Exception):
+class MarquezError(LlmLineageError):
     """Marquez could not be read (unreachable, an error status, not JSON)."""
 
 

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tokenizers import Encoding, Tokenizer
 
-from llm_lineage.extraction.writer import ParquetRowWriter
-from llm_lineage.progress import LogLike, ProgressReporter
-from llm_lineage.resources import peak_memory_bytes
+from llm_lineage.common.parquet import ParquetRowWriter
+from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.model import TokenizationFailed, TokenizationResult
 from llm_lineage.tokenization.settings import TokenizationSettings

@@ -18,7 +18,8 @@ from typing import Any
 import tokenizers
 from tokenizers import Tokenizer
 
-from llm_lineage.hub import looks_like_hub_id
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.hub import looks_like_hub_id
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ EOS_CANDIDATES: tuple[str, ...] = ("</s>", "<|endoftext|>", "[SEP]", "<eos>")
 _NO_LIMIT = 10**18
 
 
-class TokenizerLoadError(ValueError):
+class TokenizerLoadError(LlmLineageError, ValueError):
     """The tokenizer cannot be loaded; the message names the file or hub id and says why."""
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from llm_lineage.extraction.model import WrittenFile
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.tokenization.transforms import TransformStats
 
 
@@ -55,7 +56,7 @@ class TokenizationResult:
         return self.tokens / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
-class TokenizationFailed(Exception):
+class TokenizationFailed(LlmLineageError):
     """The run stopped; ``result`` still holds what it learned so that lineage can report it."""
 
     def __init__(self, message: str, result: TokenizationResult) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from llm_lineage.numeric import Integer, Real
+from llm_lineage.common.numeric import Integer, Real
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.transforms import DEFAULT_TRANSFORMS, TransformSpec, parse_transforms
 

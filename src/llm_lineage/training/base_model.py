@@ -11,8 +11,9 @@ import json
 import os
 from pathlib import Path
 
-from llm_lineage.hub import hub_endpoint, looks_like_hub_id
-from llm_lineage.progress import LogLike, ProgressReporter
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.common.hub import hub_endpoint, looks_like_hub_id
+from llm_lineage.common.progress import LogLike, ProgressReporter
 from llm_lineage.training.digest_cache import (
     cached_sha256,
     file_identity,
@@ -27,7 +28,7 @@ PYTORCH_PATTERNS = ("pytorch_model*.bin",)
 _CHUNK = 8 * 1024 * 1024
 
 
-class BaseModelError(ValueError):
+class BaseModelError(LlmLineageError, ValueError):
     """The base model cannot be resolved; the message names the folder or hub id and says why."""
 
 

@@ -18,11 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from llm_lineage.common.errors import LlmLineageError
+
 INPUT_IDS = "input_ids"
 _READ_ROWS = 1024
 
 
-class DatasetError(ValueError):
+class DatasetError(LlmLineageError, ValueError):
     """The token dataset cannot be trained on; the message names the file and says why."""
 
 

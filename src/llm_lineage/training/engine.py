@@ -26,8 +26,8 @@ from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
 from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
 from transformers.pytorch_utils import Conv1D
 
-from llm_lineage.progress import LogLike, ProgressReporter
-from llm_lineage.resources import peak_memory_bytes
+from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE
 from llm_lineage.training.adapter_files import adapter_output, match_file_modes
 from llm_lineage.training.data import DatasetError, TokenData

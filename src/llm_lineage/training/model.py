@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
+from llm_lineage.common.errors import LlmLineageError
+
 
 @dataclass(frozen=True)
 class FileDigest:
@@ -139,7 +141,7 @@ class TrainingResult:
         return [self.losses[i] for i in picks]
 
 
-class TrainingFailed(Exception):
+class TrainingFailed(LlmLineageError):
     """The run stopped; ``result`` holds what it got through and ``result.failure`` why."""
 
     def __init__(self, message: str, result: TrainingResult, kind: FailureKind) -> None:

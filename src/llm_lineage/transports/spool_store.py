@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.common.errors import LlmLineageError
+
 PENDING = "pending"
 DEAD_LETTER = "dead-letter"
 TMP = "tmp"
@@ -42,7 +44,7 @@ STALE_TMP_SECONDS = 3600.0
 _counter = itertools.count()
 
 
-class SpoolFull(OSError):
+class SpoolFull(LlmLineageError, OSError):
     """Writing the event would take the spool past its size cap."""
 
 

@@ -25,6 +25,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
+from llm_lineage.common.versions import package_version
 from llm_lineage.extraction.dates import to_utc
 from llm_lineage.extraction.limits import (
     DEFAULT_LIMITS,
@@ -35,7 +36,6 @@ from llm_lineage.extraction.limits import (
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
 from llm_lineage.extraction.readers.common import authors_from
 from llm_lineage.extraction.readers.package import check_package
-from llm_lineage.versions import package_version
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
 _R, _HYPERLINK = qn("w:r"), qn("w:hyperlink")

@@ -14,6 +14,7 @@ from functools import cache
 
 from selectolax.lexbor import LexborHTMLParser
 
+from llm_lineage.common.versions import package_version
 from llm_lineage.extraction.dates import parse_date
 from llm_lineage.extraction.decoding import decode_text
 from llm_lineage.extraction.limits import (
@@ -25,7 +26,6 @@ from llm_lineage.extraction.limits import (
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
 from llm_lineage.extraction.readers.common import authors_from
-from llm_lineage.versions import package_version
 
 INVISIBLE_TAGS = ["script", "style", "noscript", "template", "svg", "head"]
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
+from llm_lineage.common.versions import package_version
 from llm_lineage.extraction.dates import parse_pdf_date
 from llm_lineage.extraction.limits import (
     DEFAULT_LIMITS,
@@ -13,7 +14,6 @@ from llm_lineage.extraction.limits import (
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
 from llm_lineage.extraction.readers.common import authors_from
-from llm_lineage.versions import package_version
 
 PAGE_SEPARATOR = "\n\n"
 #: The Info dictionary entries read; each one alone, so one malformed entry loses only itself.

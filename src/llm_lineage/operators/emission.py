@@ -17,8 +17,8 @@ from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.providers.openlineage.utils.utils import OpenLineageRedactor
 
 from llm_lineage.lineage.bounds import bounded
-from llm_lineage.lineage.common import SourceInfo, StepLineage
 from llm_lineage.lineage.document import XCOM_KEY, lineage_document
+from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from llm_lineage.extraction.model import WrittenFile
+from llm_lineage.common.outputs import WrittenFile
 
 #: Footer key of the rows' content hash (the dataset version lineage reports).
 CONTENT_HASH_KEY = "llm_lineage.content_hash"
