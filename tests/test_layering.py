@@ -1,0 +1,159 @@
+"""The layering rules of ARCHITECTURE.md, enforced: who may import what, and how long a function is.
+
+A rule only a document states is broken by the first change that needs a shortcut. These tests
+read the source (imports as the AST sees them, including those inside functions) and import the
+Airflow-free packages in a process where ``airflow`` cannot be imported at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "llm_lineage"
+
+ENGINES = ("extraction", "tokenization", "training")
+#: Packages that must work on a machine without Airflow (reader processes, lineage backends,
+#: the governance report, and the builders a newcomer unit-tests).
+AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
+#: What each layer may import from this package (ARCHITECTURE.md, "Layers").
+ALLOWED = {
+    "common": {"common"},
+    "extraction": {"common", "extraction"},
+    "tokenization": {"common", "tokenization"},
+    "training": {"common", "training"},
+    "facets": {"facets"},
+    "lineage": {"common", "facets", "lineage", *ENGINES},
+    "transports": {"common", "transports", "lineage"},
+    "report": {"common", "report", "lineage"},
+    "hooks": {"common", "hooks", "facets", "lineage", *ENGINES},
+    "operators": {"common", "operators", "hooks", "facets", "lineage", *ENGINES},
+    "plugins": {"common", "plugins", "facets", "lineage"},
+    "cli": {"common", "cli", "transports", "report", "lineage"},
+}
+MAX_FUNCTION_LINES = 60
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((SRC / package).rglob("*.py"))
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every absolute module a file imports, at top level or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_layers_import_only_what_architecture_allows(package: str) -> None:
+    broken = []
+    for path in _modules(package):
+        for name in sorted(_imports(path)):
+            parts = name.split(".")
+            if parts[0] == "airflow" and package in AIRFLOW_FREE:
+                broken.append(f"{path.relative_to(SRC)} imports {name}")
+            layer = parts[1] if parts[0] == "llm_lineage" and len(parts) > 1 else None
+            if layer and layer not in ALLOWED[package] and (SRC / layer).is_dir():
+                broken.append(f"{path.relative_to(SRC)} imports {name}")
+    assert not broken, "\n".join(broken)
+
+
+def test_the_airflow_free_packages_import_without_airflow() -> None:
+    """Import every module of those packages with ``airflow`` made unimportable.
+
+    Catches what the AST check cannot: a third-party library of ours that pulls Airflow in.
+    """
+    modules = [_module_name(path) for package in AIRFLOW_FREE for path in _modules(package)]
+    script = textwrap.dedent(
+        """
+        import importlib, sys, traceback
+
+        class NoAirflow:
+            def find_spec(self, name, path=None, target=None):
+                if name == "airflow" or name.startswith("airflow."):
+                    raise ImportError(f"airflow is not importable here: {name}")
+                return None
+
+        sys.meta_path.insert(0, NoAirflow())
+        failed = []
+        for name in sys.argv[1:]:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                failed.append(name + ": " + traceback.format_exc(limit=-3))
+        leaked = sorted(m for m in sys.modules if m == "airflow" or m.startswith("airflow."))
+        print("\\n".join(failed + [f"airflow modules loaded: {leaked}"] * bool(leaked)))
+        sys.exit(1 if failed or leaked else 0)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(modules) > 60  # the walk found the packages
+
+
+def test_the_check_catches_a_module_that_needs_airflow(tmp_path: Path) -> None:
+    """The import check above can fail: a module importing Airflow is reported."""
+    (tmp_path / "needs_airflow.py").write_text("import airflow.sdk\n")
+    script = textwrap.dedent(
+        """
+        import importlib, sys
+
+        class NoAirflow:
+            def find_spec(self, name, path=None, target=None):
+                if name == "airflow" or name.startswith("airflow."):
+                    raise ImportError(name)
+                return None
+
+        sys.meta_path.insert(0, NoAirflow())
+        sys.path.insert(0, sys.argv[1])
+        importlib.import_module("needs_airflow")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "ImportError" in done.stderr
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    """Long functions do several jobs; ARCHITECTURE.md asks for ~60 lines at most."""
+    long = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {lines}")
+    assert not long, "\n".join(long)
+
+
+def test_every_exception_derives_from_the_one_base() -> None:
+    """``except LlmLineageError`` catches whatever the provider raises on purpose."""
+    loose = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef) or node.name == "LlmLineageError":
+                continue
+            bases = {ast.unparse(base) for base in node.bases}
+            builtin = bases & {"Exception", "ValueError", "RuntimeError", "OSError", "TypeError"}
+            if builtin and "LlmLineageError" not in bases:
+                loose.append(f"{path.relative_to(SRC)}: {node.name}({', '.join(sorted(bases))})")
+    assert not loose, "\n".join(loose)
