@@ -1,47 +1,33 @@
-"""The tokenization engine with tokenizers trained here: loading, transforms, chunks, packing."""
+"""The tokenization run (tokenization/engine.py) with tokenizers trained here: chunks, packing,
+footers, progress, and the failures that stop a run.
+
+Loading, transforms and settings have their own files: test_tokenization_loader.py,
+test_tokenization_transforms.py and test_tokenization_settings.py.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
-import shutil
-import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import tokenizers
-from pydantic import ValidationError
 
 from llm_lineage.tokenization import (
     CHUNKS_SCHEMA,
-    DEFAULT_TRANSFORMS,
     PACKED_SCHEMA,
     TOKENS_FILE,
     LoadedTokenizer,
     TokenizationFailed,
     TokenizationResult,
     TokenizationSettings,
-    TokenizerLoadError,
-    TransformChain,
-    TransformSpec,
     load_tokenizer,
-    parse_transforms,
     tokenize_corpus,
 )
-from tokenizers_fixtures import (
-    BPE_SPECIALS,
-    WORDPIECE_SPECIALS,
-    text_of,
-    train_bpe,
-    train_wordpiece,
-    write_text_parquet,
-)
+from tokenizers_fixtures import text_of, train_bpe, train_wordpiece, write_text_parquet
 
 #: Settings that leave the text as it is, so that token counts follow from the words alone.
 RAW = {"transforms": ()}
@@ -75,315 +61,6 @@ def ids_of(tokenizer: LoadedTokenizer, text: str) -> list[int]:
 
 def rows(path: Path) -> list[dict[str, Any]]:
     return pq.read_table(path).to_pylist()
-
-
-# --- loading -------------------------------------------------------------------------------
-
-
-def test_bpe_from_file_and_from_directory_are_the_same_tokenizer(tokenizer_dir: Path) -> None:
-    file = tokenizer_dir / "bpe" / "tokenizer.json"
-    from_file = load_tokenizer(str(file))
-    from_dir = load_tokenizer(str(file.parent))
-    document = json.loads(file.read_bytes())
-    vocabulary = set(document["model"]["vocab"]) | {t["content"] for t in document["added_tokens"]}
-
-    assert from_file.sha256 == from_dir.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
-    assert from_file.source == str(file)
-    assert from_dir.source == str(file.parent)
-    assert from_file.revision is None
-    assert from_file.model_type == "BPE"
-    assert from_file.vocab_size == len(vocabulary) == 401  # 400 trained + riverbank
-    assert from_file.special_tokens == BPE_SPECIALS
-    assert from_file.normalizer == "NFC"
-    assert from_file.pre_tokenizer == "ByteLevel"
-    assert from_file.library_version == tokenizers.__version__
-    assert from_file.model_max_length is None  # no tokenizer_config.json
-    assert from_file.eos_token == "<|endoftext|>"
-    assert from_file.eos_token_id == from_file.tokenizer.token_to_id("<|endoftext|>")
-
-
-def test_wordpiece_metadata_and_config(wordpiece: LoadedTokenizer, tokenizer_dir: Path) -> None:
-    file = tokenizer_dir / "wordpiece" / "tokenizer.json"
-    assert wordpiece.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
-    assert wordpiece.model_type == "WordPiece"
-    assert wordpiece.vocab_size == 300
-    assert wordpiece.special_tokens == WORDPIECE_SPECIALS
-    assert wordpiece.normalizer == "Sequence"
-    assert wordpiece.pre_tokenizer == "BertPreTokenizer"
-    assert wordpiece.model_max_length == 64
-    assert wordpiece.eos_token == "[SEP]"
-
-
-def test_config_eos_token_wins_and_the_no_limit_length_is_no_limit(
-    tokenizer_dir: Path, tmp_path: Path
-) -> None:
-    shutil.copy(tokenizer_dir / "bpe" / "tokenizer.json", tmp_path / "tokenizer.json")
-    config = {
-        "model_max_length": 1000000000000000019884624838656,  # transformers' "no limit"
-        "eos_token": {"content": "<pad>", "special": True},  # AddedToken as transformers saves it
-    }
-    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
-
-    loaded = load_tokenizer(str(tmp_path))
-
-    assert loaded.eos_token == "<pad>"
-    assert loaded.model_max_length is None
-
-
-def test_tokenizer_without_known_eos(tmp_path: Path) -> None:
-    loaded = load_tokenizer(str(train_wordpiece(tmp_path, specials=("[UNK]", "[PAD]"))))
-    assert loaded.eos_token is None
-    assert loaded.eos_token_id is None
-
-
-def test_load_errors_name_the_path(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere" / "tokenizer.json"
-    with pytest.raises(TokenizerLoadError, match=re.escape(f"not found: {missing}")):
-        load_tokenizer(str(missing))
-
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(TokenizerLoadError, match=re.escape(f"{empty} has no tokenizer.json")):
-        load_tokenizer(str(empty))
-
-    corrupt = tmp_path / "corrupt" / "tokenizer.json"
-    corrupt.parent.mkdir()
-    corrupt.write_text('{"model": {"type": "BPE", ')
-    with pytest.raises(TokenizerLoadError, match=re.escape(f"{corrupt} is not valid JSON")):
-        load_tokenizer(str(corrupt.parent))
-
-    other = tmp_path / "other.json"
-    other.write_text('{"hello": "world"}')
-    with pytest.raises(
-        TokenizerLoadError, match=re.escape(f"{other} is not a Hugging Face tokenizers")
-    ):
-        load_tokenizer(str(other))
-
-
-def test_corrupt_tokenizer_config_names_it(tokenizer_dir: Path, tmp_path: Path) -> None:
-    shutil.copy(tokenizer_dir / "bpe" / "tokenizer.json", tmp_path / "tokenizer.json")
-    (tmp_path / "tokenizer_config.json").write_text("{not json")
-    with pytest.raises(TokenizerLoadError, match=r"tokenizer_config\.json is not valid JSON"):
-        load_tokenizer(str(tmp_path))
-
-
-def test_hub_id_offline_fails_naming_the_id(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
-    import huggingface_hub.constants
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-
-    with pytest.raises(TokenizerLoadError) as caught:
-        load_tokenizer("llm-lineage-tests/no-such-tokenizer", revision="main", token="hf_secret")
-
-    message = str(caught.value)
-    assert "'llm-lineage-tests/no-such-tokenizer' at revision 'main'" in message
-    assert "Hugging Face Hub failed" in message
-    assert "hf_secret" not in message
-
-
-def test_hub_download_passes_revision_and_token(
-    monkeypatch: pytest.MonkeyPatch, tokenizer_dir: Path
-) -> None:
-    import huggingface_hub
-    from huggingface_hub.errors import EntryNotFoundError
-
-    calls: list[tuple[str, str, str | None, str | None]] = []
-
-    def fake_download(
-        repo_id: str, filename: str, revision: str | None = None, token: str | None = None
-    ) -> str:
-        calls.append((repo_id, filename, revision, token))
-        if filename == "tokenizer_config.json":
-            raise EntryNotFoundError("no such file")
-        return str(tokenizer_dir / "bpe" / filename)
-
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
-
-    loaded = load_tokenizer("org/name", revision="v1", token="hf_secret")
-
-    assert calls == [
-        ("org/name", "tokenizer.json", "v1", "hf_secret"),
-        ("org/name", "tokenizer_config.json", "v1", "hf_secret"),
-    ]
-    assert (loaded.source, loaded.revision, loaded.model_type) == ("org/name", "v1", "BPE")
-    assert loaded.model_max_length is None
-
-
-def test_hub_id_without_huggingface_hub(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
-    with pytest.raises(TokenizerLoadError, match=r"'org/name'.*needs the huggingface_hub package"):
-        load_tokenizer("org/name")
-
-
-# --- transforms ----------------------------------------------------------------------------
-
-
-def test_parse_transforms_accepts_names_dicts_and_specs() -> None:
-    parsed = parse_transforms(
-        [
-            "clean_whitespace",
-            {"name": "min_length", "chars": 20},
-            {"name": "max_length", "params": {"chars": 500}},
-            TransformSpec(name="unicode_normalize", params={"form": "NFKC"}),
-            {"name": "unicode_normalize"},
-        ]
-    )
-    assert [(spec.name, spec.params) for spec in parsed] == [
-        ("clean_whitespace", {}),
-        ("min_length", {"chars": 20}),
-        ("max_length", {"chars": 500}),
-        ("unicode_normalize", {"form": "NFKC"}),
-        ("unicode_normalize", {"form": "NFC"}),  # the default, filled in for lineage
-    ]
-    assert parse_transforms("deduplicate") == (TransformSpec(name="deduplicate"),)
-    assert [spec.name for spec in parse_transforms(DEFAULT_TRANSFORMS)] == list(DEFAULT_TRANSFORMS)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("lowercase", "lowercase"),
-        ({"name": "min_length"}, r"'min_length': parameter 'chars': Field required"),
-        ({"name": "max_length", "chars": 0}, r"'max_length': parameter 'chars'.*greater than 0"),
-        ({"name": "min_length", "chars": True}, r"'min_length': parameter 'chars'.*boolean"),
-        ({"name": "min_length", "chars": "many"}, r"'min_length': parameter 'chars'"),
-        ({"name": "deduplicate", "window": 3}, r"'deduplicate': parameter 'window'"),
-        ({"name": "unicode_normalize", "form": "NFX"}, r"'unicode_normalize': parameter 'form'"),
-        (
-            {"name": "min_length", "chars": 3, "params": {"chars": 3}},
-            r"'min_length': give parameters either in 'params' or beside",
-        ),
-    ],
-)
-def test_wrong_transforms_are_named(value: Any, expected: str) -> None:
-    with pytest.raises(ValidationError, match=expected):
-        parse_transforms([value])
-
-
-def test_unicode_normalize_counts_changes() -> None:
-    chain = TransformChain([{"name": "unicode_normalize", "form": "NFKC"}])
-    assert chain.apply("ﬁne caf\u0065\u0301") == "fine café"
-    assert chain.apply("already plain") == "already plain"
-    [stats] = chain.stats
-    assert (stats.name, stats.params, stats.changed, stats.dropped) == (
-        "unicode_normalize",
-        {"form": "NFKC"},
-        1,
-        0,
-    )
-
-    nfd = TransformChain([{"name": "unicode_normalize", "form": "NFD"}])
-    assert nfd.apply("café") == unicodedata.normalize("NFD", "café")
-    nfc = TransformChain(["unicode_normalize"])
-    assert nfc.apply("ﬁ") == "ﬁ"  # NFC keeps compatibility ligatures
-
-
-def test_clean_whitespace() -> None:
-    chain = TransformChain(["clean_whitespace"])
-    assert chain.apply("  a \t\t b  \r\n c\n\n\n\n\n  d  \n \n e ") == "a b\nc\n\nd\n\ne"
-    assert chain.apply("tidy\n\ntext") == "tidy\n\ntext"
-    assert chain.apply(" \n\t \n") is None  # nothing left to train on
-    [stats] = chain.stats
-    assert (stats.changed, stats.dropped) == (1, 1)
-
-
-def test_deduplicate_sees_the_text_after_the_transforms_before_it() -> None:
-    documents = ["ﬁne day", "fine day", "fine  day", "other day", "fine day"]
-
-    plain = TransformChain(["deduplicate"])
-    assert [plain.apply(text) for text in documents] == [
-        "ﬁne day",
-        "fine day",
-        "fine  day",
-        "other day",
-        None,
-    ]
-    assert plain.stats[0].dropped == 1
-
-    normalized = TransformChain(
-        [{"name": "unicode_normalize", "form": "NFKC"}, "clean_whitespace", "deduplicate"]
-    )
-    assert [normalized.apply(text) for text in documents] == [
-        "fine day",
-        None,
-        None,
-        "other day",
-        None,
-    ]
-    assert [(s.name, s.changed, s.dropped) for s in normalized.stats] == [
-        ("unicode_normalize", 1, 0),
-        ("clean_whitespace", 1, 0),
-        ("deduplicate", 0, 3),
-    ]
-
-
-def test_length_filters_are_inclusive_and_stop_the_chain() -> None:
-    chain = TransformChain(
-        [{"name": "min_length", "chars": 5}, {"name": "max_length", "chars": 6}, "deduplicate"]
-    )
-    results = [chain.apply(text) for text in ["abcd", "abcde", "abcdef", "abcdefg", "abcde"]]
-    assert results == [None, "abcde", "abcdef", None, None]
-    assert [(s.name, s.dropped) for s in chain.stats] == [
-        ("min_length", 1),
-        ("max_length", 1),
-        ("deduplicate", 1),  # "abcd" and "abcdefg" never reached it
-    ]
-    assert chain.describe() == [
-        ("min_length", {"chars": 5}),
-        ("max_length", {"chars": 6}),
-        ("deduplicate", {}),
-    ]
-
-
-# --- settings ------------------------------------------------------------------------------
-
-
-def test_default_settings() -> None:
-    settings = TokenizationSettings()
-    assert [spec.name for spec in settings.transforms] == list(DEFAULT_TRANSFORMS)
-    assert (settings.max_length, settings.stride, settings.packing) == (1024, 0, False)
-    assert (settings.block_size, settings.add_eos, settings.batch_size) == (1024, True, 256)
-    assert TokenizationSettings(packing=True, max_length=None).sequence_length == 1024
-
-
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        ({"stride": 10, "max_length": 10}, "stride"),
-        ({"stride": -1}, "stride"),
-        ({"max_length": None}, "max_length"),
-        ({"max_length": 0}, "max_length"),
-        ({"block_size": -5, "packing": True}, "block_size"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"transforms": ["lowercase"]}, "transforms"),
-        ({"transforms": [{"name": "min_length", "chars": -1}]}, "min_length"),
-        ({"maxlength": 10}, "maxlength"),
-    ],
-)
-def test_wrong_settings_name_the_field(values: dict[str, Any], field: str) -> None:
-    with pytest.raises(ValidationError, match=field):
-        TokenizationSettings(**values)
-
-
-def test_check_against_the_tokenizer_limit(wordpiece: LoadedTokenizer) -> None:
-    TokenizationSettings(max_length=64).check_against(wordpiece)
-    TokenizationSettings(packing=True, block_size=64, max_length=4096).check_against(wordpiece)
-    with pytest.raises(ValueError, match="block_size=128 is over the model_max_length=64"):
-        TokenizationSettings(packing=True, block_size=128).check_against(wordpiece)
-    with pytest.raises(ValueError, match="max_length=65 is over the model_max_length=64"):
-        TokenizationSettings(max_length=65).check_against(wordpiece)
-
-
-def test_check_against_needs_an_eos_for_add_eos(tmp_path: Path) -> None:
-    loaded = load_tokenizer(str(train_wordpiece(tmp_path, specials=("[UNK]", "[PAD]"))))
-    with pytest.raises(ValueError, match=r"add_eos=True but tokenizer .* no known end-of-text"):
-        TokenizationSettings().check_against(loaded)
-    TokenizationSettings(add_eos=False).check_against(loaded)
 
 
 # --- the engine ----------------------------------------------------------------------------

@@ -75,6 +75,9 @@ def test_training_lowers_the_loss_and_writes_peft_layout(tokens, info, tmp_path)
     assert result.target_modules == ("c_attn",)  # PEFT's default for GPT-2
     assert 0 < (result.trainable_parameters or 0) < (result.total_parameters or 0)
     assert result.device == "cpu" and result.precision == "fp32"
+    assert result.wall_seconds >= result.train_seconds > 0  # one clock for both
+    assert result.cpu_seconds > 0
+    assert result.peak_memory_bytes is not None and result.peak_memory_bytes > 0
     names = {p.name for p in tmp_path.iterdir()}
     assert {ADAPTER_CONFIG, ADAPTER_WEIGHTS, METRICS_FILE} <= names
     assert result.output is not None

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.common.measure import Measure
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.common.progress import LogLike, ProgressReporter
-from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.extraction.dates import from_timestamp
 from llm_lineage.extraction.formats import format_for
 from llm_lineage.extraction.model import (
@@ -257,7 +256,7 @@ def extract_corpus(
     """
     settings = settings or ExtractionSettings()
     logger = logger or log
-    started, cpu_started = time.perf_counter(), time.process_time()
+    measure = Measure()
     run = _Run(source_uri, output_dir, settings, logger)
     result = run.result
     result.documents_total = len(documents)
@@ -289,9 +288,7 @@ def extract_corpus(
         raise
     finally:
         parser.close()
-        result.wall_seconds = time.perf_counter() - started
-        result.cpu_seconds = time.process_time() - cpu_started
-        result.peak_memory_bytes = peak_memory_bytes()
+        measure.record(result)
         result.peak_worker_memory_bytes = parser.peak_worker_memory_bytes
         result.readers_replaced = getattr(parser, "replaced", 0)
     progress.finish()

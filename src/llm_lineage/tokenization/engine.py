@@ -8,7 +8,6 @@ exception is deduplication, which keeps 16 bytes of hash per unique document.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tokenizers import Encoding, Tokenizer
 
+from llm_lineage.common.measure import Measure
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.common.progress import LogLike, ProgressReporter
-from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.model import TokenizationFailed, TokenizationResult
 from llm_lineage.tokenization.settings import TokenizationSettings
@@ -176,27 +175,6 @@ def _sequencer(
     return _Chunker(writer, result, settings.sequence_length, settings.stride)
 
 
-def _transformed(
-    batch: Any, chain: TransformChain, result: TokenizationResult, source: Path
-) -> tuple[list[str], list[str]]:
-    """The batch's documents that the transforms keep: their ids and transformed texts."""
-    doc_ids: list[Any] = batch.column("doc_id").to_pylist()
-    texts: list[Any] = batch.column("text").to_pylist()
-    kept_ids: list[str] = []
-    kept_texts: list[str] = []
-    for doc_id, text in zip(doc_ids, texts, strict=True):
-        result.documents_in += 1
-        if doc_id is None:
-            raise TokenizationFailed(
-                f"{source} row {result.documents_in - 1} has no doc_id", result
-            )
-        transformed = chain.apply(text or "")
-        if transformed is not None:
-            kept_ids.append(doc_id)
-            kept_texts.append(transformed)
-    return kept_ids, kept_texts
-
-
 def _check_something_written(
     result: TokenizationResult, chain: TransformChain, source: Path, settings: TokenizationSettings
 ) -> None:
@@ -215,6 +193,99 @@ def _check_something_written(
             f"than block_size={settings.block_size}",
             result,
         )
+
+
+class _Run:
+    """State of one run: the source, the writer, the sequencer, the result, and the steps.
+
+    ``open`` checks the settings and the source and starts the output. ``tokenize`` takes one
+    batch of documents: ``keep`` drops what the transforms drop, the rest is encoded, and
+    ``accept`` cuts each document's tokens into sequences. ``close`` checks that something was
+    written and writes the footer; ``abort`` removes the partial file.
+    """
+
+    # Set by ``open``, from the tokenizer and the settings.
+    eos_id: int | None
+    encode: Callable[[list[str]], list[Encoding]]
+    sequencer: _Chunker | _Packer
+
+    def __init__(self, source: Path, settings: TokenizationSettings, logger: LogLike) -> None:
+        self.source = source
+        self.settings = settings
+        self.log = logger
+        self.result = TokenizationResult()
+        self.chain = TransformChain(settings.transforms)
+        self.writer: ParquetRowWriter | None = None
+
+    def open(self, tokenizer: LoadedTokenizer, output_dir: Path) -> pq.ParquetFile:
+        """The source, once it and the settings are known to fit; the output file is started."""
+        settings, result = self.settings, self.result
+        try:
+            settings.check_against(tokenizer)
+        except ValueError as error:
+            raise TokenizationFailed(str(error), result) from error
+        parquet = _open_source(self.source, result)
+        result.source_metadata = _footer_metadata(parquet)
+        self.eos_id = tokenizer.eos_token_id if settings.add_eos else None
+        if settings.packing and not settings.add_eos:
+            self.log.warning("packing with add_eos=False: documents join with no separator")
+        self.encode = _encoder(tokenizer.tokenizer, self.log)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        self.writer = ParquetRowWriter(
+            output_dir / TOKENS_FILE,
+            output_schema(settings.packing),
+            group_rows=settings.row_group_rows,
+        )
+        self.sequencer = _sequencer(self.writer, result, settings)
+        return parquet
+
+    def tokenize(self, batch: pa.RecordBatch) -> None:
+        """Transform, encode and sequence one batch of source rows."""
+        kept_ids, kept_texts = self.keep(batch)
+        if kept_texts:
+            for doc_id, encoding in zip(kept_ids, self.encode(kept_texts), strict=True):
+                self.accept(doc_id, encoding.ids)
+
+    def keep(self, batch: pa.RecordBatch) -> tuple[list[str], list[str]]:
+        """The batch's documents that the transforms keep: their ids and transformed texts."""
+        result = self.result
+        doc_ids: list[Any] = batch.column("doc_id").to_pylist()
+        texts: list[Any] = batch.column("text").to_pylist()
+        kept_ids: list[str] = []
+        kept_texts: list[str] = []
+        for doc_id, text in zip(doc_ids, texts, strict=True):
+            result.documents_in += 1
+            if doc_id is None:
+                raise TokenizationFailed(
+                    f"{self.source} row {result.documents_in - 1} has no doc_id", result
+                )
+            transformed = self.chain.apply(text or "")
+            if transformed is not None:
+                kept_ids.append(doc_id)
+                kept_texts.append(transformed)
+        return kept_ids, kept_texts
+
+    def accept(self, doc_id: str, ids: list[int]) -> None:
+        """Count a kept document's tokens (its end-of-text included) and sequence them."""
+        if self.eos_id is not None:
+            ids.append(self.eos_id)
+        self.result.count_document(len(ids))
+        self.sequencer.add(doc_id, ids)
+
+    def close(self, footer: Footer | None) -> None:
+        """Flush the last sequence, fail if nothing was written, close the file with its footer."""
+        assert self.writer is not None
+        self.sequencer.finish()
+        self.result.transform_stats = self.chain.stats
+        _check_something_written(self.result, self.chain, self.source, self.settings)
+        self.result.output = self.writer.close(footer(self.result) if footer else None)
+
+    def abort(self) -> None:
+        """Keep the transforms' counts for the partial result; remove the partial file."""
+        self.result.transform_stats = self.chain.stats
+        if self.writer is not None:
+            self.writer.abort()
+            self.writer.path.unlink(missing_ok=True)
 
 
 def tokenize_corpus(
@@ -236,28 +307,10 @@ def tokenize_corpus(
     """
     settings = settings or TokenizationSettings()
     logger = logger or log
-    started, cpu_started = time.perf_counter(), time.process_time()
-    result = TokenizationResult()
-    chain = TransformChain(settings.transforms)
-    writer: ParquetRowWriter | None = None
+    measure = Measure()
+    run = _Run(source, settings, logger)
     try:
-        try:
-            settings.check_against(tokenizer)
-        except ValueError as error:
-            raise TokenizationFailed(str(error), result) from error
-        parquet = _open_source(source, result)
-        result.source_metadata = _footer_metadata(parquet)
-        eos_id = tokenizer.eos_token_id if settings.add_eos else None
-        if settings.packing and not settings.add_eos:
-            logger.warning("packing with add_eos=False: documents join with no separator")
-        encode = _encoder(tokenizer.tokenizer, logger)
-        output_dir.mkdir(parents=True, exist_ok=True)
-        writer = ParquetRowWriter(
-            output_dir / TOKENS_FILE,
-            output_schema(settings.packing),
-            group_rows=settings.row_group_rows,
-        )
-        sequencer = _sequencer(writer, result, settings)
+        parquet = run.open(tokenizer, output_dir)
         progress = ProgressReporter(
             "Tokenized",
             parquet.metadata.num_rows,
@@ -268,32 +321,17 @@ def tokenize_corpus(
         for batch in parquet.iter_batches(
             batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)
         ):
-            kept_ids, kept_texts = _transformed(batch, chain, result, source)
-            if kept_texts:
-                for doc_id, encoding in zip(kept_ids, encode(kept_texts), strict=True):
-                    ids = encoding.ids
-                    if eos_id is not None:
-                        ids.append(eos_id)
-                    result.count_document(len(ids))
-                    sequencer.add(doc_id, ids)
+            run.tokenize(batch)
             progress.advance(batch.num_rows)
-        sequencer.finish()
-        result.transform_stats = chain.stats
-        _check_something_written(result, chain, source, settings)
-        result.output = writer.close(footer(result) if footer else None)
+        run.close(footer)
     except BaseException:
-        result.transform_stats = chain.stats
-        if writer is not None:
-            writer.abort()
-            writer.path.unlink(missing_ok=True)
+        run.abort()
         raise
     finally:
-        result.wall_seconds = time.perf_counter() - started
-        result.cpu_seconds = time.process_time() - cpu_started
-        result.peak_memory_bytes = peak_memory_bytes()
+        measure.record(run.result)
     progress.finish()
-    _log_summary(logger, result)
-    return result
+    _log_summary(logger, run.result)
+    return run.result
 
 
 def _log_summary(logger: LogLike, result: TokenizationResult) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.common.hub import hub_endpoint, looks_like_hub_id
@@ -136,14 +137,8 @@ def weight_digest(path: Path, progress: ProgressReporter | None = None) -> tuple
     return digest, True
 
 
-def _fingerprint(
-    source: str,
-    location: str,
-    folder: Path,
-    revision: str | None,
-    resolved: str | None,
-    logger: LogLike | None,
-) -> BaseModelInfo:
+def _read_config(source: str, folder: Path) -> tuple[bytes, dict[str, Any]]:
+    """The base model's config.json, as bytes (to hash) and as the object they hold."""
     config_file = folder / CONFIG_FILE
     if not config_file.is_file():
         raise BaseModelError(f"base model {source} has no {CONFIG_FILE} in {folder}")
@@ -156,6 +151,11 @@ def _fingerprint(
         raise BaseModelError(
             f"base model {source}: {config_file} is not valid JSON: {error}"
         ) from None
+    return raw, config
+
+
+def _weight_digests(source: str, folder: Path, logger: LogLike | None) -> tuple[FileDigest, ...]:
+    """Every weight file's digest, with progress over the MiB hashed and a line on what was read."""
     weights = _weights(folder)
     if not weights:
         raise BaseModelError(
@@ -176,6 +176,19 @@ def _fingerprint(
             read // (1024 * 1024),
             sum(1 for _, was_read in digested if not was_read),
         )
+    return digests
+
+
+def _fingerprint(
+    source: str,
+    location: str,
+    folder: Path,
+    revision: str | None,
+    resolved: str | None,
+    logger: LogLike | None,
+) -> BaseModelInfo:
+    raw, config = _read_config(source, folder)
+    digests = _weight_digests(source, folder, logger)
     config_sha = hashlib.sha256(raw).hexdigest()
     fingerprint = hashlib.sha256(
         json.dumps(

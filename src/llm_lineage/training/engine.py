@@ -26,8 +26,8 @@ from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
 from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
 from transformers.pytorch_utils import Conv1D
 
+from llm_lineage.common.measure import Measure
 from llm_lineage.common.progress import LogLike, ProgressReporter
-from llm_lineage.common.resources import peak_memory_bytes
 from llm_lineage.training import ADAPTER_WEIGHTS, METRICS_FILE
 from llm_lineage.training.adapter_files import adapter_output, match_file_modes
 from llm_lineage.training.data import DatasetError, TokenData
@@ -84,13 +84,11 @@ def train_adapter(
     (the hook puts the dataset's URI and version there, so the folder documents itself).
     """
     result = TrainingResult(sequences=data.sequences, libraries=library_versions())
-    started, cpu_started = time.monotonic(), time.process_time()
+    measure = Measure(clock=time.monotonic)
     try:
         _Run(data, base, lora, training, result, logger).train(output_dir, metadata or {})
     finally:
-        result.wall_seconds = time.monotonic() - started
-        result.cpu_seconds = time.process_time() - cpu_started
-        result.peak_memory_bytes = peak_memory_bytes()
+        measure.record(result)
         result.rows_read = list(data.rows_read)
         if result.device == "cuda":
             result.peak_device_memory_bytes = int(torch.cuda.max_memory_allocated())
@@ -121,8 +119,6 @@ class _Run:
         self.data, self.base, self.lora, self.training = data, base, lora, training
         self.result = result
         self.log = logger
-        self.loss_sum = 0.0
-        self.accumulated = 0
 
     def fail(self, kind: FailureKind, message: str) -> TrainingFailed:
         return TrainingFailed(message, self.result, kind)
@@ -144,7 +140,7 @@ class _Run:
         transformers.set_seed(self.training.seed)
         model = self._peft_model(self._base_model(device))
         try:
-            self._loop(model, device)
+            _Loop(self, model, device).run()
         except DatasetError as error:
             raise self.fail(FailureKind.DATASET, str(error)) from None
         except (RuntimeError, MemoryError) as error:
@@ -229,120 +225,6 @@ class _Run:
         )
         return peft_model
 
-    def _planned_steps(self) -> int:
-        training = self.training
-        if training.max_steps is not None:
-            return training.max_steps
-        micro = self.data.micro_batches_per_epoch(training.batch_size)
-        return math.ceil(micro / training.gradient_accumulation_steps) * training.epochs
-
-    def _progress(self) -> ProgressReporter:
-        """Progress lines in steps, with the last loss and the token throughput."""
-        result = self.result
-        return ProgressReporter(
-            "Fine-tuning",
-            result.planned_steps,
-            "steps",
-            self.log,
-            self.training.progress_interval,
-            detail=lambda: (
-                f"loss {result.loss_last:.4f}, {result.tokens_per_second:,.0f} tokens/s"
-                if result.losses
-                else "no step yet"
-            ),
-        )
-
-    def _finite(self, value: float) -> float:
-        """``value`` when it is a finite loss; a NaN or infinite one fails the run, saying why."""
-        if math.isfinite(value):
-            return value
-        result = self.result
-        raise self.fail(
-            FailureKind.NAN_LOSS,
-            f"loss became {value} at step {result.steps + 1} of "
-            f"{result.planned_steps} (last finite loss {result.loss_last}); lower "
-            f"training.learning_rate (now {self.training.learning_rate}) or use "
-            "precision='fp32'",
-        )
-
-    def _loop(self, model: Any, device: str) -> None:
-        training, result = self.training, self.result
-        params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(
-            params, lr=training.learning_rate, weight_decay=training.weight_decay
-        )
-        result.planned_steps = self._planned_steps()
-        schedule = get_linear_schedule_with_warmup(
-            optimizer, training.warmup_steps, result.planned_steps
-        )
-        dtype = _DTYPES[result.precision or "fp32"]
-        scaler = torch.amp.GradScaler("cuda") if result.precision == "fp16" else None
-        autocast: Callable[[], Any] = (
-            (lambda: torch.autocast(device_type=device, dtype=dtype))
-            if result.precision in ("bf16", "fp16")
-            else contextlib.nullcontext
-        )
-        embeddings = model.get_input_embeddings().num_embeddings
-        positions = _max_positions(model.config)
-        progress = self._progress()
-
-        def step() -> None:
-            if scaler is not None:
-                scaler.unscale_(optimizer)
-            for param in params:
-                if param.grad is not None:
-                    param.grad.div_(self.accumulated)
-            if training.max_grad_norm is not None:
-                torch.nn.utils.clip_grad_norm_(params, training.max_grad_norm)
-            if scaler is not None:
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            result.steps += 1
-            result.losses.append(LossPoint(result.steps, self.loss_sum / self.accumulated))
-            self.loss_sum, self.accumulated = 0.0, 0
-            result.train_seconds = time.monotonic() - train_started
-            progress.advance()
-
-        model.train()
-        train_started = time.monotonic()
-        epoch = 0
-        while result.steps < result.planned_steps:
-            seen = result.sequences_seen
-            for batch in self.data.batches(
-                training.batch_size,
-                training.seed,
-                epoch,
-                training.shuffle_buffer,
-                vocabulary=embeddings,
-                positions=positions,
-            ):
-                inputs = _collate(batch, device)
-                with autocast():
-                    loss = model(**inputs).loss
-                value = self._finite(float(loss.detach().float().item()))
-                (scaler.scale(loss) if scaler is not None else loss).backward()
-                self.loss_sum += value
-                self.accumulated += 1
-                result.sequences_seen += len(batch)
-                result.tokens_seen += int(inputs["attention_mask"].sum())
-                if self.accumulated == training.gradient_accumulation_steps:
-                    step()
-                    if result.steps >= result.planned_steps:
-                        break
-            else:
-                if result.sequences_seen == seen:
-                    raise DatasetError(
-                        f"dataset {self.data.label} has no sequence of two or more tokens"
-                    )
-                if self.accumulated:  # the epoch's last, shorter accumulation
-                    step()
-                epoch += 1
-        progress.finish()
-
     def _save(self, model: Any, output_dir: Path, metadata: Mapping[str, Any]) -> None:
         model.save_pretrained(str(output_dir))
         weights = output_dir / ADAPTER_WEIGHTS
@@ -375,6 +257,143 @@ class _Run:
             "total_parameters": result.total_parameters,
             "libraries": result.libraries,
         }
+
+
+class _Loop:
+    """The training loop of one run: micro-batches in, optimizer steps out, until the plan is done.
+
+    ``run`` goes epoch after epoch; ``epoch`` feeds each micro-batch to ``forward`` (loss,
+    backward, gradients summed) and calls ``step`` (one optimizer step on their mean) every
+    ``gradient_accumulation_steps`` micro-batches, and once more for an epoch's shorter tail.
+    """
+
+    def __init__(self, run: _Run, model: Any, device: str) -> None:
+        self.data, self.training, self.result = run.data, run.training, run.result
+        self.fail, self.log = run.fail, run.log
+        self.model, self.device = model, device
+        training, result = self.training, self.result
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            self.params, lr=training.learning_rate, weight_decay=training.weight_decay
+        )
+        result.planned_steps = self.planned_steps()
+        self.schedule = get_linear_schedule_with_warmup(
+            self.optimizer, training.warmup_steps, result.planned_steps
+        )
+        dtype = _DTYPES[result.precision or "fp32"]
+        self.scaler = torch.amp.GradScaler("cuda") if result.precision == "fp16" else None
+        self.autocast: Callable[[], Any] = (
+            (lambda: torch.autocast(device_type=device, dtype=dtype))
+            if result.precision in ("bf16", "fp16")
+            else contextlib.nullcontext
+        )
+        self.embeddings = model.get_input_embeddings().num_embeddings
+        self.positions = _max_positions(model.config)
+        self.progress = self.progress_reporter()
+        self.loss_sum, self.accumulated = 0.0, 0
+        self.started = 0.0
+
+    def planned_steps(self) -> int:
+        training = self.training
+        if training.max_steps is not None:
+            return training.max_steps
+        micro = self.data.micro_batches_per_epoch(training.batch_size)
+        return math.ceil(micro / training.gradient_accumulation_steps) * training.epochs
+
+    def progress_reporter(self) -> ProgressReporter:
+        """Progress lines in steps, with the last loss and the token throughput."""
+        result = self.result
+        return ProgressReporter(
+            "Fine-tuning",
+            result.planned_steps,
+            "steps",
+            self.log,
+            self.training.progress_interval,
+            detail=lambda: (
+                f"loss {result.loss_last:.4f}, {result.tokens_per_second:,.0f} tokens/s"
+                if result.losses
+                else "no step yet"
+            ),
+        )
+
+    def run(self) -> None:
+        self.model.train()
+        self.started = time.monotonic()
+        epoch = 0
+        while self.result.steps < self.result.planned_steps:
+            self.epoch(epoch)
+            epoch += 1
+        self.progress.finish()
+
+    def epoch(self, epoch: int) -> None:
+        """One pass over the data, cut short when the planned steps are done."""
+        training, result = self.training, self.result
+        seen = result.sequences_seen
+        for batch in self.data.batches(
+            training.batch_size,
+            training.seed,
+            epoch,
+            training.shuffle_buffer,
+            vocabulary=self.embeddings,
+            positions=self.positions,
+        ):
+            self.forward(batch)
+            if self.accumulated == training.gradient_accumulation_steps:
+                self.step()
+                if result.steps >= result.planned_steps:
+                    return
+        if result.sequences_seen == seen:
+            raise DatasetError(f"dataset {self.data.label} has no sequence of two or more tokens")
+        if self.accumulated:  # the epoch's last, shorter accumulation
+            self.step()
+
+    def forward(self, batch: list[list[int]]) -> None:
+        """One micro-batch: its loss (checked finite), backward, and the counts it adds."""
+        inputs = _collate(batch, self.device)
+        with self.autocast():
+            loss = self.model(**inputs).loss
+        value = self.finite(float(loss.detach().float().item()))
+        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+        self.loss_sum += value
+        self.accumulated += 1
+        self.result.sequences_seen += len(batch)
+        self.result.tokens_seen += int(inputs["attention_mask"].sum())
+
+    def finite(self, value: float) -> float:
+        """``value`` when it is a finite loss; a NaN or infinite one fails the run, saying why."""
+        if math.isfinite(value):
+            return value
+        result = self.result
+        raise self.fail(
+            FailureKind.NAN_LOSS,
+            f"loss became {value} at step {result.steps + 1} of "
+            f"{result.planned_steps} (last finite loss {result.loss_last}); lower "
+            f"training.learning_rate (now {self.training.learning_rate}) or use "
+            "precision='fp32'",
+        )
+
+    def step(self) -> None:
+        """One optimizer step on the mean of the accumulated gradients; records its loss."""
+        scaler, optimizer, result = self.scaler, self.optimizer, self.result
+        if scaler is not None:
+            scaler.unscale_(optimizer)
+        for param in self.params:
+            if param.grad is not None:
+                param.grad.div_(self.accumulated)
+        if self.training.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.params, self.training.max_grad_norm)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        self.schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        result.steps += 1
+        result.losses.append(LossPoint(result.steps, self.loss_sum / self.accumulated))
+        self.loss_sum, self.accumulated = 0.0, 0
+        result.train_seconds = time.monotonic() - self.started
+        self.progress.advance()
 
 
 def _adapted_modules(model: torch.nn.Module, targets: list[str] | str | None) -> list[Any]:
