@@ -30,7 +30,6 @@ from llm_lineage.extraction.model import (
 from llm_lineage.facets import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
-    build_steps,
     facet_key,
 )
 from llm_lineage.lineage import bounds
@@ -38,6 +37,7 @@ from llm_lineage.lineage.bounds import bounded, escape_controls
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
 from llm_lineage.lineage.standard_facets import StepLineage, parquet_input
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
+from llm_lineage.lineage.transformation_chain import build_steps
 from llm_lineage.operators.emission import operator_lineage
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 from llm_lineage.training import LoRASettings, TrainingResult, TrainingSettings

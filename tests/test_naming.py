@@ -1,11 +1,10 @@
-"""Dataset naming by OpenLineage's rules, and the author policies."""
+"""Dataset naming by OpenLineage's rules (``lineage/naming.py``, and the hooks' URIs)."""
 
 from __future__ import annotations
 
 import os
 import re
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import pytest
 from airflow.sdk.io.store import attach
 from fsspec.implementations.memory import MemoryFileSystem
 
-from llm_lineage.facets.document_collection import AuthorCount
 from llm_lineage.hooks.storage import file_uri, location_uri, storage_path
-from llm_lineage.lineage.authors import DEFAULT_SALT, AuthorPolicy, author_token, present_authors
 from llm_lineage.lineage.naming import DatasetId, child_uri, dataset_id
 
 #: Folder and file names that a URI must encode: each once, never twice, never not at all.
@@ -331,93 +328,3 @@ def test_child_uri() -> None:
     assert dataset_id(child_uri("s3a://b/out/", "t.parquet")) == DatasetId(
         "s3://b", "out/t.parquet"
     )
-
-
-# --- authors -----------------------------------------------------------------------------
-
-COUNTS = Counter({"Ada Lovelace": 3, "Alan Turing": 5, "Grace Hopper": 3, "Zed Zimmer": 1})
-
-
-def test_include_ranks_by_documents_then_name() -> None:
-    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=10)
-
-    assert shown == [
-        AuthorCount(name="Alan Turing", documentCount=5),
-        AuthorCount(name="Ada Lovelace", documentCount=3),
-        AuthorCount(name="Grace Hopper", documentCount=3),
-        AuthorCount(name="Zed Zimmer", documentCount=1),
-    ]
-    assert truncated is False
-
-
-def test_cap_truncates_and_says_so() -> None:
-    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=2)
-
-    assert [(a.name, a.documentCount) for a in shown] == [("Alan Turing", 5), ("Ada Lovelace", 3)]
-    assert truncated is True
-
-
-def test_cap_equal_to_count_is_not_truncated() -> None:
-    shown, truncated = present_authors(COUNTS, AuthorPolicy.INCLUDE, None, cap=4)
-
-    assert len(shown) == 4
-    assert truncated is False
-
-
-def test_hash_replaces_names_with_salted_tokens() -> None:
-    shown, truncated = present_authors(COUNTS, AuthorPolicy.HASH, "pepper", cap=3)
-
-    assert shown == [
-        AuthorCount(name=author_token("Alan Turing", "pepper"), documentCount=5),
-        AuthorCount(name=author_token("Ada Lovelace", "pepper"), documentCount=3),
-        AuthorCount(name=author_token("Grace Hopper", "pepper"), documentCount=3),
-    ]
-    assert truncated is True
-    for author in shown:
-        assert author.name.startswith("author:")
-        assert not any(part in author.name for part in ("Alan", "Ada", "Grace", "Turing"))
-
-
-def test_hash_without_salt_uses_the_default_salt() -> None:
-    shown, _ = present_authors(Counter({"Ada Lovelace": 1}), AuthorPolicy.HASH, None, cap=5)
-
-    assert shown == [AuthorCount(name="author:7b05e7be646af53c", documentCount=1)]
-    assert author_token("Ada Lovelace", DEFAULT_SALT) == "author:7b05e7be646af53c"
-
-
-def test_omit_shows_nothing() -> None:
-    assert present_authors(COUNTS, AuthorPolicy.OMIT, "pepper", cap=10) == ([], False)
-
-
-def test_empty_counts() -> None:
-    assert present_authors(Counter(), AuthorPolicy.INCLUDE, None, cap=10) == ([], False)
-
-
-def test_policy_from_config_string() -> None:
-    assert AuthorPolicy("hash") is AuthorPolicy.HASH
-    with pytest.raises(ValueError):
-        AuthorPolicy("redact")
-
-
-@pytest.mark.parametrize(
-    "variant",
-    ["Ada Lovelace", "ada lovelace", "ADA LOVELACE", "  Ada   Lovelace ", "Ada\tLovelace"],
-)
-def test_author_token_is_stable_across_case_and_spacing(variant: str) -> None:
-    assert author_token(variant, "salt") == author_token("Ada Lovelace", "salt")
-
-
-def test_author_token_normalizes_unicode() -> None:
-    composed = "Ren\u00e9 Descartes"
-    decomposed = "Rene\u0301 Descartes"
-
-    assert author_token(decomposed, "salt") == author_token(composed, "salt")
-
-
-def test_author_token_depends_on_salt_and_name() -> None:
-    token = author_token("Ada Lovelace", "salt-a")
-
-    assert token != author_token("Ada Lovelace", "salt-b")
-    assert token != author_token("Alan Turing", "salt-a")
-    assert len(token) == len("author:") + 16
-    assert all(ch in "0123456789abcdef" for ch in token.removeprefix("author:"))

@@ -12,12 +12,12 @@ from airflow.sdk.execution_time.task_runner import _serialize_rendered_fields
 from openlineage.client.serde import Serde
 
 from llm_lineage.lineage.secrets import (
+    allowed_environment,
     credential_kind,
     redact_credentials,
     reportable_environment,
     secret_name,
 )
-from llm_lineage.lineage.training import allowed_environment
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 from llm_lineage.operators.lora import LoRAFineTuningOperator
@@ -161,7 +161,7 @@ def test_reportable_environment_drops_and_redacts_naming_only_the_variable(
     assert GITHUB_TOKEN not in logged and "s3cret" not in logged
 
 
-def test_training_lineage_reads_the_environment_through_the_rule(monkeypatch) -> None:
+def test_allowed_environment_reads_this_process_through_the_rule(monkeypatch) -> None:
     monkeypatch.setenv("MY_SERVICE_URL", "mysql://u:s3cret@h/db")
     monkeypatch.setenv("PGPASS", "s3cret")
     assert allowed_environment(["MY_SERVICE_URL", "PGPASS"]) == (

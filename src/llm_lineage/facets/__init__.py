@@ -23,8 +23,6 @@ from llm_lineage.facets.training import Hyperparameters, LlmLineageTrainingRunFa
 from llm_lineage.facets.transformations import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
-    build_steps,
-    chain_fingerprint,
 )
 
 __all__ = [
@@ -48,8 +46,6 @@ __all__ = [
     "TransformCount",
     "TransformationStep",
     "Truncation",
-    "build_steps",
-    "chain_fingerprint",
     "facet_key",
     "packaged_schemas",
     "schema_url",

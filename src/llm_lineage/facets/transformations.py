@@ -1,13 +1,11 @@
 """The ordered steps that made a dataset, each with library, version, parameters and fingerprint.
 
-Fingerprints chain as in Hugging Face ``datasets``: each step's fingerprint hashes the previous
-fingerprint with the step's own description, so equal fingerprints mean equal processing.
+Data only: how the fingerprints chain, and how a step continues the chain its input carries,
+is ``lineage/transformation_chain.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import attr
@@ -40,43 +38,3 @@ class LlmLineageTransformationsDatasetFacet(DatasetFacet):
     @staticmethod
     def _get_schema() -> str:
         return schema_url("LlmLineageTransformationsDatasetFacet", VERSION)
-
-
-def chain_fingerprint(previous: str, name: str, library: str, version: str, parameters: Any) -> str:
-    payload = json.dumps(
-        [previous, name, library, version, parameters], sort_keys=True, default=str
-    ).encode()
-    return hashlib.sha256(payload).hexdigest()[:32]
-
-
-#: ``(name, library, version, parameters, description)`` of one transformation.
-StepSpec = tuple[str, str, str, dict[str, Any], "str | None"]
-
-
-def build_steps(seed: str, step: str, specs: list[StepSpec]) -> list[TransformationStep]:
-    """Turn specs into steps whose fingerprints chain from ``seed``."""
-    steps: list[TransformationStep] = []
-    previous = seed
-    for name, library, version, parameters, description in specs:
-        previous = chain_fingerprint(previous, name, library, version, parameters)
-        steps.append(
-            TransformationStep(
-                name=name,
-                library=library,
-                version=version,
-                parameters=parameters,
-                fingerprint=previous,
-                step=step,
-                description=description,
-            )
-        )
-    return steps
-
-
-def continue_chain(
-    inherited: list[TransformationStep], seed: str, step: str, specs: list[StepSpec]
-) -> LlmLineageTransformationsDatasetFacet:
-    """The inherited steps, then ``specs`` chained from the last inherited fingerprint."""
-    start = inherited[-1].fingerprint if inherited else seed
-    steps = [*inherited, *build_steps(start, step, specs)]
-    return LlmLineageTransformationsDatasetFacet(steps=steps, fingerprint=steps[-1].fingerprint)

@@ -1,7 +1,8 @@
 """What travels with the data, in the Parquet footer of each step's output.
 
-The next step reads the footer of its input and continues the chain, so the tokens' lineage
-lists the extraction steps too, even when the two steps run in different DAGs or years apart.
+The next step reads the footer of its input and continues the chain (how fingerprints chain is
+``lineage/transformation_chain.py``), so the tokens' lineage lists the extraction steps too,
+even when the two steps run in different DAGs or years apart.
 Beside the chain, a small provenance record travels the same way: the extraction step writes a
 summary of the documents, and tokenization copies it forward with the text dataset's version
 and the tokenizer's identity. The fine-tuning step reads only its token files' footers, so this

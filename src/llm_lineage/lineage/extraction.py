@@ -23,6 +23,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from llm_lineage import __version__
+from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.common.versions import package_version
 from llm_lineage.extraction.formats import FORMATS
 from llm_lineage.extraction.model import CorpusSummary, DocumentFailure, ExtractionResult
@@ -38,9 +39,8 @@ from llm_lineage.facets import (
     LlmLineageTransformationsDatasetFacet,
     facet_key,
 )
-from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
-from llm_lineage.lineage.authors import AuthorPolicy, present_authors
+from llm_lineage.lineage.authors import AuthorPolicy, ShownAuthors, shown_authors
 from llm_lineage.lineage.chain import (
     DocumentsSummary,
     Provenance,
@@ -59,6 +59,7 @@ from llm_lineage.lineage.standard_facets import (
     task_job_facets,
     version,
 )
+from llm_lineage.lineage.transformation_chain import StepSpec, continue_chain
 
 #: Caps that keep an event small whatever the corpus (the manifest has the full detail).
 MAX_ERRORS = 50
@@ -93,12 +94,16 @@ def _date_range(low: dt.datetime | None, high: dt.datetime | None) -> DateRange 
     return DateRange(earliest=low.isoformat(), latest=high.isoformat())
 
 
+def _shown(plan: ExtractionPlan, summary: CorpusSummary) -> ShownAuthors:
+    return shown_authors(summary.authors, plan.author_policy, plan.author_salt)
+
+
 def collection_facet(
-    summary: CorpusSummary, failed: int, plan: ExtractionPlan
+    summary: CorpusSummary, failed: int, plan: ExtractionPlan, shown: ShownAuthors | None = None
 ) -> LlmLineageDocumentCollectionDatasetFacet:
-    authors, truncated = present_authors(
-        summary.authors, plan.author_policy, plan.author_salt, MAX_AUTHORS
-    )
+    """The documents read: counts, formats, dates, a sample, and authors under the policy."""
+    shown = shown or _shown(plan, summary)
+    authors, truncated = shown.top(MAX_AUTHORS)
     return LlmLineageDocumentCollectionDatasetFacet(
         documentCount=summary.documents,
         failedDocumentCount=failed,
@@ -111,7 +116,7 @@ def collection_facet(
         ],
         authorPolicy=plan.author_policy.value,
         authors=authors,
-        distinctAuthorCount=len(summary.authors),
+        distinctAuthorCount=shown.distinct,
         authorsTruncated=truncated,
         documentsWithoutAuthor=summary.documents_without_author,
         datesFromMetadata=summary.dates_from_metadata,
@@ -142,7 +147,9 @@ def _collection_schema() -> schema_dataset.SchemaDatasetFacet:
     )
 
 
-def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None) -> InputDataset:
+def source_dataset(
+    plan: ExtractionPlan, result: ExtractionResult | None = None, shown: ShownAuthors | None = None
+) -> InputDataset:
     source = dataset_id(plan.source)
     facets: dict[str, DatasetFacet] = {
         "dataSource": data_source(source),
@@ -155,7 +162,7 @@ def source_dataset(plan: ExtractionPlan, result: ExtractionResult | None = None)
     if result is not None:
         summary = result.summary
         facets[facet_key("documentCollection")] = collection_facet(
-            summary, result.failure_count, plan
+            summary, result.failure_count, plan, shown
         )
         facets["version"] = version(summary.collection_version)
         input_facets["inputStatistics"] = (
@@ -257,9 +264,7 @@ def transformation_steps(
 def documents_summary(plan: ExtractionPlan, result: ExtractionResult) -> DocumentsSummary:
     """The documents in a few hundred bytes, authors already under the run's author policy."""
     summary = result.summary
-    authors, _ = present_authors(
-        summary.authors, plan.author_policy, plan.author_salt, MAX_FOOTER_AUTHORS
-    )
+    shown = _shown(plan, summary)
     created = _date_range(summary.created_min, summary.created_max)
     modified = _date_range(summary.modified_min, summary.modified_max)
     return DocumentsSummary(
@@ -269,8 +274,8 @@ def documents_summary(plan: ExtractionPlan, result: ExtractionResult) -> Documen
         failed=result.failure_count,
         formats=tuple(sorted(summary.formats.items())),
         author_policy=plan.author_policy.value,
-        authors=tuple((author.name, author.documentCount) for author in authors),
-        distinct_authors=len(summary.authors),
+        authors=shown.ranked[:MAX_FOOTER_AUTHORS],
+        distinct_authors=shown.distinct,
         documents_without_author=summary.documents_without_author,
         created=(created.earliest, created.latest) if created else None,
         modified=(modified.earliest, modified.latest) if modified else None,
@@ -288,12 +293,12 @@ def extraction_footer(plan: ExtractionPlan, result: ExtractionResult) -> dict[st
     }
 
 
-def _describe(summary: CorpusSummary, failed: int, source: DatasetId, policy: AuthorPolicy) -> str:
+def _describe(summary: CorpusSummary, failed: int, source: DatasetId, shown: ShownAuthors) -> str:
     formats = ", ".join(f"{count} {name}" for name, count in sorted(summary.formats.items()))
     authors = (
-        f"{len(summary.authors)} distinct authors"
-        if policy is not AuthorPolicy.INCLUDE
-        else "authors: " + ", ".join(name for name, _ in summary.authors.most_common(5))
+        f"{shown.distinct} distinct authors"
+        if shown.prose is None
+        else "authors: " + ", ".join(shown.prose)
     )
     return (
         f"Text of {summary.documents} documents ({formats}) extracted from {source.uri}; "
@@ -301,64 +306,72 @@ def _describe(summary: CorpusSummary, failed: int, source: DatasetId, policy: Au
     )
 
 
-def output_datasets(
-    plan: ExtractionPlan, result: ExtractionResult | None = None
-) -> list[OutputDataset]:
+def _text_facets(
+    plan: ExtractionPlan, result: ExtractionResult, text: WrittenFile, shown: ShownAuthors
+) -> dict[str, DatasetFacet]:
+    """What the text dataset holds, once written: version, chain, description, tags."""
+    source, summary = dataset_id(plan.source), result.summary
+    return {
+        "version": version(text.content_hash),
+        "columnLineage": field_lineage(source, TEXT_LINEAGE),
+        facet_key("transformations"): transformation_steps(plan, summary),
+        "documentation": documentation_dataset.DocumentationDatasetFacet(
+            description=_describe(summary, result.failure_count, source, shown),
+            contentType="text/plain",
+        ),
+        "tags": tags(step="extraction", documents=str(summary.documents), source=source.uri),
+        "lifecycleStateChange": lifecycle(plan.text in plan.replaced),
+    }
+
+
+def _manifest_facets(
+    plan: ExtractionPlan, result: ExtractionResult, manifest: WrittenFile
+) -> dict[str, DatasetFacet]:
     source = dataset_id(plan.source)
+    return {
+        "version": version(manifest.content_hash),
+        "columnLineage": field_lineage(source, MANIFEST_LINEAGE),
+        "documentation": documentation_dataset.DocumentationDatasetFacet(
+            description=(
+                f"Per-document record (no text) of {result.documents_seen} documents from "
+                f"{source.uri}: identity, metadata, status and error."
+            )
+        ),
+        "lifecycleStateChange": lifecycle(plan.manifest in plan.replaced),
+    }
+
+
+def output_datasets(
+    plan: ExtractionPlan, result: ExtractionResult | None = None, shown: ShownAuthors | None = None
+) -> list[OutputDataset]:
+    """The text and manifest: where they go at start, and what they hold once written."""
     text_id, manifest_id = dataset_id(plan.text), dataset_id(plan.manifest)
     text_facets: dict[str, DatasetFacet] = {"schema": schema_facet(TEXT_SCHEMA)}
     manifest_facets: dict[str, DatasetFacet] = {"schema": schema_facet(MANIFEST_SCHEMA)}
     text_facets.update(file_facets(text_id))
     manifest_facets.update(file_facets(manifest_id))
-    if result is None or result.text_output is None or result.manifest_output is None:
+    text, manifest = (result.text_output, result.manifest_output) if result else (None, None)
+    if result is None or text is None or manifest is None:
         return [
             OutputDataset(namespace=text_id.namespace, name=text_id.name, facets=text_facets),
             OutputDataset(
                 namespace=manifest_id.namespace, name=manifest_id.name, facets=manifest_facets
             ),
         ]
-    summary = result.summary
-    text_facets.update(
-        {
-            "version": version(result.text_output.content_hash),
-            "columnLineage": field_lineage(source, TEXT_LINEAGE),
-            facet_key("transformations"): transformation_steps(plan, summary),
-            "documentation": documentation_dataset.DocumentationDatasetFacet(
-                description=_describe(summary, result.failure_count, source, plan.author_policy),
-                contentType="text/plain",
-            ),
-            "tags": tags(step="extraction", documents=str(summary.documents), source=source.uri),
-            "lifecycleStateChange": lifecycle(plan.text in plan.replaced),
-        }
-    )
-    manifest_facets.update(
-        {
-            "version": version(result.manifest_output.content_hash),
-            "columnLineage": field_lineage(source, MANIFEST_LINEAGE),
-            "documentation": documentation_dataset.DocumentationDatasetFacet(
-                description=(
-                    f"Per-document record (no text) of {result.documents_seen} documents from "
-                    f"{source.uri}: identity, metadata, status and error."
-                )
-            ),
-            "lifecycleStateChange": lifecycle(plan.manifest in plan.replaced),
-        }
-    )
-
+    text_facets.update(_text_facets(plan, result, text, shown or _shown(plan, result.summary)))
+    manifest_facets.update(_manifest_facets(plan, result, manifest))
     return [
         OutputDataset(
             namespace=text_id.namespace,
             name=text_id.name,
             facets=text_facets,
-            outputFacets=output_statistics(result.text_output.rows, result.text_output.size_bytes),
+            outputFacets=output_statistics(text.rows, text.size_bytes),
         ),
         OutputDataset(
             namespace=manifest_id.namespace,
             name=manifest_id.name,
             facets=manifest_facets,
-            outputFacets=output_statistics(
-                result.manifest_output.rows, result.manifest_output.size_bytes
-            ),
+            outputFacets=output_statistics(manifest.rows, manifest.size_bytes),
         ),
     ]
 
@@ -411,9 +424,10 @@ def extraction_lineage(
 
     A failed run lists no outputs: it wrote none.
     """
+    shown = _shown(plan, result.summary) if result is not None else None
     lineage = StepLineage(
-        inputs=[source_dataset(plan, result)],
-        outputs=[] if failed else output_datasets(plan, result),
+        inputs=[source_dataset(plan, result, shown)],
+        outputs=[] if failed else output_datasets(plan, result, shown),
         job_facets=job_facets(plan),
     )
     if result is not None:

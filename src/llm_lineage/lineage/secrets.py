@@ -10,6 +10,8 @@ the rule for both:
 * any other reported value has ``user:password@`` in URLs and ``password=...``-like pairs
   redacted.
 
+``allowed_environment`` applies all three to the variables a run was asked to report.
+
 Secrets rendered into operator attributes (the author-hash salt) are the operators' business:
 ``operators/concealed.py``.
 """
@@ -17,6 +19,7 @@ Secrets rendered into operator attributes (the author-hash salt) are the operato
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 
@@ -148,3 +151,12 @@ def reportable_environment(
             continue
         reported.append((name, redact_credentials(environ[name])))
     return tuple(reported)
+
+
+def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The allow-listed variables set in this process, as ``reportable_environment`` lets them be.
+
+    ``names`` is the ``environment_variables`` parameter of the fine-tuning hook and operator
+    (the operator refused secret-looking names when the DAG was parsed).
+    """
+    return reportable_environment(names, os.environ)

@@ -1,4 +1,13 @@
-"""Facet helpers every step's lineage shares: step results, file outputs, column mappings."""
+"""OpenLineage's standard facets, built the same way for every step, and the types builders share.
+
+The builders here make the facets of the OpenLineage spec (not ours: those are in ``facets/``)
+that every step attaches alike: a task's job facets, a stored file's storage and type, a data
+source, a version, a lifecycle change, output statistics, tags, column lineage, and a Parquet
+input as the step that wrote it named it. Beside them are the two types that every step's
+builder uses: ``StepLineage``, what a builder returns, and ``SourceInfo``, what an input
+Parquet's footer said. Dataset names are ``lineage/naming.py``; schema facets from pyarrow
+schemas are ``lineage/arrow.py``.
+"""
 
 from __future__ import annotations
 

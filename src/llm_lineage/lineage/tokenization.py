@@ -22,7 +22,6 @@ from llm_lineage.facets import (
     TransformCount,
     facet_key,
 )
-from llm_lineage.facets.transformations import StepSpec, continue_chain
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.chain import (
     DatasetRef,
@@ -45,6 +44,7 @@ from llm_lineage.lineage.standard_facets import (
     task_job_facets,
     version,
 )
+from llm_lineage.lineage.transformation_chain import StepSpec, continue_chain
 from llm_lineage.tokenization import (
     LoadedTokenizer,
     TokenizationResult,

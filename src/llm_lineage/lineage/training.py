@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +37,10 @@ from llm_lineage.facets import (
     facet_key,
 )
 from llm_lineage.facets.training import LossPoint
-from llm_lineage.facets.transformations import continue_chain
 from llm_lineage.lineage.naming import dataset_id
-from llm_lineage.lineage.secrets import reportable_environment
+
+# Re-exported until hooks/lora.py imports it from lineage.secrets, where it now lives.
+from llm_lineage.lineage.secrets import allowed_environment as allowed_environment
 from llm_lineage.lineage.standard_facets import (
     SourceInfo,
     StepLineage,
@@ -52,6 +52,7 @@ from llm_lineage.lineage.standard_facets import (
     task_job_facets,
     version,
 )
+from llm_lineage.lineage.transformation_chain import continue_chain
 from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
 
 
@@ -71,11 +72,6 @@ class TrainingPlan:
     currency: str = "USD"
     environment: tuple[tuple[str, str], ...] = ()
     replaced: bool = False
-
-
-def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """The allow-listed variables that are set, as ``lineage.secrets`` lets them be reported."""
-    return reportable_environment(names, os.environ)
 
 
 def base_model_dataset(plan: TrainingPlan, base: BaseModelInfo | None) -> InputDataset:
