@@ -27,32 +27,17 @@ from llm_lineage.tokenization import (
     load_tokenizer,
     tokenize_corpus,
 )
-from tokenizers_fixtures import text_of, train_bpe, train_wordpiece, write_text_parquet
+from tokenizers_fixtures import (
+    bpe_fixture,  # noqa: F401
+    text_of,
+    tokenizer_dir_fixture,  # noqa: F401
+    train_wordpiece,
+    wordpiece_fixture,  # noqa: F401
+    write_text_parquet,
+)
 
 #: Settings that leave the text as it is, so that token counts follow from the words alone.
 RAW = {"transforms": ()}
-
-
-@pytest.fixture(scope="module")
-def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tokenizers")
-    train_bpe(root / "bpe")
-    train_wordpiece(root / "wordpiece", config={"model_max_length": 64, "eos_token": "[SEP]"})
-    return root
-
-
-@pytest.fixture(scope="module")
-def bpe(tokenizer_dir: Path) -> LoadedTokenizer:
-    return load_tokenizer(str(tokenizer_dir / "bpe" / "tokenizer.json"))
-
-
-@pytest.fixture(scope="module")
-def wordpiece(tokenizer_dir: Path) -> LoadedTokenizer:
-    loaded = load_tokenizer(str(tokenizer_dir / "wordpiece"))
-    for offset in range(16):  # the exact counts below rely on one token per word
-        ids = loaded.tokenizer.encode(text_of(24, offset), add_special_tokens=False).ids
-        assert len(ids) == 24
-    return loaded
 
 
 def ids_of(tokenizer: LoadedTokenizer, text: str) -> list[int]:

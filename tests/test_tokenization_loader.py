@@ -13,20 +13,13 @@ import pytest
 import tokenizers
 
 from llm_lineage.tokenization import LoadedTokenizer, TokenizerLoadError, load_tokenizer
-from tokenizers_fixtures import BPE_SPECIALS, WORDPIECE_SPECIALS, train_bpe, train_wordpiece
-
-
-@pytest.fixture(scope="module")
-def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tokenizers")
-    train_bpe(root / "bpe")
-    train_wordpiece(root / "wordpiece", config={"model_max_length": 64, "eos_token": "[SEP]"})
-    return root
-
-
-@pytest.fixture(scope="module")
-def wordpiece(tokenizer_dir: Path) -> LoadedTokenizer:
-    return load_tokenizer(str(tokenizer_dir / "wordpiece"))
+from tokenizers_fixtures import (
+    BPE_SPECIALS,
+    WORDPIECE_SPECIALS,
+    tokenizer_dir_fixture,  # noqa: F401
+    train_wordpiece,
+    wordpiece_fixture,  # noqa: F401
+)
 
 
 def test_bpe_from_file_and_from_directory_are_the_same_tokenizer(tokenizer_dir: Path) -> None:

@@ -14,15 +14,11 @@ from llm_lineage.tokenization import (
     TokenizationSettings,
     load_tokenizer,
 )
-from tokenizers_fixtures import train_wordpiece
-
-
-@pytest.fixture(scope="module")
-def wordpiece(tmp_path_factory: pytest.TempPathFactory) -> LoadedTokenizer:
-    """A tokenizer with model_max_length=64, the limit the settings are checked against."""
-    folder = tmp_path_factory.mktemp("tokenizers") / "wordpiece"
-    train_wordpiece(folder, config={"model_max_length": 64, "eos_token": "[SEP]"})
-    return load_tokenizer(str(folder))
+from tokenizers_fixtures import (
+    tokenizer_dir_fixture,  # noqa: F401
+    train_wordpiece,
+    wordpiece_fixture,  # noqa: F401
+)
 
 
 def test_default_settings() -> None:

@@ -2,6 +2,10 @@
 
 Training takes milliseconds and needs no network, so the tests own their tokenizers: the
 words below appear often enough that each becomes one token, which makes token counts exact.
+
+``tokenizer_dir``, ``bpe`` and ``wordpiece`` are fixtures (one per test module): a module that
+uses them imports ``tokenizer_dir_fixture``, ``bpe_fixture`` and ``wordpiece_fixture`` (with
+``# noqa: F401``), as the publishing tests import ``memory_bucket_fixture``.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from tokenizers.processors import TemplateProcessing
 
 from llm_lineage.extraction.tables import TEXT_SCHEMA
+from llm_lineage.tokenization import LoadedTokenizer, load_tokenizer
 
 #: Words that both trained tokenizers hold as single tokens (checked by the tests that rely on it).
 WORDS = (
@@ -149,3 +155,27 @@ def write_text_parquet(path: Path, documents: Iterable[tuple[str, str]]) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=TEXT_SCHEMA), path)
     return path
+
+
+@pytest.fixture(name="tokenizer_dir", scope="module")
+def tokenizer_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with ``bpe/`` (no tokenizer_config.json) and ``wordpiece/`` (max length 64)."""
+    root = tmp_path_factory.mktemp("tokenizers")
+    train_bpe(root / "bpe")
+    train_wordpiece(root / "wordpiece", config={"model_max_length": 64, "eos_token": "[SEP]"})
+    return root
+
+
+@pytest.fixture(name="bpe", scope="module")
+def bpe_fixture(tokenizer_dir: Path) -> LoadedTokenizer:
+    return load_tokenizer(str(tokenizer_dir / "bpe" / "tokenizer.json"))
+
+
+@pytest.fixture(name="wordpiece", scope="module")
+def wordpiece_fixture(tokenizer_dir: Path) -> LoadedTokenizer:
+    """The WordPiece with model_max_length=64 and eos [SEP], loaded from its folder."""
+    loaded = load_tokenizer(str(tokenizer_dir / "wordpiece"))
+    for offset in range(16):  # exact token counts rely on one token per word
+        ids = loaded.tokenizer.encode(text_of(24, offset), add_special_tokens=False).ids
+        assert len(ids) == 24
+    return loaded

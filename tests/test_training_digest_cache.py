@@ -1,4 +1,6 @@
-"""Base-model fingerprints: the second run on unchanged weights reads no weight bytes."""
+"""Base-model fingerprints through the digest cache (training/digest_cache.py): the second run
+on unchanged weights reads no weight bytes.
+"""
 
 from __future__ import annotations
 

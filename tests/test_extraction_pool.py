@@ -1,4 +1,5 @@
-"""Reader processes: a document past its time or memory, or one that kills its reader, fails alone.
+"""Reader processes (extraction/pool.py, extraction/worker.py): a document past its time or
+memory, or one that kills its reader, fails alone.
 
 Each test runs the real engine with real reader processes on real files the test builds.
 """
