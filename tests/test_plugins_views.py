@@ -1,8 +1,9 @@
-"""The Airflow plugin: found by Airflow, and its Lineage pages served by Airflow's own API app.
+"""The plugin's Lineage pages (task instance tab, DAG run view), served by Airflow's own API app.
 
 The DAG tests run a real DAG (mapped extraction with a hostile PDF, tokenization, fine-tuning,
 a failing extraction and a plain @task), then ask Airflow's API app, built in this process on the
-same metadata database, for the pages of its task instances, as the UI's tab would.
+same metadata database, for the pages of its task instances, as the UI's tab would. How Airflow
+finds the plugin is tested in ``test_plugins_plugin.py``.
 """
 
 from __future__ import annotations
@@ -20,21 +21,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from openlineage.client.event_v2 import OutputDataset
-from openlineage.client.facet_v2 import documentation_dataset, tags_dataset
 
 from conftest import AIRFLOW, TESTS, DagRun, RunDag
 from corpora import make_mixed_corpus
 from documents import make_markdown, make_pdf
-from llm_lineage.get_provider_info import get_provider_info
-from llm_lineage.lineage.bounds import BUDGET_BYTES
-from llm_lineage.lineage.document import XCOM_KEY, lineage_document
-from llm_lineage.lineage.standard_facets import StepLineage
-from llm_lineage.operators.emission import as_sent, operator_lineage, push_lineage
-from llm_lineage.plugins.chart import loss_chart
-from llm_lineage.plugins.render import page
-from llm_lineage.plugins.store import TaskReport
-from llm_lineage.plugins.task_view import task_view
+from llm_lineage.lineage.document import XCOM_KEY
 from llm_lineage.training import resolve_base_model
 from lora_fixtures import tiny_base
 
@@ -182,41 +173,6 @@ def run_path(run_id: str) -> str:
 def cell(label: str, value: str) -> str:
     """A row of one of the page's label/value tables."""
     return f"<tr><th>{label}</th><td>{value}</td></tr>"
-
-
-# --- discovery -----------------------------------------------------------------------------
-
-
-def test_plugins_manager_loads_the_plugin_from_its_entry_point(airflow_home: Path) -> None:
-    from airflow import plugins_manager
-
-    (info,) = [p for p in plugins_manager.get_plugin_info() if p["name"] == "llm_lineage"]
-    assert "airflow-provider-llm-lineage" in str(info["source"])
-    assert [app["url_prefix"] for app in info["fastapi_apps"]] == [PREFIX]
-    views = {view["destination"]: view for view in info["external_views"]}
-    assert set(views) == {"task_instance", "dag_run"}
-    task_href = views["task_instance"]["href"]
-    for placeholder in ("{DAG_ID}", "{RUN_ID}", "{TASK_ID}", "{MAP_INDEX}"):
-        assert placeholder in task_href
-    # Relative to Airflow's base URL (the UI's <base href>), so a base_url path prefix works.
-    assert task_href.startswith(PREFIX.lstrip("/") + "/")
-    assert all(view["url_route"] for view in views.values())
-    assert not any("llm_lineage" in source for source in plugins_manager.get_import_errors())
-
-
-def test_providers_manager_lists_the_plugin_and_the_provider_info_is_valid() -> None:
-    import jsonschema
-    from airflow import __file__ as airflow_init
-    from airflow.providers_manager import ProvidersManager
-
-    ours = [
-        p for p in ProvidersManager().plugins if p.provider_name == "airflow-provider-llm-lineage"
-    ]
-    assert [(p.name, p.plugin_class) for p in ours] == [
-        ("llm_lineage", "llm_lineage.plugins.plugin.LlmLineagePlugin")
-    ]
-    schema = json.loads((Path(airflow_init).parent / "provider_info.schema.json").read_text())
-    jsonschema.validate(get_provider_info(), schema)
 
 
 # --- the task instance tab -----------------------------------------------------------------
@@ -411,115 +367,3 @@ def test_pages_allow_no_script_and_only_airflow_may_frame_them(
         assert "frame-ancestors 'self'" in policy
         assert response.headers["x-content-type-options"] == "nosniff"
         assert "<script" not in response.text
-
-
-# --- without a DAG run ---------------------------------------------------------------------
-
-
-def test_lineage_document_of_oversized_lineage_stays_within_the_budget() -> None:
-    tags = [
-        tags_dataset.TagsDatasetFacetFields(key=f"tag-{i}", value="v" * 40, source="test")
-        for i in range(20_000)
-    ]
-    lineage = StepLineage(
-        outputs=[
-            OutputDataset(
-                namespace="file",
-                name="/data/out",
-                facets={"tags": tags_dataset.TagsDatasetFacet(tags=tags)},
-            )
-        ]
-    )
-    document = lineage_document(operator_lineage(lineage))
-    assert len(json.dumps(document).encode()) < BUDGET_BYTES + 4096
-    assert "llmLineage_eventBounds" in document["run"]["facets"]
-    assert document["outputs"][0]["name"] == "/data/out"
-
-
-def test_the_document_hides_what_the_events_hide() -> None:
-    """Masked values and values under secret-looking keys are ``***`` in events, and so here."""
-    from airflow.sdk.log import mask_secret
-
-    mask_secret("hunter2-not-for-lineage")
-    facet = documentation_dataset.DocumentationDatasetFacet(
-        description="read with hunter2-not-for-lineage"
-    )
-    lineage = operator_lineage(
-        StepLineage(outputs=[OutputDataset("file", "/data/out", facets={"documentation": facet})])
-    )
-    document = lineage_document(as_sent(lineage))
-    description = document["outputs"][0]["facets"]["documentation"]["description"]
-    assert description == "read with ***"
-    assert facet.description == "read with hunter2-not-for-lineage"  # redacted on a copy
-
-
-class _Refusing:
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        raise RuntimeError("lineage could not be built")
-
-    get_openlineage_facets_on_failure = get_openlineage_facets_on_complete
-
-
-class _TaskInstance:
-    def __init__(self) -> None:
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
-def test_push_lineage_never_fails_the_task(caplog: pytest.LogCaptureFixture) -> None:
-    ti = _TaskInstance()
-    push_lineage(_Refusing(), {"ti": ti}, failed=True)
-    assert ti.pushed == {}
-    assert "Could not store this task's lineage" in caplog.text
-
-
-def test_loss_chart_skips_points_that_are_not_finite_numbers() -> None:
-    curve = [
-        {"step": 1, "loss": 2.0},
-        {"step": 2, "loss": None},
-        {"step": True, "loss": 1.0},
-        "not a point",
-        {"step": 3, "loss": 1.0},
-    ]
-    chart = loss_chart(curve)
-    assert chart is not None and chart.count == 2
-    assert (chart.first_step, chart.last_step, chart.low, chart.high) == (1, 3, 1.0, 2.0)
-    assert loss_chart([{"step": 1, "loss": 1.0}]) is None
-    assert loss_chart("not a list") is None
-
-
-def test_a_document_of_the_wrong_shape_still_renders() -> None:
-    """Any task may push any value under the key: wrong types read as missing, not as errors."""
-    document = {
-        "documentVersion": 1,
-        "eventType": "COMPLETE",
-        "inputs": [
-            {
-                "namespace": "file",
-                "name": 7,
-                "facets": {
-                    "llmLineage_documentCollection": {
-                        "documentCount": "many",
-                        "authors": 5,
-                        "formats": "pdf",
-                        "sample": [None, {"title": HOSTILE_TITLE}],
-                    }
-                },
-            },
-            "not a dataset",
-        ],
-        "outputs": {"not": "a list"},
-        "run": {
-            "facets": {
-                "llmLineage_training": {"lossCurve": "bad", "hyperparameters": [1, 2]},
-                "extractionError": {"failedTasks": "x", "errors": [{"task": HOSTILE_FILE}]},
-            }
-        },
-    }
-    report = TaskReport("t", -1, "success", "Custom", None, None, document)
-    response = page("task.html", view=task_view("d", "r", report))
-    html = bytes(response.body).decode()
-    assert response.status_code == 200
-    assert "&lt;script&gt;" in html and "<script" not in html and "<svg onload" not in html

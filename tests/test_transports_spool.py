@@ -1,7 +1,8 @@
 """The spool transport against a real HTTP backend on 127.0.0.1: nothing lost, nothing doubled.
 
 Events here are built with openlineage-python's own classes; the DAG tests
-(``test_spool_dag.py``) do the same with the events of real task runs.
+(``test_spool_dag.py``) do the same with the events of real task runs, and the ``replay`` and
+``spool status`` commands are tested in ``test_cli_spool.py``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import json
 import logging
 import multiprocessing
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -28,44 +27,13 @@ from llm_lineage.transports.forwarder import forward
 from llm_lineage.transports.spool import SpoolConfig, SpoolTransport, inner_transport
 from llm_lineage.transports.spool_store import Spool
 from olvalidate import validate_event
-
-SPOOL_TYPE = "llm_lineage.transports.spool.SpoolTransport"
-BIN = Path(sys.executable).parent
-
-
-def make_event(job: str, state: str, run_id: str | None = None) -> event_v2.RunEvent:
-    return event_v2.RunEvent(
-        eventType=event_v2.RunState(state),
-        eventTime="2026-11-28T10:00:00.000000+00:00",
-        run=event_v2.Run(runId=run_id or str(uuid.uuid4())),
-        job=event_v2.Job(namespace="spool-test", name=f"dag.{job}"),
-        inputs=[event_v2.InputDataset(namespace="file", name="/data/in")],
-        outputs=[event_v2.OutputDataset(namespace="file", name="/data/out")],
-        producer="https://github.com/airflow-provider-llm-lineage/tests",
-    )
-
-
-def run_pairs(count: int, prefix: str = "task") -> list[event_v2.RunEvent]:
-    """START then COMPLETE for ``count`` runs, in emit order."""
-    events = []
-    for number in range(count):
-        run_id = str(uuid.uuid4())
-        events += [
-            make_event(f"{prefix}{number}", "START", run_id),
-            make_event(f"{prefix}{number}", "COMPLETE", run_id),
-        ]
-    return events
-
-
-def spool_transport(directory: Path, url: str, **extra: Any) -> SpoolTransport:
-    config = {
-        "type": SPOOL_TYPE,
-        "directory": str(directory),
-        "transport": {"type": "http", "url": url, "timeout": extra.pop("timeout", 5)},
-        "background": False,
-        **extra,
-    }
-    return SpoolTransport(SpoolConfig.from_dict(config))
+from spool_fixtures import (
+    SPOOL_TYPE,
+    fake_marquez,  # noqa: F401
+    make_event,
+    run_pairs,
+    spool_transport,
+)
 
 
 def assert_each_run_ordered(stored: list[dict[str, Any]]) -> None:
@@ -78,13 +46,6 @@ def assert_each_run_ordered(stored: list[dict[str, Any]]) -> None:
 
 def expected(events: list[event_v2.RunEvent]) -> list[dict[str, Any]]:
     return [json.loads(Serde.to_json(e)) for e in events]
-
-
-@pytest.fixture
-def backend() -> Any:
-    server = FakeMarquez()
-    yield server
-    server.stop()
 
 
 def test_emit_writes_one_durable_file_and_never_waits_for_a_dead_or_slow_backend(
@@ -333,82 +294,3 @@ def test_rehydrated_events_serialise_to_exactly_what_was_spooled() -> None:
     assert isinstance(again, event_v2.RunEvent)
     assert json.loads(Serde.to_json(again)) == spooled
     assert rehydrate({"something": "else"}) == {"something": "else"}
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "llm-lineage"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
-def test_replay_and_status_commands(tmp_path: Path, backend: FakeMarquez) -> None:
-    directory = tmp_path / "spool"
-    transport = spool_transport(directory, backend.url)
-    for event in [*run_pairs(2), *run_pairs(1, "bad")]:
-        transport.emit(event)
-    configured = {
-        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
-            {
-                "type": SPOOL_TYPE,
-                "directory": str(directory),
-                "transport": {"type": "http", "url": backend.url},
-            }
-        )
-    }
-    status = _cli("spool", "status", "--json", env=configured)
-    assert status.returncode == 0, status.stderr
-    report = json.loads(status.stdout)
-    assert (report["pending"], report["dead_letter"]) == (6, 0)
-    assert report["oldest_age_seconds"] >= 0 and report["bytes"] > 0
-
-    down = _cli("replay", env=configured)
-    assert down.returncode == 1
-    assert "delivered    0" in down.stdout and "pending      6" in down.stdout
-    assert "ConnectionError" in down.stdout
-
-    backend.start()
-    backend.faults.refuse_jobs = ("bad0",)
-    partly = _cli("replay", "--json", env=configured)
-    assert partly.returncode == 1
-    assert json.loads(partly.stdout) | {"last_error": None} == {
-        "spool": str(directory),
-        "delivered": 4,
-        "dead_letter_new": 2,
-        "revived": 0,
-        "pending": 0,
-        "dead_letter": 2,
-        "last_error": None,
-    }
-    backend.faults.refuse_jobs = ()
-    fixed = _cli(
-        "replay",
-        "--dead-letter",
-        "--spool",
-        str(directory),
-        "--transport",
-        json.dumps({"type": "http", "url": backend.url}),
-    )
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert len(backend.stored()) == 6
-
-    airflow = subprocess.run(
-        [str(BIN / "airflow"), "llm-lineage", "spool", "status", "--spool", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert airflow.returncode == 0, airflow.stderr[-2000:]
-    assert "pending      0" in airflow.stdout and "dead letter  0" in airflow.stdout
-
-
-def test_command_errors_are_one_clean_line() -> None:
-    result = _cli(
-        "replay", "--spool", "/nonexistent/spool", env={"AIRFLOW__OPENLINEAGE__TRANSPORT": ""}
-    )
-    assert result.returncode == 2
-    assert result.stderr.startswith("llm-lineage: error: no transport to forward")
-    assert "Traceback" not in result.stderr

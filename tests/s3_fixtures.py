@@ -1,0 +1,79 @@
+"""moto's S3 server for the object-storage tests, and the Airflow connection that reaches it.
+
+Airflow reaches the server as any S3 through ``apache-airflow-providers-amazon[s3fs]`` and an
+``aws`` connection whose extra names the ``endpoint_url``. A test module uses the ``s3``
+fixture by importing ``moto_s3_server`` (with ``# noqa: F401``); each module gets a server of
+its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+BUCKET = "llm-lineage-test"
+CONN_ID = "aws_llm_lineage_test"
+#: Fake credentials: they must appear in no event, log line, stored field or output file.
+ACCESS_KEY = "AKIALLMLINEAGEFAKE01"
+SECRET_KEY = "llm-lineage/fake+secret/5d2c9e07"
+
+
+@dataclass
+class S3:
+    """The running server: its endpoint, a client of our own, the Airflow connection as JSON."""
+
+    endpoint: str
+    client: Any
+    connection: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            f"AIRFLOW_CONN_{CONN_ID.upper()}": self.connection,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+
+
+@pytest.fixture(scope="module", name="s3")
+def moto_s3_server() -> Iterator[S3]:
+    """moto's S3 on a free port of 127.0.0.1, one bucket, and the connection in this process."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    connection = json.dumps(
+        {
+            "conn_type": "aws",
+            "login": ACCESS_KEY,
+            "password": SECRET_KEY,
+            "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
+        }
+    )
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    server_s3 = S3(endpoint, client, connection)
+    saved = {name: os.environ.get(name) for name in server_s3.env}
+    os.environ.update(server_s3.env)
+    yield server_s3
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    server.stop()
