@@ -55,12 +55,13 @@ def llm_lineage_taskflow() -> None:
         from llm_lineage.hooks.extraction import DocumentExtractionHook
 
         assert params is not None
-        run = DocumentExtractionHook().extract(
+        hook = DocumentExtractionHook()
+        plan = hook.plan(
             params["source"],
             f"{params['output']}/extracted",
             ExtractionSettings(exclude=("README.md",)),
         )
-        return run.plan.text
+        return hook.extract(plan).plan.text
 
     @task
     def tokenize(text: str, base_model: str, params: dict[str, Any] | None = None) -> str:
@@ -69,8 +70,9 @@ def llm_lineage_taskflow() -> None:
 
         assert params is not None
         settings = TokenizationSettings(packing=True, block_size=128)
-        run = TokenizerHook().tokenize(text, f"{params['output']}/tokens", base_model, settings)
-        return run.plan.output
+        hook = TokenizerHook()
+        plan = hook.plan(text, f"{params['output']}/tokens", base_model, settings)
+        return hook.tokenize(plan).plan.output
 
     @task
     def fine_tune(
@@ -79,13 +81,15 @@ def llm_lineage_taskflow() -> None:
         from llm_lineage.hooks.lora import LoRAFineTuningHook
 
         assert params is not None
-        run = LoRAFineTuningHook().fine_tune(
+        hook = LoRAFineTuningHook()
+        plan = hook.plan(
             tokens,
             base_model,
             f"{params['output']}/adapter",
             lora={"r": 8, "alpha": 16},
             training={"learning_rate": 5e-3, "epochs": 3, "batch_size": 4},
         )
+        run = hook.fine_tune(plan)
         assert run.result.output is not None
         return {
             "adapter": run.plan.output,

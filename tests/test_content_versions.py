@@ -33,21 +33,28 @@ def _touch_everything(root: Path) -> None:
 
 
 def _versions(corpus: Path, out: Path, base: Path) -> dict[str, str]:
-    extraction = DocumentExtractionHook(hook_lineage=False).extract(
-        corpus, out / "extracted", ExtractionSettings(workers=0)
+    extractor = DocumentExtractionHook(hook_lineage=False)
+    extraction = extractor.extract(
+        extractor.plan(corpus, out / "extracted", ExtractionSettings(workers=0))
     )
-    tokens = TokenizerHook(hook_lineage=False).tokenize(
-        out / "extracted",
-        out / "tokens",
-        str(base),
-        settings=TokenizationSettings(packing=True, block_size=32, max_length=None),
+    tokenizer = TokenizerHook(hook_lineage=False)
+    tokens = tokenizer.tokenize(
+        tokenizer.plan(
+            out / "extracted",
+            out / "tokens",
+            str(base),
+            settings=TokenizationSettings(packing=True, block_size=32, max_length=None),
+        )
     )
-    adapter = LoRAFineTuningHook(hook_lineage=False).fine_tune(
-        out / "tokens",
-        str(base),
-        out / "adapter",
-        lora={"r": 2, "alpha": 4, "dropout": 0.0, "target_modules": ["c_attn"]},
-        training={"max_steps": 2, "batch_size": 2},
+    trainer = LoRAFineTuningHook(hook_lineage=False)
+    adapter = trainer.fine_tune(
+        trainer.plan(
+            out / "tokens",
+            str(base),
+            out / "adapter",
+            lora={"r": 2, "alpha": 4, "dropout": 0.0, "target_modules": ["c_attn"]},
+            training={"max_steps": 2, "batch_size": 2},
+        )
     )
     result = extraction.result
     assert result.text_output and result.manifest_output
@@ -100,10 +107,10 @@ def test_a_changed_document_changes_the_versions(tmp_path: Path) -> None:
 def test_extraction_error_only_when_something_failed(tmp_path: Path) -> None:
     corpus = make_mixed_corpus(tmp_path / "corpus")
     hook = DocumentExtractionHook(hook_lineage=False)
-    clean = hook.extract(corpus, tmp_path / "clean", ExtractionSettings(workers=0))
+    clean = hook.extract(hook.plan(corpus, tmp_path / "clean", ExtractionSettings(workers=0)))
     assert "extractionError" not in extraction_lineage(clean.plan, clean.result).run_facets
 
     (corpus / "empty.txt").write_bytes(b"")
-    dirty = hook.extract(corpus, tmp_path / "dirty", ExtractionSettings(workers=0))
+    dirty = hook.extract(hook.plan(corpus, tmp_path / "dirty", ExtractionSettings(workers=0)))
     facet = extraction_lineage(dirty.plan, dirty.result).run_facets["extractionError"]
     assert facet.failedTasks == 1

@@ -22,7 +22,7 @@ import pytest
 
 import llm_lineage.hooks.extraction as extraction_hook
 import llm_lineage.hooks.publishing as publishing
-from llm_lineage.hooks.extraction import DocumentExtractionHook
+from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.hooks.locking import DestinationBusy
 from llm_lineage.hooks.publishing import (
     OWNER_FILE,
@@ -47,6 +47,11 @@ from publishing_fixtures import (
     make_owner,
     memory_bucket_fixture,  # noqa: F401
 )
+
+
+def _extract(hook: DocumentExtractionHook, *where: Any) -> ExtractionRun:
+    """``hook.extract`` on ``hook.plan(source, destination, settings)``."""
+    return hook.extract(hook.plan(*where))
 
 
 @dataclass
@@ -108,12 +113,12 @@ def test_second_run_fails_fast_naming_the_first_and_never_mixes(
     held = held_engine(small)
     first_owner = "dag_id=docs task_id=extract run_id=scheduled__1 try=1"
     first, outcome = run_in_thread(
-        lambda: DocumentExtractionHook(owner=first_owner).extract(small, out, SETTINGS)
+        lambda: _extract(DocumentExtractionHook(owner=first_owner), small, out, SETTINGS)
     )
     assert held.reached.wait(60)
 
     with pytest.raises(DestinationBusy) as busy:
-        DocumentExtractionHook(owner="try=2").extract(large, out, SETTINGS)
+        _extract(DocumentExtractionHook(owner="try=2"), large, out, SETTINGS)
     message = str(busy.value)
     assert first_owner in message
     assert f"pid {os.getpid()} on host" in message
@@ -137,11 +142,11 @@ def test_second_run_waits_for_the_first_then_publishes_its_own(
     out = tmp_path / "out"
     held = held_engine(small)
     first, first_outcome = run_in_thread(
-        lambda: DocumentExtractionHook().extract(small, out, SETTINGS)
+        lambda: _extract(DocumentExtractionHook(), small, out, SETTINGS)
     )
     assert held.reached.wait(60)
     second, second_outcome = run_in_thread(
-        lambda: DocumentExtractionHook(lock_timeout=60).extract(large, out, SETTINGS)
+        lambda: _extract(DocumentExtractionHook(lock_timeout=60), large, out, SETTINGS)
     )
     time.sleep(1.5)
     assert second.is_alive()  # waiting for the lock, not interleaving
@@ -289,7 +294,7 @@ def test_adapter_like_folder_is_swapped_whole_and_not_left_when_nothing_publishe
 
 def test_object_store_unit_carries_one_run_id(tmp_path: Path, memory_bucket: str) -> None:
     corpus = make_corpus(tmp_path / "corpus", 4)
-    run = DocumentExtractionHook().extract(corpus, f"{memory_bucket}/out", SETTINGS)
+    run = _extract(DocumentExtractionHook(), corpus, f"{memory_bucket}/out", SETTINGS)
     out = storage_path(f"{memory_bucket}/out")
     assert sorted(p.name for p in out.iterdir()) == ["manifest.parquet", "text.parquet"]
     runs = {publishing.footer_run_id(out / name) for name in ("text.parquet", "manifest.parquet")}
@@ -304,7 +309,7 @@ def test_slow_object_store_upload_blocks_writers_and_readers_see_the_mix(
     """The issue's race on an object store: a retry overlapping an upload between two files."""
     small, large = make_corpus(tmp_path / "small", 4), make_corpus(tmp_path / "large", 13)
     out = storage_path(f"{memory_bucket}/out")
-    DocumentExtractionHook().extract(large, str(out), SETTINGS)
+    _extract(DocumentExtractionHook(), large, str(out), SETTINGS)
     fs = out.fs
     real_put = fs.put_file
     held = Hold()
@@ -317,11 +322,11 @@ def test_slow_object_store_upload_blocks_writers_and_readers_see_the_mix(
 
     monkeypatch.setattr(fs, "put_file", slow_put)
     first, outcome = run_in_thread(
-        lambda: DocumentExtractionHook(owner="the slow upload").extract(small, str(out), SETTINGS)
+        lambda: _extract(DocumentExtractionHook(owner="the slow upload"), small, str(out), SETTINGS)
     )
     assert held.reached.wait(60)
     with pytest.raises(DestinationBusy, match="the slow upload"):
-        DocumentExtractionHook().extract(large, str(out), SETTINGS)
+        _extract(DocumentExtractionHook(), large, str(out), SETTINGS)
     with pytest.raises(SourceError, match=r"the slow upload.*is publishing into it now"):
         TokenizerHook().source_path(str(out))
 

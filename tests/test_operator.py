@@ -69,3 +69,40 @@ def test_provider_is_registered() -> None:
 
     providers = ProvidersManager().providers
     assert "airflow-provider-llm-lineage" in providers
+
+
+def test_the_hook_is_built_once_and_kept_out_of_task_info() -> None:
+    """OpenLineage's full task info copies every attribute but ``_hook``: events stay the same."""
+    import copy
+
+    from airflow.providers.openlineage.utils.utils import TaskInfoComplete
+
+    operator = _operator(source_conn_id="src", destination_conn_id="dst")
+    hook = operator.hook
+    assert operator.hook is hook
+    assert (hook.source_conn_id, hook.destination_conn_id, hook.hook_lineage) == (
+        "src",
+        "dst",
+        False,
+    )
+    assert operator.__dict__["_hook"] is hook
+    assert "hook" not in operator.__dict__
+    assert {"hook", "_hook"}.isdisjoint(TaskInfoComplete(operator))
+    copied = copy.deepcopy(operator)
+    assert copied.hook is not hook and copied.hook.source_conn_id == "src"
+
+
+def test_lineage_follows_the_rendered_fields() -> None:
+    """The plan is built from the fields as they are when lineage is asked for, not as parsed."""
+    operator = _operator(source="{{ params.src }}", destination="/out")
+    operator.source = "/rendered"
+    lineage = operator.get_openlineage_facets_on_start()
+    assert [(d.namespace, d.name) for d in lineage.inputs] == [("file", "/rendered")]
+    operator.destination = "/elsewhere"
+    outputs = operator.get_openlineage_facets_on_failure(None).outputs
+    assert outputs == []  # a failed run wrote nothing
+    complete = operator.get_openlineage_facets_on_complete(None)  # no run: as at start
+    assert [d.name for d in complete.outputs] == [
+        "/elsewhere/text.parquet",
+        "/elsewhere/manifest.parquet",
+    ]

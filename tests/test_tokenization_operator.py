@@ -1,15 +1,16 @@
-"""TokenizationOperator: wrong parameters fail at parse time, naming the parameter."""
+"""TokenizationOperator: wrong parameters fail at parse time, naming the parameter; a failed run."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from llm_lineage.operators.tokenization import TokenizationOperator
 from llm_lineage.operators.validation import InvalidParameterError
-from tokenizers_fixtures import train_bpe
+from tokenizers_fixtures import train_bpe, write_text_parquet
 
 
 def _operator(**overrides: object) -> TokenizationOperator:
@@ -84,3 +85,35 @@ def test_templated_fields() -> None:
     assert json.dumps([t.name for t in _operator().settings.transforms]) == json.dumps(
         ["unicode_normalize", "clean_whitespace", "deduplicate"]
     )
+
+
+class _TaskInstance:
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def test_a_failed_run_keeps_what_it_got_through(tmp_path: Path) -> None:
+    """The hook's ``*Failed`` leaves its partial result for FAIL lineage and the XCom document."""
+    from llm_lineage.lineage.document import XCOM_KEY
+    from llm_lineage.tokenization import TokenizationFailed
+
+    source = write_text_parquet(tmp_path / "text" / "text.parquet", [("a", "short"), ("b", "text")])
+    operator = _operator(
+        source=str(source.parent),
+        destination=str(tmp_path / "tokens"),
+        tokenizer=str(train_bpe(tmp_path / "bpe")),
+        transforms=[{"name": "min_length", "chars": 1000}],
+    )
+    ti = _TaskInstance()
+    with pytest.raises(TokenizationFailed, match="empty corpus after transforms"):
+        operator.execute({"ti": ti})  # type: ignore[typeddict-item]
+    assert operator._run is None and operator._partial is not None
+    assert operator._partial.documents_in == 2
+    assert ti.pushed[XCOM_KEY]["eventType"] == "FAIL"
+    lineage = operator.get_openlineage_facets_on_failure(None)
+    assert [d.name for d in lineage.inputs] == [str(source)]
+    assert lineage.outputs == []
+    assert not (tmp_path / "tokens" / "tokens.parquet").exists()

@@ -31,7 +31,8 @@ with DAG(
 
     @task
     def extract_with_hook() -> int:
-        run = DocumentExtractionHook().extract(CORPUS, f"{OUT}/taskflow")
+        hook = DocumentExtractionHook()
+        run = hook.extract(hook.plan(CORPUS, f"{OUT}/taskflow"))
         return run.result.summary.documents
 
     extract_with_hook()

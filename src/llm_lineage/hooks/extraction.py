@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import BaseHook
+from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.extraction import (
     MANIFEST_FILE,
@@ -22,8 +22,7 @@ from llm_lineage.extraction import (
     local_documents,
 )
 from llm_lineage.extraction.source import read_stream
-from llm_lineage.hooks.collector import report_hook_lineage
-from llm_lineage.hooks.publishing import publication
+from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
@@ -38,17 +37,14 @@ class ExtractionRun:
     result: ExtractionResult
 
 
-class DocumentExtractionHook(BaseHook):
+class DocumentExtractionHook(StepHook):
     """Extract text and metadata from the documents under a path or URL (local, s3://, gs://, ...).
+
+    ``plan(source, destination, ...)`` names the run's inputs and outputs; ``extract(plan)`` does
+    it. ``hook_lineage``, ``owner`` and ``lock_timeout`` are ``StepHook``'s.
 
     :param source_conn_id: Airflow connection for the source's object store, if it needs one.
     :param destination_conn_id: Airflow connection for the destination's object store.
-    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector (for
-        ``@task`` users). Our operators turn it off: they report richer lineage themselves.
-    :param owner: Names this run to a second run that finds the destination busy. Default: the
-        Airflow task instance (dag, task, run id, try) when called from a task.
-    :param lock_timeout: Seconds to wait while another run writes the destination; 0 (the
-        default) fails at once with a message naming that run.
     """
 
     hook_name = "Document extraction"
@@ -61,16 +57,9 @@ class DocumentExtractionHook(BaseHook):
         owner: str | None = None,
         lock_timeout: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(hook_lineage, owner, lock_timeout)
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
-        self.hook_lineage = hook_lineage
-        self.owner = owner
-        self.lock_timeout = lock_timeout
-
-    def _report(self, inputs: list[str], outputs: list[str]) -> None:
-        if self.hook_lineage:
-            report_hook_lineage(self, inputs, outputs)
 
     def plan(
         self,
@@ -81,10 +70,9 @@ class DocumentExtractionHook(BaseHook):
         author_salt: str | None = None,
     ) -> ExtractionPlan:
         """Where a run will read and write; cheap, touches no storage."""
-        source_uri = location_uri(storage_path(source, self.source_conn_id))
-        destination_uri = location_uri(storage_path(destination, self.destination_conn_id))
+        destination_uri = self._uri(storage_path(destination, self.destination_conn_id))
         return ExtractionPlan(
-            source=source_uri,
+            source=self._uri(storage_path(source, self.source_conn_id)),
             text=child_uri(destination_uri, TEXT_FILE),
             manifest=child_uri(destination_uri, MANIFEST_FILE),
             settings=settings or ExtractionSettings(),
@@ -95,88 +83,39 @@ class DocumentExtractionHook(BaseHook):
     def list_documents(
         self, source: str | os.PathLike[str], settings: ExtractionSettings | None = None
     ) -> list[SourceDocument]:
-        """The selected documents under ``source`` (a folder, recursively, or one file), sorted.
+        """The selected documents under ``source`` (a folder, recursively, or one file), sorted."""
+        return _documents(
+            storage_path(source, self.source_conn_id), settings or ExtractionSettings()
+        )
 
-        Local folders are walked by the engine's own listing, which refuses symlinks that
-        leave the source and files that are not regular files; object stores have neither.
-        """
-        settings = settings or ExtractionSettings()
-        root = storage_path(source, self.source_conn_id)
-        if not root.exists():
-            raise FileNotFoundError(f"source {location_uri(root)} does not exist")
-        if is_local(root):
-            return local_documents(
-                Path(root.path),
-                settings.include,
-                settings.exclude,
-                settings.follow_symlinks_outside_source,
-            )
-        fs = root.fs
-        if root.is_file():
-            entries: dict[str, Any] = {root.path: fs.info(root.path)}
-            base = root.path.rsplit("/", 1)[0]
-        else:
-            entries = fs.find(root.path, detail=True, withdirs=False)
-            base = root.path.rstrip("/")
-        documents = []
-        for path, info in entries.items():
-            relative = path[len(base) :].lstrip("/")
-            if not is_selected(relative, settings.include, settings.exclude):
-                continue
-            kind = info.get("type", "file")
-            documents.append(
-                SourceDocument(
-                    uri=file_uri(root, path),
-                    relative_path=relative,
-                    size=int(info.get("size") or 0),
-                    mtime=_mtime(info),
-                    read=partial(read_stream, partial(fs.open, path, "rb")),
-                    refused=None if kind == "file" else f"not a regular file: {kind}",
-                )
-            )
-        return sorted(documents, key=lambda doc: doc.relative_path)
-
-    def extract(
-        self,
-        source: str | os.PathLike[str],
-        destination: str | os.PathLike[str],
-        settings: ExtractionSettings | None = None,
-        author_policy: AuthorPolicy | str = AuthorPolicy.INCLUDE,
-        author_salt: str | None = None,
-    ) -> ExtractionRun:
+    def extract(self, plan: ExtractionPlan) -> ExtractionRun:
         """Extract every selected document; publish text and manifest only if the run succeeds.
 
-        Text and manifest are published as one unit under the destination's lock, both stamped
-        with the run id (``hooks/publishing.py``). Raises ExtractionFailed (with the partial
-        result) as the engine does, DestinationBusy when another run holds the destination;
-        hook lineage reports the source either way and the outputs only once they exist.
+        ``plan`` comes from ``plan()``. Text and manifest are published as one unit under the
+        destination's lock, both stamped with the run id (``hooks/publishing.py``). Raises
+        ExtractionFailed (with the partial result) as the engine does, DestinationBusy when
+        another run holds the destination; hook lineage reports the source either way and the
+        outputs only once they exist.
         """
-        plan = self.plan(source, destination, settings, author_policy, author_salt)
-        documents = self.list_documents(source, plan.settings)
-        destination_path = storage_path(destination, self.destination_conn_id)
+        documents = _documents(self._path(plan.source, self.source_conn_id), plan.settings)
+        destination = self._folder(plan.text, self.destination_conn_id)
         self.log.info(
             "Extracting %d documents from %s into %s", len(documents), plan.source, plan.text
         )
-        try:
-            with publication(
-                destination_path,
-                (TEXT_FILE, MANIFEST_FILE),
-                owner=self.owner,
-                lock_timeout=self.lock_timeout,
-                logger=self.log,
-            ) as unit:
-                result = extract_corpus(
-                    documents,
-                    plan.source,
-                    unit.output,
-                    plan.settings,
-                    self.log,
-                    footer=lambda finished: unit.stamp(extraction_footer(plan, finished)),
-                )
-                existed = unit.publish(last=TEXT_FILE)  # the file tokenization opens
-        except ExtractionFailed:
-            self._report([plan.source], [])
-            raise
+        outputs = [plan.text, plan.manifest]
+        with (
+            self._reported([plan.source], outputs, ExtractionFailed),
+            self._publication(destination, (TEXT_FILE, MANIFEST_FILE)) as unit,
+        ):
+            result = extract_corpus(
+                documents,
+                plan.source,
+                unit.output,
+                plan.settings,
+                self.log,
+                footer=lambda finished: unit.stamp(extraction_footer(plan, finished)),
+            )
+            existed = unit.publish(last=TEXT_FILE)  # the file tokenization opens
         assert result.text_output is not None and result.manifest_output is not None
         result.text_output = replace(result.text_output, uri=plan.text)
         result.manifest_output = replace(result.manifest_output, uri=plan.manifest)
@@ -185,7 +124,6 @@ class DocumentExtractionHook(BaseHook):
             for uri, name in ((plan.text, TEXT_FILE), (plan.manifest, MANIFEST_FILE))
             if name in existed
         }
-        self._report([plan.source], [plan.text, plan.manifest])
         self.log.info(
             "Extracted %d documents (%d failed) into %s, version %s",
             result.summary.documents,
@@ -194,6 +132,47 @@ class DocumentExtractionHook(BaseHook):
             result.text_output.content_hash,
         )
         return ExtractionRun(plan=replace(plan, replaced=frozenset(replaced)), result=result)
+
+
+def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[SourceDocument]:
+    """The selected documents under ``root``, sorted by relative path.
+
+    Local folders are walked by the engine's own listing, which refuses symlinks that leave the
+    source and files that are not regular files; object stores have neither.
+    """
+    if not root.exists():
+        raise FileNotFoundError(f"source {location_uri(root)} does not exist")
+    if is_local(root):
+        return local_documents(
+            Path(root.path),
+            settings.include,
+            settings.exclude,
+            settings.follow_symlinks_outside_source,
+        )
+    fs = root.fs
+    if root.is_file():
+        entries: dict[str, Any] = {root.path: fs.info(root.path)}
+        base = root.path.rsplit("/", 1)[0]
+    else:
+        entries = fs.find(root.path, detail=True, withdirs=False)
+        base = root.path.rstrip("/")
+    documents = []
+    for path, info in entries.items():
+        relative = path[len(base) :].lstrip("/")
+        if not is_selected(relative, settings.include, settings.exclude):
+            continue
+        kind = info.get("type", "file")
+        documents.append(
+            SourceDocument(
+                uri=file_uri(root, path),
+                relative_path=relative,
+                size=int(info.get("size") or 0),
+                mtime=_mtime(info),
+                read=partial(read_stream, partial(fs.open, path, "rb")),
+                refused=None if kind == "file" else f"not a regular file: {kind}",
+            )
+        )
+    return sorted(documents, key=lambda doc: doc.relative_path)
 
 
 def _mtime(info: dict[str, Any]) -> float | None:

@@ -10,12 +10,12 @@ from typing import Any
 
 import attr
 import pyarrow as pa
-from airflow.sdk import BaseHook, ObjectStoragePath
+from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
-from llm_lineage.hooks.collector import report_hook_lineage
+from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.openlineage_run import current_run
-from llm_lineage.hooks.publishing import foreign_files, publication
+from llm_lineage.hooks.publishing import foreign_files
 from llm_lineage.hooks.storage import (
     local_copy,
     location_uri,
@@ -25,12 +25,9 @@ from llm_lineage.hooks.storage import (
 )
 from llm_lineage.lineage.model_card import model_card
 from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.lineage.secrets import allowed_environment
 from llm_lineage.lineage.standard_facets import SourceInfo
-from llm_lineage.lineage.training import (
-    TrainingPlan,
-    allowed_environment,
-    transformation_chain,
-)
+from llm_lineage.lineage.training import TrainingPlan, transformation_chain
 from llm_lineage.tokenization import TOKENS_FILE
 from llm_lineage.training import (
     ADAPTER_CONFIG,
@@ -70,19 +67,17 @@ class TrainingRun:
     result: TrainingResult
 
 
-class LoRAFineTuningHook(BaseHook):
+class LoRAFineTuningHook(StepHook):
     """Fine-tune a LoRA adapter with PEFT on the tokens that TokenizationOperator wrote.
 
-    Needs the ``[lora]`` extra (torch, transformers, peft) on the worker that trains; planning
-    and lineage do not.
+    ``plan(dataset, base_model, output, ...)`` names the run's inputs and output;
+    ``fine_tune(plan)`` trains. Needs the ``[lora]`` extra (torch, transformers, peft) on the
+    worker that trains; planning and lineage do not. ``hook_lineage``, ``owner`` and
+    ``lock_timeout`` are ``StepHook``'s.
 
     :param hub_conn_id: Connection whose password is a Hugging Face token (private models).
     :param dataset_conn_id: Connection for the token dataset's object store.
     :param output_conn_id: Connection for the adapter's object store.
-    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
-    :param owner: Names this run to a second run that finds the output busy (default: the
-        Airflow task instance).
-    :param lock_timeout: Seconds to wait while another run writes the output; 0 fails at once.
     """
 
     hook_name = "LoRA fine-tuning"
@@ -96,34 +91,28 @@ class LoRAFineTuningHook(BaseHook):
         owner: str | None = None,
         lock_timeout: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(hook_lineage, owner, lock_timeout)
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
         self.output_conn_id = output_conn_id
-        self.hook_lineage = hook_lineage
-        self.owner = owner
-        self.lock_timeout = lock_timeout
 
     def resolve_base_model(self, spec: str, revision: str | None = None) -> BaseModelInfo:
         """A local folder or hub id (downloaded, with the connection's token) and its fingerprint."""
-        token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
+        token = self._password(self.hub_conn_id)
         return resolve_base_model(spec, revision=revision, token=token, logger=self.log)
 
-    def _locations(self, dataset: Datasets) -> list[ObjectStoragePath]:
-        return [parquet_path(d, self.dataset_conn_id, TOKENS_FILE) for d in dataset_list(dataset)]
-
-    def dataset_paths(self, dataset: Datasets) -> list[ObjectStoragePath]:
-        """Each token Parquet: the path itself, or its tokens.parquet for a folder."""
-        paths = self._locations(dataset)
-        if not paths:
+    def dataset_paths(self, plan: TrainingPlan) -> list[ObjectStoragePath]:
+        """Each token Parquet the plan names; refuses a plan with none, or with a missing one."""
+        if not plan.datasets:
             raise DatasetError("no dataset given")
+        paths = [self._path(uri, self.dataset_conn_id) for uri in plan.datasets]
         for path in paths:
             if not path.is_file():
                 raise DatasetError(f"dataset {location_uri(path)} does not exist")
         return paths
 
-    def dataset_infos(self, dataset: Datasets) -> list[SourceInfo]:
-        return [self.dataset_info(path) for path in self.dataset_paths(dataset)]
+    def dataset_infos(self, plan: TrainingPlan) -> list[SourceInfo]:
+        return [self.dataset_info(path) for path in self.dataset_paths(plan)]
 
     def dataset_info(self, path: ObjectStoragePath) -> SourceInfo:
         try:
@@ -138,24 +127,28 @@ class LoRAFineTuningHook(BaseHook):
         dataset: Datasets,
         base_model: str,
         output: str | os.PathLike[str],
-        lora: LoRASettings | None = None,
-        training: TrainingSettings | None = None,
+        lora: LoRASettings | dict[str, Any] | None = None,
+        training: TrainingSettings | dict[str, Any] | None = None,
         revision: str | None = None,
         cost_per_hour: float | None = None,
         currency: str = "USD",
         environment_variables: Sequence[str] = (),
     ) -> TrainingPlan:
-        """Where a run reads and writes; touches storage only to tell a folder from a file."""
+        """Where a run reads and writes; touches storage only to tell a folder from a file.
+
+        ``dataset`` is one token file (or folder) or a list of them, trained on as one dataset.
+        ``lora`` and ``training`` are the settings models or dicts of their fields.
+        """
         return TrainingPlan(
             datasets=tuple(
-                location_uri(parquet_path(d, self.dataset_conn_id, TOKENS_FILE))
+                self._uri(parquet_path(d, self.dataset_conn_id, TOKENS_FILE))
                 for d in dataset_list(dataset)
             ),
-            output=location_uri(storage_path(output, self.output_conn_id)),
+            output=self._uri(storage_path(output, self.output_conn_id)),
             base_model=base_model,
             base_location=base_model_location(base_model),
-            lora=lora or LoRASettings(),
-            training=training or TrainingSettings(),
+            lora=_settings(LoRASettings, lora),
+            training=_settings(TrainingSettings, training),
             revision=revision,
             cost_per_hour=cost_per_hour,
             currency=currency,
@@ -164,61 +157,28 @@ class LoRAFineTuningHook(BaseHook):
 
     def fine_tune(
         self,
-        dataset: Datasets,
-        base_model: str,
-        output: str | os.PathLike[str],
-        lora: LoRASettings | dict[str, Any] | None = None,
-        training: TrainingSettings | dict[str, Any] | None = None,
-        revision: str | None = None,
-        cost_per_hour: float | None = None,
-        currency: str = "USD",
-        environment_variables: Sequence[str] = (),
+        plan: TrainingPlan,
+        *,
         base: BaseModelInfo | None = None,
         infos: list[SourceInfo] | None = None,
     ) -> TrainingRun:
-        """Train into ``output`` (a folder in PEFT's layout), published only if the run succeeds.
+        """Train into the plan's output (a folder in PEFT's layout), published only on success.
 
-        ``dataset`` is one token file (or folder) or a list of them, trained on as one dataset.
-        The folder's ``README.md`` is a model card stating the adapter's lineage (see
-        ``lineage/model_card.py``), written from the token files' footers. ``base`` and
-        ``infos`` skip resolving the base model and reading the dataset's footer again when the
-        caller already did (the operator does, to report them if the run fails).
-        Raises TrainingFailed (with what the run got through), DatasetError, BaseModelError or
-        OutputError.
+        ``plan`` comes from ``plan()``. The folder's ``README.md`` is a model card stating the
+        adapter's lineage (see ``lineage/model_card.py``), written from the token files'
+        footers. ``base`` and ``infos`` skip resolving the base model and reading the dataset's
+        footers again when the caller already did (the operator does, to report them if the run
+        fails). Raises TrainingFailed (with what the run got through), DatasetError,
+        BaseModelError or OutputError.
         """
-        plan = self.plan(
-            dataset,
-            base_model,
-            output,
-            _settings(LoRASettings, lora),
-            _settings(TrainingSettings, training),
-            revision,
-            cost_per_hour,
-            currency,
-            environment_variables,
-        )
-        output_path = storage_path(output, self.output_conn_id)
+        output_path = self._path(plan.output, self.output_conn_id)
         _refuse_foreign_files(plan, output_path)
-        source_paths = self.dataset_paths(dataset)
+        source_paths = self.dataset_paths(plan)
         infos = infos or [self.dataset_info(path) for path in source_paths]
-        base = base or self.resolve_base_model(base_model, revision)
-        for uri, info in zip(plan.datasets, infos, strict=True):
-            if info.written_by not in (None, "tokenization"):
-                self.log.warning("%s was written by the %s step", uri, info.written_by)
-        self.log.info(
-            "Fine-tuning %s (fingerprint %s) on %s into %s",
-            base.source,
-            base.fingerprint[:12],
-            ", ".join(plan.datasets),
-            plan.output,
-        )
-        inputs = [*plan.datasets, base.location]
-        try:
+        base = base or self.resolve_base_model(plan.base_model, plan.revision)
+        self._log_inputs(plan, base, infos)
+        with self._reported([*plan.datasets, base.location], [plan.output], Exception):
             result, replaced = self._train_and_publish(plan, output_path, source_paths, base, infos)
-        except Exception:
-            self._report(inputs, [])
-            raise
-        self._report(inputs, [plan.output])
         assert result.output is not None
         self.log.info(
             "Wrote adapter %s, version %s: %d steps, loss %.4f -> %.4f",
@@ -229,6 +189,18 @@ class LoRAFineTuningHook(BaseHook):
             result.loss_last,
         )
         return TrainingRun(replace(plan, replaced=replaced), base, infos, result)
+
+    def _log_inputs(self, plan: TrainingPlan, base: BaseModelInfo, infos: list[SourceInfo]) -> None:
+        for uri, info in zip(plan.datasets, infos, strict=True):
+            if info.written_by not in (None, "tokenization"):
+                self.log.warning("%s was written by the %s step", uri, info.written_by)
+        self.log.info(
+            "Fine-tuning %s (fingerprint %s) on %s into %s",
+            base.source,
+            base.fingerprint[:12],
+            ", ".join(plan.datasets),
+            plan.output,
+        )
 
     def _train_and_publish(
         self,
@@ -244,14 +216,7 @@ class LoRAFineTuningHook(BaseHook):
         """
         from llm_lineage.training.engine import train_adapter  # torch: only when training
 
-        with publication(
-            output_path,
-            ADAPTER_FILES,
-            owner=self.owner,
-            lock_timeout=self.lock_timeout,
-            folder_is_output=True,
-            logger=self.log,
-        ) as unit:
+        with self._publication(output_path, ADAPTER_FILES, folder_is_output=True) as unit:
             data = TokenData.open_all(
                 [
                     (local_copy(path, unit.scratch), dataset_id(uri).uri)
@@ -270,10 +235,6 @@ class LoRAFineTuningHook(BaseHook):
             _write_model_card(unit.output, plan, base, infos, result)
             return result, bool(unit.publish(last=ADAPTER_CONFIG))
 
-    def _report(self, inputs: list[str], outputs: list[str]) -> None:
-        if self.hook_lineage:
-            report_hook_lineage(self, inputs, outputs)
-
 
 def _refuse_foreign_files(plan: TrainingPlan, output_path: ObjectStoragePath) -> None:
     """Publishing replaces the whole folder: never one that holds more than an adapter."""
@@ -287,7 +248,10 @@ def _refuse_foreign_files(plan: TrainingPlan, output_path: ObjectStoragePath) ->
 
 
 def _settings(model: Any, value: Any) -> Any:
-    if value is None or isinstance(value, model):
+    """A settings model from itself, a dict of its fields, or None (the defaults)."""
+    if value is None:
+        return model()
+    if isinstance(value, model):
         return value
     return model(**value)
 

@@ -17,7 +17,7 @@ from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.parquet import CONTENT_HASH_KEY
 from llm_lineage.lineage.chain import read_chain, read_provenance
-from llm_lineage.lineage.naming import encode_path
+from llm_lineage.lineage.naming import decode_path, encode_path
 from llm_lineage.lineage.standard_facets import SourceInfo
 
 
@@ -59,6 +59,19 @@ def location_uri(path: ObjectStoragePath) -> str:
     if is_local(path):
         return Path(path.path).as_uri()
     return f"{path.protocol}://{path.bucket}/{encode_path(path.key)}".rstrip("/")
+
+
+def uri_path(uri: str, conn_id: str | None = None) -> ObjectStoragePath:
+    """The ObjectStoragePath that ``location_uri`` named ``uri``: its inverse.
+
+    The path or key is decoded once, as ``location_uri`` encoded it, and a local path goes in as
+    ``storage_path`` puts it, so the round trip reads the same file. A connection given in the
+    original URL (``s3://conn_id@bucket/...``) is not in the URI; ``conn_id`` stands for it.
+    """
+    scheme, _, rest = uri.partition("://")
+    if scheme == "file":
+        return ObjectStoragePath("file:///", decode_path(rest).lstrip("/"), conn_id=conn_id)
+    return ObjectStoragePath(f"{scheme}://{decode_path(rest)}", conn_id=conn_id)
 
 
 def file_uri(root: ObjectStoragePath, path: str) -> str:

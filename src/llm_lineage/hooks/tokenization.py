@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
-from airflow.sdk import BaseHook, ObjectStoragePath
+from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
-from llm_lineage.hooks.collector import report_hook_lineage
-from llm_lineage.hooks.publishing import MixedOutput, check_one_run, publication
+from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.publishing import MixedOutput, check_one_run
 from llm_lineage.hooks.storage import (
     local_copy,
     location_uri,
@@ -67,17 +67,16 @@ def declared_max_length(spec: str) -> int | None:
     return value
 
 
-class TokenizerHook(BaseHook):
+class TokenizerHook(StepHook):
     """Tokenize the text that DocumentExtractionOperator wrote, on any ObjectStoragePath.
+
+    ``plan(source, destination, tokenizer, ...)`` names the run's input and output;
+    ``tokenize(plan)`` does it. ``hook_lineage``, ``owner`` and ``lock_timeout`` are
+    ``StepHook``'s.
 
     :param hub_conn_id: Connection whose password is a Hugging Face token (private hub ids).
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
-    :param hook_lineage: Report inputs and outputs to Airflow's hook lineage collector.
-    :param owner: Names this run to a second run that finds the destination busy (default: the
-        Airflow task instance).
-    :param lock_timeout: Seconds to wait while another run writes the destination; 0 fails at
-        once.
     """
 
     hook_name = "Tokenizer"
@@ -91,17 +90,13 @@ class TokenizerHook(BaseHook):
         owner: str | None = None,
         lock_timeout: float = 0.0,
     ) -> None:
-        super().__init__()
+        super().__init__(hook_lineage, owner, lock_timeout)
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
-        self.hook_lineage = hook_lineage
-        self.owner = owner
-        self.lock_timeout = lock_timeout
 
     def load_tokenizer(self, spec: str, revision: str | None = None) -> LoadedTokenizer:
-        token = self.get_connection(self.hub_conn_id).password if self.hub_conn_id else None
-        return load_tokenizer(spec, revision=revision, token=token)
+        return load_tokenizer(spec, revision=revision, token=self._password(self.hub_conn_id))
 
     def source_path(self, source: str | os.PathLike[str]) -> ObjectStoragePath:
         """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder.
@@ -109,15 +104,7 @@ class TokenizerHook(BaseHook):
         Refuses a text.parquet whose manifest beside it was written by another run: on object
         stores that is an extraction publishing now, or one that was interrupted.
         """
-        path = parquet_path(source, self.source_conn_id, TEXT_FILE)
-        if not path.is_file():
-            raise SourceError(f"source {location_uri(path)} does not exist")
-        if path.name == TEXT_FILE:
-            try:
-                check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE))
-            except MixedOutput as error:
-                raise SourceError(f"source {location_uri(path)}: {error}") from error
-        return path
+        return _checked_source(parquet_path(source, self.source_conn_id, TEXT_FILE))
 
     def plan(
         self,
@@ -128,47 +115,40 @@ class TokenizerHook(BaseHook):
         revision: str | None = None,
     ) -> TokenizationPlan:
         """Where a run reads and writes; touches storage only to tell a folder from a file."""
-        path = parquet_path(source, self.source_conn_id, TEXT_FILE)
-        destination_uri = location_uri(storage_path(destination, self.destination_conn_id))
+        destination_uri = self._uri(storage_path(destination, self.destination_conn_id))
         return TokenizationPlan(
-            source=location_uri(path),
+            source=self._uri(parquet_path(source, self.source_conn_id, TEXT_FILE)),
             output=child_uri(destination_uri, TOKENS_FILE),
             tokenizer=tokenizer,
             settings=settings or TokenizationSettings(),
             revision=revision,
         )
 
-    def source_info(self, path: ObjectStoragePath) -> SourceInfo:
-        """Footer facts of the source: schema, rows, content hash, the chain that made it."""
-        try:
-            return parquet_info(path)
-        except (pa.ArrowInvalid, OSError) as error:
-            raise SourceError(
-                f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
-            ) from error
+    def source_info(self, plan: TokenizationPlan) -> SourceInfo:
+        """Footer facts of the plan's source: schema, rows, content hash, the chain that made it."""
+        return _footer(self._source(plan))
+
+    def _source(self, plan: TokenizationPlan) -> ObjectStoragePath:
+        return _checked_source(self._path(plan.source, self.source_conn_id))
 
     def tokenize(
         self,
-        source: str | os.PathLike[str],
-        destination: str | os.PathLike[str],
-        tokenizer: str,
-        settings: TokenizationSettings | None = None,
-        revision: str | None = None,
+        plan: TokenizationPlan,
+        *,
         loaded: LoadedTokenizer | None = None,
         info: SourceInfo | None = None,
     ) -> TokenizationRun:
-        """Tokenize into ``destination``/tokens.parquet, published only if the run succeeds.
+        """Tokenize into the plan's destination, published only if the run succeeds.
 
-        ``loaded`` and ``info`` skip loading the tokenizer and reading the source's footer again
-        when the caller already did (the operator does, to report them if the run fails).
+        ``plan`` comes from ``plan()``. ``loaded`` and ``info`` skip loading the tokenizer and
+        reading the source's footer again when the caller already did (the operator does, to
+        report them if the run fails).
         """
-        plan = self.plan(source, destination, tokenizer, settings, revision)
-        loaded = loaded or self.load_tokenizer(tokenizer, revision)
-        source_path = self.source_path(source)
-        info = info or self.source_info(source_path)
+        loaded = loaded or self.load_tokenizer(plan.tokenizer, plan.revision)
+        source_path = self._source(plan)
+        info = info or _footer(source_path)
         if info.written_by not in (None, "extraction"):
             self.log.warning("%s was written by the %s step", plan.source, info.written_by)
-        destination_path = storage_path(destination, self.destination_conn_id)
         self.log.info(
             "Tokenizing %d documents of %s with %s into %s",
             info.rows or 0,
@@ -176,31 +156,19 @@ class TokenizerHook(BaseHook):
             loaded.source,
             plan.output,
         )
-        try:
-            with publication(
-                destination_path,
-                (TOKENS_FILE,),
-                owner=self.owner,
-                lock_timeout=self.lock_timeout,
-                logger=self.log,
-            ) as unit:
-                local_source = local_copy(source_path, unit.scratch)
-                footer = unit.stamp(tokenization_footer(plan, loaded, info))
-                result = tokenize_corpus(
-                    local_source,
-                    unit.output,
-                    loaded,
-                    plan.settings,
-                    self.log,
-                    footer=lambda _result: footer,
-                )
-                replaced = TOKENS_FILE in unit.publish()
-        except TokenizationFailed:
-            self._report([plan.source], [])
-            raise
+        destination = self._folder(plan.output, self.destination_conn_id)
+        with (
+            self._reported([plan.source], [plan.output], TokenizationFailed),
+            self._publication(destination, (TOKENS_FILE,)) as unit,
+        ):
+            local_source = local_copy(source_path, unit.scratch)
+            footer = unit.stamp(tokenization_footer(plan, loaded, info))
+            result = tokenize_corpus(
+                local_source, unit.output, loaded, plan.settings, self.log, footer=lambda _: footer
+            )
+            replaced = TOKENS_FILE in unit.publish()
         assert result.output is not None
         result.output = replace(result.output, uri=plan.output)
-        self._report([plan.source], [plan.output])
         self.log.info(
             "Wrote %d tokens in %d sequences to %s, version %s",
             result.tokens,
@@ -210,6 +178,23 @@ class TokenizerHook(BaseHook):
         )
         return TokenizationRun(replace(plan, replaced=replaced), loaded, info, result)
 
-    def _report(self, inputs: list[str], outputs: list[str]) -> None:
-        if self.hook_lineage:
-            report_hook_lineage(self, inputs, outputs)
+
+def _checked_source(path: ObjectStoragePath) -> ObjectStoragePath:
+    """``path`` if it is a file, and for a text.parquet, one of a whole extraction unit."""
+    if not path.is_file():
+        raise SourceError(f"source {location_uri(path)} does not exist")
+    if path.name == TEXT_FILE:
+        try:
+            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE))
+        except MixedOutput as error:
+            raise SourceError(f"source {location_uri(path)}: {error}") from error
+    return path
+
+
+def _footer(path: ObjectStoragePath) -> SourceInfo:
+    try:
+        return parquet_info(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise SourceError(
+            f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
+        ) from error

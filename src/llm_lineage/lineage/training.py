@@ -38,9 +38,6 @@ from llm_lineage.facets import (
 )
 from llm_lineage.facets.training import LossPoint
 from llm_lineage.lineage.naming import dataset_id
-
-# Re-exported until hooks/lora.py imports it from lineage.secrets, where it now lives.
-from llm_lineage.lineage.secrets import allowed_environment as allowed_environment
 from llm_lineage.lineage.standard_facets import (
     SourceInfo,
     StepLineage,

@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.extraction import DEFAULT_INCLUDE, ExtractionFailed, ExtractionSettings
 from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
+from llm_lineage.lineage.standard_facets import StepLineage
 from llm_lineage.operators.assets import (
     declare_assets,
     extraction_assets,
     fixed_location_uri,
     publish_assets,
 )
+from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
-from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import choice, location, validated
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _DEFAULTS = ExtractionSettings()
 
 
-class DocumentExtractionOperator(BaseOperator):
+class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, ExtractionRun], BaseOperator):
     """Extract text and metadata from PDF, DOCX, HTML, Markdown and text documents.
 
     Writes ``text.parquet`` (one row per document, with its text) and ``manifest.parquet``
@@ -71,6 +71,7 @@ class DocumentExtractionOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("source", "destination", "author_salt")
+    step_failure = ExtractionFailed
     ui_color = "#e8f0fe"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "text"  # the key of the return value that CatalogLink opens
@@ -97,7 +98,7 @@ class DocumentExtractionOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
+        owner = self._task_label
         self.source = location(owner, "source", source)
         self.destination = location(owner, "destination", destination)
         self.settings = validated(
@@ -139,8 +140,7 @@ class DocumentExtractionOperator(BaseOperator):
         if parent is self:
             self.author_salt = conceal(self.author_salt)
 
-    @property
-    def hook(self) -> DocumentExtractionHook:
+    def _make_hook(self) -> DocumentExtractionHook:
         return DocumentExtractionHook(
             source_conn_id=self.source_conn_id,
             destination_conn_id=self.destination_conn_id,
@@ -154,35 +154,20 @@ class DocumentExtractionOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        salt = revealed(self.author_salt)
-        try:
-            self._run = self.hook.extract(
-                self.source, self.destination, self.settings, self.author_policy, salt
-            )
-        except ExtractionFailed as failure:
-            self._partial = failure.result
-            push_lineage(self, context, failed=True)
-            raise
-        push_lineage(self, context)
-        result, plan = self._run.result, self._run.plan
+        plan = self._plan()
+        run = self._run_step(context, lambda: self.hook.extract(plan))
+        result = run.result
         assert result.text_output is not None and result.manifest_output is not None
-        publish_assets(context, self, extraction_assets(self._run))
+        publish_assets(context, self, extraction_assets(run))
         return {
-            "text": plan.text,
-            "manifest": plan.manifest,
+            "text": run.plan.text,
+            "manifest": run.plan.manifest,
             "documents": result.summary.documents,
             "failed": result.failure_count,
             "version": result.text_output.content_hash,
         }
 
-    def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return operator_lineage(extraction_lineage(self._plan(), None))
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        if self._run is None:
-            return self.get_openlineage_facets_on_start()
-        return operator_lineage(extraction_lineage(self._run.plan, self._run.result))
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        """What the run got through before it failed: the input, counts and every error."""
-        return operator_lineage(extraction_lineage(self._plan(), self._partial, failed=True))
+    def _lineage(self, run: ExtractionRun | None, failed: bool) -> StepLineage:
+        if run is not None:
+            return extraction_lineage(run.plan, run.result)
+        return extraction_lineage(self._plan(), self._partial if failed else None, failed=failed)

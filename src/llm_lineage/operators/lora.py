@@ -7,12 +7,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
 from llm_lineage.lineage.secrets import secret_name
-from llm_lineage.lineage.standard_facets import SourceInfo
+from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
 from llm_lineage.operators.assets import (
     declare_assets,
@@ -20,8 +19,8 @@ from llm_lineage.operators.assets import (
     publish_assets,
     training_assets,
 )
+from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, settings
 from llm_lineage.training import (
     BaseModelInfo,
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-class LoRAFineTuningOperator(BaseOperator):
+class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], BaseOperator):
     """Fine-tune a LoRA adapter with PEFT on the tokens that TokenizationOperator wrote.
 
     Writes the adapter in PEFT's layout (``adapter_config.json``, ``adapter_model.safetensors``)
@@ -73,6 +72,7 @@ class LoRAFineTuningOperator(BaseOperator):
         "output_folder",
         "base_model_revision",
     )
+    step_failure = TrainingFailed
     ui_color = "#fce8e6"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "adapter"  # the key of the return value that CatalogLink opens
@@ -95,7 +95,7 @@ class LoRAFineTuningOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
+        owner = self._task_label
         self.dataset = _datasets(owner, dataset)
         self.base_model = location(owner, "base_model", base_model)
         # ``self.output`` is Airflow's XComArg of this task, so the folder gets another name.
@@ -120,8 +120,7 @@ class LoRAFineTuningOperator(BaseOperator):
         self._infos: list[SourceInfo] | None = None
         self._partial: TrainingResult | None = None
 
-    @property
-    def hook(self) -> LoRAFineTuningHook:
+    def _make_hook(self) -> LoRAFineTuningHook:
         return LoRAFineTuningHook(
             hub_conn_id=self.hub_conn_id,
             dataset_conn_id=self.dataset_conn_id,
@@ -129,71 +128,48 @@ class LoRAFineTuningOperator(BaseOperator):
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 
-    def _datasets(self) -> list[str]:
-        """The rendered ``dataset`` as a list of paths: here XComArgs have been resolved."""
+    def _plan(self) -> TrainingPlan:
+        """The plan, from the rendered fields: here XComArgs in ``dataset`` have been resolved."""
         value = self.dataset
         values = [value] if isinstance(value, str) else list(value)
-        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
-        return [location(owner, "dataset", v) for v in values]
-
-    def _arguments(self, datasets: list[str]) -> dict[str, Any]:
-        """What the hook's ``plan`` and ``fine_tune`` both take."""
-        return {
-            "dataset": datasets,
-            "base_model": self.base_model,
-            "output": self.output_folder,
-            "lora": self.lora,
-            "training": self.training,
-            "revision": self.base_model_revision or None,
-            "cost_per_hour": self.cost_per_hour,
-            "currency": self.cost_currency,
-            "environment_variables": self.environment_variables,
-        }
-
-    def _plan(self) -> TrainingPlan:
-        return self.hook.plan(**self._arguments(self._datasets()))
+        return self.hook.plan(
+            dataset=[location(self._task_label, "dataset", v) for v in values],
+            base_model=self.base_model,
+            output=self.output_folder,
+            lora=self.lora,
+            training=self.training,
+            revision=self.base_model_revision or None,
+            cost_per_hour=self.cost_per_hour,
+            currency=self.cost_currency,
+            environment_variables=self.environment_variables,
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        hook = self.hook
-        datasets = self._datasets()
-        self._infos = hook.dataset_infos(datasets)
-        self._base = hook.resolve_base_model(self.base_model, self.base_model_revision or None)
-        try:
-            self._run = hook.fine_tune(
-                **self._arguments(datasets), base=self._base, infos=self._infos
-            )
-        except TrainingFailed as failure:
-            self._partial = failure.result
-            push_lineage(self, context, failed=True, inputs=self._infos)
-            raise
-        push_lineage(self, context, inputs=self._infos)
-        result = self._run.result
+        plan = self._plan()
+        self._infos = infos = self.hook.dataset_infos(plan)
+        self._base = base = self.hook.resolve_base_model(plan.base_model, plan.revision)
+        run = self._run_step(
+            context, lambda: self.hook.fine_tune(plan, base=base, infos=infos), inputs=infos
+        )
+        result = run.result
         assert result.output is not None
-        publish_assets(context, self, training_assets(self._run))
+        publish_assets(context, self, training_assets(run))
         return {
-            "adapter": self._run.plan.output,
+            "adapter": run.plan.output,
             "version": result.output.content_hash,
-            "base_model_fingerprint": self._base.fingerprint,
+            "base_model_fingerprint": base.fingerprint,
             "steps": result.steps,
             "tokens_seen": result.tokens_seen,
             "loss_first": result.loss_first,
             "loss_last": result.loss_last,
         }
 
-    def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return operator_lineage(training_lineage(self._plan()))
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        if self._run is None:
-            return self.get_openlineage_facets_on_start()
-        run = self._run
-        return operator_lineage(training_lineage(run.plan, run.base, run.infos, run.result))
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        """The inputs as far as they were resolved, and what the run got through; no output."""
-        return operator_lineage(
-            training_lineage(self._plan(), self._base, self._infos, self._partial, failed=True)
-        )
+    def _lineage(self, run: TrainingRun | None, failed: bool) -> StepLineage:
+        if run is not None:
+            return training_lineage(run.plan, run.base, run.infos, run.result)
+        if not failed:
+            return training_lineage(self._plan())
+        return training_lineage(self._plan(), self._base, self._infos, self._partial, failed=True)
 
 
 def _cost(owner: str, value: Any) -> float | None:

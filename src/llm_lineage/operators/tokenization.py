@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.tokenization import TokenizationRun, TokenizerHook, declared_max_length
-from llm_lineage.lineage.standard_facets import SourceInfo
+from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
 from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_lineage
 from llm_lineage.operators.assets import declare_assets, publish_assets, tokenization_assets
+from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.emission import operator_lineage, push_lineage
 from llm_lineage.operators.validation import InvalidParameterError, location, validated
 from llm_lineage.tokenization import (
     DEFAULT_TRANSFORMS,
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from llm_lineage.tokenization import TokenizationResult
 
 
-class TokenizationOperator(BaseOperator):
+class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOperator):
     """Clean, filter and tokenize the text that DocumentExtractionOperator wrote.
 
     Writes ``tokens.parquet`` into ``destination``: per-document chunks (``doc_id``,
@@ -52,6 +51,7 @@ class TokenizationOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("source", "destination", "tokenizer", "tokenizer_revision")
+    step_failure = TokenizationFailed
     ui_color = "#e6f4ea"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "tokens"  # the key of the return value that CatalogLink opens
@@ -76,7 +76,7 @@ class TokenizationOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        owner = f"{type(self).__name__}(task_id={self.task_id!r})"
+        owner = self._task_label
         self.source = location(owner, "source", source)
         self.destination = location(owner, "destination", destination)
         self.tokenizer = location(owner, "tokenizer", tokenizer)
@@ -102,8 +102,7 @@ class TokenizationOperator(BaseOperator):
         self._info: SourceInfo | None = None
         self._partial: TokenizationResult | None = None
 
-    @property
-    def hook(self) -> TokenizerHook:
+    def _make_hook(self) -> TokenizerHook:
         return TokenizerHook(
             hub_conn_id=self.hub_conn_id,
             source_conn_id=self.source_conn_id,
@@ -117,49 +116,31 @@ class TokenizationOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        hook = self.hook
-        self._loaded = hook.load_tokenizer(self.tokenizer, self.tokenizer_revision)
-        self._info = hook.source_info(hook.source_path(self.source))
-        try:
-            self._run = hook.tokenize(
-                self.source,
-                self.destination,
-                self.tokenizer,
-                self.settings,
-                self.tokenizer_revision,
-                loaded=self._loaded,
-                info=self._info,
-            )
-        except TokenizationFailed as failure:
-            self._partial = failure.result
-            push_lineage(self, context, failed=True, inputs=[self._info])
-            raise
-        push_lineage(self, context, inputs=[self._info])
-        result = self._run.result
+        self._loaded = loaded = self.hook.load_tokenizer(self.tokenizer, self.tokenizer_revision)
+        plan = self._plan()
+        self._info = info = self.hook.source_info(plan)
+        run = self._run_step(
+            context, lambda: self.hook.tokenize(plan, loaded=loaded, info=info), inputs=[info]
+        )
+        result = run.result
         assert result.output is not None
-        publish_assets(context, self, tokenization_assets(self._run))
+        publish_assets(context, self, tokenization_assets(run))
         return {
-            "tokens": self._run.plan.output,
+            "tokens": run.plan.output,
             "sequences": result.sequences,
             "token_count": result.tokens,
             "documents": result.documents_out,
             "version": result.output.content_hash,
-            "tokenizer_sha256": self._loaded.sha256,
+            "tokenizer_sha256": loaded.sha256,
         }
 
-    def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return operator_lineage(tokenization_lineage(self._plan()))
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        if self._run is None:
-            return self.get_openlineage_facets_on_start()
-        run = self._run
-        return operator_lineage(tokenization_lineage(run.plan, run.tokenizer, run.info, run.result))
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        """The input as far as it was read, and what the run got through; no output."""
-        return operator_lineage(
-            tokenization_lineage(self._plan(), self._loaded, self._info, self._partial, failed=True)
+    def _lineage(self, run: TokenizationRun | None, failed: bool) -> StepLineage:
+        if run is not None:
+            return tokenization_lineage(run.plan, run.tokenizer, run.info, run.result)
+        if not failed:
+            return tokenization_lineage(self._plan())
+        return tokenization_lineage(
+            self._plan(), self._loaded, self._info, self._partial, failed=True
         )
 
 
