@@ -249,7 +249,7 @@ def test_checker_reports_other_missing_paths(span: str) -> None:
 def test_checker_reports_missing_links_but_not_urls_or_anchors() -> None:
     text = (
         "[design](DESIGN.md) [map](ARCHITECTURE.md) [web](https://example.com/x.md) "
-        "[here](#quick-start) [mail](mailto:a@b.c) [code](src/llm_lineage/hub.py#L3)\n"
+        "[here](#quick-start) [mail](mailto:a@b.c) [code](src/llm_lineage/common/hub.py#L3)\n"
     )
     assert missing_paths(text) == ["DESIGN.md"]
 
