@@ -21,6 +21,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 
 import llm_lineage.hooks.locking as locking
 from llm_lineage.extraction import ExtractionSettings
+from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
 from llm_lineage.hooks.locking import LOCK_NAME, Owner, current_owner
 from llm_lineage.hooks.publishing import RUN_ID_KEY, STAGING_PREFIX
 
@@ -102,3 +103,8 @@ def memory_bucket_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield f"memory://{bucket}"
     if fs.exists(f"/{bucket}"):
         fs.rm(f"/{bucket}", recursive=True)
+
+
+def extract_with(hook: DocumentExtractionHook, *where: Any) -> ExtractionRun:
+    """``hook.extract`` on ``hook.plan(source, destination, settings)``."""
+    return hook.extract(hook.plan(*where))

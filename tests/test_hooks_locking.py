@@ -15,12 +15,11 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 import llm_lineage.hooks.publishing as publishing
-from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
+from llm_lineage.hooks.extraction import DocumentExtractionHook
 from llm_lineage.hooks.locking import (
     LOCK_NAME,
     DestinationBusy,
@@ -45,16 +44,12 @@ from publishing_fixtures import (
     Log,
     assert_one_run,
     dead_pid,
+    extract_with,
     leftovers,
     make_corpus,
     make_owner,
     memory_bucket_fixture,  # noqa: F401
 )
-
-
-def _extract(hook: DocumentExtractionHook, *where: Any) -> ExtractionRun:
-    """``hook.extract`` on ``hook.plan(source, destination, settings)``."""
-    return hook.extract(hook.plan(*where))
 
 
 def test_stale_rule() -> None:
@@ -153,7 +148,7 @@ def test_killed_run_is_cleaned_up_by_the_next_and_a_live_one_is_not(tmp_path: Pa
     destination = storage_path(out)
     try:
         with pytest.raises(DestinationBusy, match=f"the killed run, pid {process.pid}"):
-            _extract(DocumentExtractionHook(), corpus, out, SETTINGS)
+            extract_with(DocumentExtractionHook(), corpus, out, SETTINGS)
         places = staging_places(destination)
         uri = out.as_uri()
         assert sweep_stale_staging(places, uri, 600, Log(), True) == []
@@ -163,7 +158,7 @@ def test_killed_run_is_cleaned_up_by_the_next_and_a_live_one_is_not(tmp_path: Pa
         process.wait(30)
     assert (out / LOCK_NAME).exists() and staging[0].exists()  # SIGKILL skipped every finally
 
-    run = _extract(DocumentExtractionHook(), corpus, out, SETTINGS)  # takes over, cleans up
+    run = extract_with(DocumentExtractionHook(), corpus, out, SETTINGS)  # takes over, cleans up
     assert_one_run(out, 5)
     assert run.result.summary.documents == 5
     assert not staging[0].exists()
@@ -201,17 +196,17 @@ def test_object_store_lock_busy_stale_and_mixed_pair(tmp_path: Path, memory_buck
     holder = make_owner(label="dag_id=remote task_id=extract")
     out.fs.pipe_file(lock.path, holder.to_bytes())
     with pytest.raises(DestinationBusy, match="dag_id=remote task_id=extract"):
-        _extract(DocumentExtractionHook(), corpus, str(out), SETTINGS)
+        extract_with(DocumentExtractionHook(), corpus, str(out), SETTINGS)
 
     gone = make_owner(machine="another-host", refreshed=time.time() - 3600)
     out.fs.pipe_file(lock.path, gone.to_bytes())
-    _extract(DocumentExtractionHook(), corpus, str(out), SETTINGS)
+    extract_with(DocumentExtractionHook(), corpus, str(out), SETTINGS)
     assert not lock.exists()
     TokenizerHook().source_path(str(out))  # a whole unit passes
 
     text_of_first = out.fs.cat_file((out / "text.parquet").path)
     first = publishing.footer_run_id(out / "text.parquet")
-    _extract(DocumentExtractionHook(), make_corpus(tmp_path / "other", 13), str(out), SETTINGS)
+    extract_with(DocumentExtractionHook(), make_corpus(tmp_path / "other", 13), str(out), SETTINGS)
     second = publishing.footer_run_id(out / "manifest.parquet")
     out.fs.pipe_file((out / "text.parquet").path, text_of_first)  # an interrupted upload
     with pytest.raises(SourceError, match="interrupted") as mixed:

@@ -22,7 +22,7 @@ import pytest
 
 import llm_lineage.hooks.extraction as extraction_hook
 import llm_lineage.hooks.publishing as publishing
-from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
+from llm_lineage.hooks.extraction import DocumentExtractionHook
 from llm_lineage.hooks.locking import DestinationBusy
 from llm_lineage.hooks.publishing import (
     OWNER_FILE,
@@ -42,16 +42,12 @@ from publishing_fixtures import (
     Log,
     assert_one_run,
     dead_pid,
+    extract_with,
     leftovers,
     make_corpus,
     make_owner,
     memory_bucket_fixture,  # noqa: F401
 )
-
-
-def _extract(hook: DocumentExtractionHook, *where: Any) -> ExtractionRun:
-    """``hook.extract`` on ``hook.plan(source, destination, settings)``."""
-    return hook.extract(hook.plan(*where))
 
 
 @dataclass
@@ -113,12 +109,12 @@ def test_second_run_fails_fast_naming_the_first_and_never_mixes(
     held = held_engine(small)
     first_owner = "dag_id=docs task_id=extract run_id=scheduled__1 try=1"
     first, outcome = run_in_thread(
-        lambda: _extract(DocumentExtractionHook(owner=first_owner), small, out, SETTINGS)
+        lambda: extract_with(DocumentExtractionHook(owner=first_owner), small, out, SETTINGS)
     )
     assert held.reached.wait(60)
 
     with pytest.raises(DestinationBusy) as busy:
-        _extract(DocumentExtractionHook(owner="try=2"), large, out, SETTINGS)
+        extract_with(DocumentExtractionHook(owner="try=2"), large, out, SETTINGS)
     message = str(busy.value)
     assert first_owner in message
     assert f"pid {os.getpid()} on host" in message
@@ -142,11 +138,11 @@ def test_second_run_waits_for_the_first_then_publishes_its_own(
     out = tmp_path / "out"
     held = held_engine(small)
     first, first_outcome = run_in_thread(
-        lambda: _extract(DocumentExtractionHook(), small, out, SETTINGS)
+        lambda: extract_with(DocumentExtractionHook(), small, out, SETTINGS)
     )
     assert held.reached.wait(60)
     second, second_outcome = run_in_thread(
-        lambda: _extract(DocumentExtractionHook(lock_timeout=60), large, out, SETTINGS)
+        lambda: extract_with(DocumentExtractionHook(lock_timeout=60), large, out, SETTINGS)
     )
     time.sleep(1.5)
     assert second.is_alive()  # waiting for the lock, not interleaving
@@ -294,7 +290,7 @@ def test_adapter_like_folder_is_swapped_whole_and_not_left_when_nothing_publishe
 
 def test_object_store_unit_carries_one_run_id(tmp_path: Path, memory_bucket: str) -> None:
     corpus = make_corpus(tmp_path / "corpus", 4)
-    run = _extract(DocumentExtractionHook(), corpus, f"{memory_bucket}/out", SETTINGS)
+    run = extract_with(DocumentExtractionHook(), corpus, f"{memory_bucket}/out", SETTINGS)
     out = storage_path(f"{memory_bucket}/out")
     assert sorted(p.name for p in out.iterdir()) == ["manifest.parquet", "text.parquet"]
     runs = {publishing.footer_run_id(out / name) for name in ("text.parquet", "manifest.parquet")}
@@ -309,7 +305,7 @@ def test_slow_object_store_upload_blocks_writers_and_readers_see_the_mix(
     """The issue's race on an object store: a retry overlapping an upload between two files."""
     small, large = make_corpus(tmp_path / "small", 4), make_corpus(tmp_path / "large", 13)
     out = storage_path(f"{memory_bucket}/out")
-    _extract(DocumentExtractionHook(), large, str(out), SETTINGS)
+    extract_with(DocumentExtractionHook(), large, str(out), SETTINGS)
     fs = out.fs
     real_put = fs.put_file
     held = Hold()
@@ -322,11 +318,13 @@ def test_slow_object_store_upload_blocks_writers_and_readers_see_the_mix(
 
     monkeypatch.setattr(fs, "put_file", slow_put)
     first, outcome = run_in_thread(
-        lambda: _extract(DocumentExtractionHook(owner="the slow upload"), small, str(out), SETTINGS)
+        lambda: extract_with(
+            DocumentExtractionHook(owner="the slow upload"), small, str(out), SETTINGS
+        )
     )
     assert held.reached.wait(60)
     with pytest.raises(DestinationBusy, match="the slow upload"):
-        _extract(DocumentExtractionHook(), large, str(out), SETTINGS)
+        extract_with(DocumentExtractionHook(), large, str(out), SETTINGS)
     with pytest.raises(SourceError, match=r"the slow upload.*is publishing into it now"):
         TokenizerHook().source_path(str(out))
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from typing import Any
 
 import pytest
-from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
-from openlineage.client.serde import Serde
+from openlineage.client.event_v2 import RunState
 
+from lineage_fixtures import step_event
 from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.extraction import ExtractionSettings
 from llm_lineage.extraction.model import DocumentFailure, DocumentRecord, ExtractionResult
@@ -32,7 +31,6 @@ from llm_lineage.lineage.extraction import (
 )
 from llm_lineage.lineage.standard_facets import StepLineage
 from llm_lineage.lineage.transformation_chain import chain_fingerprint
-from olvalidate import validate_event_text
 
 COLLECTION = facet_key("documentCollection")
 TRANSFORMATIONS = facet_key("transformations")
@@ -50,17 +48,7 @@ NAMES = ("Zed", "Zimmer", "Bob", "Brown", "Amy", "Adams")
 
 
 def _event(lineage: StepLineage, state: RunState) -> dict[str, Any]:
-    """``lineage`` in a RunEvent, serialized as the transports do, parsed and validated."""
-    event = RunEvent(
-        eventType=state,
-        eventTime="2026-01-01T00:00:00Z",
-        run=Run(runId=str(uuid.UUID(int=1)), facets=dict(lineage.run_facets)),
-        job=Job(namespace="test", name="dag.extract", facets=dict(lineage.job_facets)),
-        inputs=list(lineage.inputs),
-        outputs=list(lineage.outputs),
-        producer="https://example.com/test",
-    )
-    return validate_event_text(Serde.to_json(event))
+    return step_event(lineage, state, "extract")
 
 
 def _plan(policy: AuthorPolicy = AuthorPolicy.INCLUDE, replaced: frozenset[str] = frozenset()):

@@ -7,13 +7,12 @@ and validates it strictly.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
-from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
-from openlineage.client.serde import Serde
+from openlineage.client.event_v2 import RunState
 
+from lineage_fixtures import step_event
 from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.extraction.tables import TEXT_SCHEMA
 from llm_lineage.facets import facet_key
@@ -28,7 +27,6 @@ from llm_lineage.lineage.transformation_chain import build_steps, chain_fingerpr
 from llm_lineage.tokenization import LoadedTokenizer, TokenizationResult, TokenizationSettings
 from llm_lineage.tokenization.loader import load_tokenizer
 from llm_lineage.tokenization.transforms import TransformStats
-from olvalidate import validate_event_text
 from tokenizers_fixtures import train_bpe
 
 TOKENIZATION = facet_key("tokenization")
@@ -57,17 +55,7 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> LoadedTokenizer:
 
 
 def _event(lineage: StepLineage, state: RunState) -> dict[str, Any]:
-    """``lineage`` in a RunEvent, serialized as the transports do, parsed and validated."""
-    event = RunEvent(
-        eventType=state,
-        eventTime="2026-01-01T00:00:00Z",
-        run=Run(runId=str(uuid.UUID(int=2)), facets=dict(lineage.run_facets)),
-        job=Job(namespace="test", name="dag.tokenize", facets=dict(lineage.job_facets)),
-        inputs=list(lineage.inputs),
-        outputs=list(lineage.outputs),
-        producer="https://example.com/test",
-    )
-    return validate_event_text(Serde.to_json(event))
+    return step_event(lineage, state, "tokenize")
 
 
 def _plan(packing: bool = False, replaced: bool = False) -> TokenizationPlan:

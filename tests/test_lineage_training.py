@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from typing import Any
 
-from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
-from openlineage.client.serde import Serde
+from openlineage.client.event_v2 import RunState
 
+from lineage_fixtures import step_event
 from llm_lineage.common.versions import package_version
 from llm_lineage.facets import facet_key
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
@@ -32,7 +31,6 @@ from llm_lineage.training import (
     base_model_location,
 )
 from llm_lineage.training.model import TrainingFailed
-from olvalidate import validate_event_text
 
 ADAPTER = facet_key("loraAdapter")
 TRAINING = facet_key("training")
@@ -42,17 +40,7 @@ TOKENS = "/data/tokens/tokens.parquet"
 
 
 def _event(lineage: StepLineage, state: RunState) -> dict[str, Any]:
-    """``lineage`` in a RunEvent, serialized as the transports do, parsed and validated."""
-    event = RunEvent(
-        eventType=state,
-        eventTime="2026-01-01T00:00:00Z",
-        run=Run(runId=str(uuid.UUID(int=3)), facets=dict(lineage.run_facets)),
-        job=Job(namespace="test", name="dag.fine_tune", facets=dict(lineage.job_facets)),
-        inputs=list(lineage.inputs),
-        outputs=list(lineage.outputs),
-        producer="https://example.com/test",
-    )
-    return validate_event_text(Serde.to_json(event))
+    return step_event(lineage, state, "fine_tune")
 
 
 def _plan(datasets: tuple[str, ...] = (TOKENS,), **overrides: Any) -> TrainingPlan:
