@@ -25,9 +25,10 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 # The baselines (pypdf, Hugging Face datasets) live in the [bench] extra: only benchmarks need them.
+# --real-pdfs: pypdf's test PDFs, fetched once from PyPI into benchmarks/.cache/ (offline: skipped).
 bench: $(STAMP)
 	$(PIP) install -e '.[bench]' -c constraints.txt
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --real-pdfs
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

@@ -5,7 +5,11 @@ Makes its corpora, runs each suite, prints one table and writes ``benchmarks/res
 ``--quick`` shrinks every input for a smoke run (its ratios are not the ones to quote).
 
 Usage: .venv/bin/python benchmarks/run.py [--quick] [--only extraction,tokenization,...]
-       [--pdfs FOLDER_OF_REAL_PDFS]
+       [--pdfs FOLDER_OF_YOUR_PDFS] [--real-pdfs] [--rounds 2]
+
+``--real-pdfs`` adds the PDF baselines on real-world PDFs: pypdf's test files, fetched once from
+PyPI into ``benchmarks/.cache/`` (``real_pdfs.py``); ``make bench`` passes it. ``--rounds``: more
+timed runs per side of each extraction row, for a busy machine (the best of each side counts).
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import bench_training
 from harness import Row, machine, table, write_json
 
 
-def suites(quick: bool, pdfs: Path | None) -> dict[str, Callable[[Path], list[Row]]]:
+def suites(
+    quick: bool, pdfs: Path | None, real_pdfs: bool = False
+) -> dict[str, Callable[[Path], list[Row]]]:
     scale = 0.25 if quick else 1.0
     return {
-        "extraction": lambda root: bench_extraction.rows(root, scale, pdfs),
+        "extraction": lambda root: bench_extraction.rows(root, scale, pdfs, real_pdfs),
         "tokenization": lambda root: bench_tokenization.rows(root, 2_000 if quick else 10_000),
         "events": lambda root: bench_lineage.event_size_rows(
             root, (10, 100, 1_000) if quick else (10, 1_000, 100_000)
@@ -45,9 +51,16 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated suites")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--pdfs", type=Path, help="a folder of real PDFs for the PDF rows")
+    parser.add_argument("--pdfs", type=Path, help="a folder of your PDFs for the PDF rows")
+    parser.add_argument(
+        "--real-pdfs", action="store_true", help="also the PDF baselines on pypdf's test PDFs"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="timed runs per side of each extraction row"
+    )
     arguments = parser.parse_args()
-    chosen = suites(arguments.quick, arguments.pdfs)
+    bench_extraction.ROUNDS = arguments.rounds
+    chosen = suites(arguments.quick, arguments.pdfs, arguments.real_pdfs)
     names = [n for n in arguments.only.split(",") if n] or list(chosen)
     started = time.perf_counter()
     rows: list[Row] = []

@@ -149,16 +149,18 @@ def test_zipfile_cuts_a_lying_part_at_its_declared_size_but_read_inflates_it_who
 
 
 @pytest.mark.parametrize("crc_of_prefix", [True, False], ids=["prefix-crc", "real-crc"])
-def test_docx_part_that_inflates_past_its_declared_size_is_refused(crc_of_prefix: bool) -> None:
-    liar = _lying_entry("word/document.xml", 32 * MiB, 4096, crc_of_prefix)
+@pytest.mark.parametrize("part", ["word/document.xml", "word/styles.xml"])  # read, not read
+def test_docx_part_that_inflates_past_its_declared_size_is_refused(
+    crc_of_prefix: bool, part: str
+) -> None:
+    liar = _lying_entry(part, 32 * MiB, 4096, crc_of_prefix)
     package = write_zip(replace_entry(docx_entries(), liar))
 
     with measured() as cost:
         reason = refusal(lambda: read_docx(package))
 
     assert reason == (
-        "DOCX part word/document.xml inflates past the 4,096 bytes its ZIP directory "
-        "declares (a zip bomb?)"
+        f"DOCX part {part} inflates past the 4,096 bytes its ZIP directory declares (a zip bomb?)"
     )
     assert cost.peak_bytes < 8 * MiB  # ZipFile.read() would hold the 32 MiB
 
@@ -396,6 +398,15 @@ def test_html_at_the_depth_limit_is_read_and_one_deeper_is_not() -> None:
     assert read_html(nested(MAX_HTML_DEPTH)).text == "x" * MAX_HTML_DEPTH
 
     refusal(lambda: read_html(nested(MAX_HTML_DEPTH + 1)))
+
+
+def test_html_depth_scan_runs_once_a_page_has_more_tags_than_the_limit() -> None:
+    """Pages with no more ``<`` than the limit skip the scan: the first one past it is scanned."""
+    assert read_html(b"<div>" * MAX_HTML_DEPTH).text == ""
+
+    reason = refusal(lambda: read_html(b"<div>" * (MAX_HTML_DEPTH + 1)))
+
+    assert reason.startswith("HTML nests elements over 512 deep (at character 2,560)")
 
 
 @pytest.mark.parametrize(

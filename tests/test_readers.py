@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import docx
@@ -117,6 +119,100 @@ def test_docx_paragraphs_table_cells_and_core_properties(tmp_path: Path) -> None
     assert output.pages is None
 
 
+def rezipped(data: bytes, parts: dict[str, bytes | None]) -> bytes:
+    """The ZIP package ``data`` with ``parts`` replaced or added (None: removed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        contents = {info.filename: source.read(info) for info in source.infolist()} | parts
+        for name, content in contents.items():
+            if content is not None:
+                target.writestr(name, content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def small_docx() -> bytes:
+    document = docx.Document()
+    document.add_paragraph("First paragraph.")
+    document.core_properties.title = "Small"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def part_of(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return package.read(name)
+
+
+def read_docx_bytes(data: bytes) -> ReaderOutput:
+    return READERS["docx"].read(data, DEFAULT_LIMITS)
+
+
+def test_docx_main_part_is_found_through_the_package_relationships() -> None:
+    """The main document is where ``_rels/.rels`` points, and a Word document by the override
+    in ``[Content_Types].xml`` (matched without regard to case): here ``body/main.xml``."""
+    data = small_docx()
+    types = part_of(data, "[Content_Types].xml")
+    moved = rezipped(
+        data,
+        {
+            "word/document.xml": None,
+            "body/main.xml": part_of(data, "word/document.xml"),
+            "_rels/.rels": part_of(data, "_rels/.rels").replace(
+                b"word/document.xml", b"body/main.xml"
+            ),
+            "[Content_Types].xml": types.replace(b"/word/document.xml", b"/BODY/Main.xml"),
+        },
+    )
+
+    output = read_docx_bytes(moved)
+
+    assert (output.text, output.title) == ("First paragraph.", "Small")
+    assert docx.Document(io.BytesIO(moved)).paragraphs[0].text == "First paragraph."
+
+
+def test_docx_without_core_properties_reads_as_python_docx_does() -> None:
+    """python-docx makes a core properties part up when a package has none; so does the reader."""
+    data = small_docx()
+    rels = re.sub(
+        rb"<Relationship [^>]*core-properties\"[^>]*/>", b"", part_of(data, "_rels/.rels")
+    )
+    bare = rezipped(data, {"docProps/core.xml": None, "_rels/.rels": rels})
+    made_up = docx.Document(io.BytesIO(bare)).core_properties
+
+    output = read_docx_bytes(bare)
+
+    assert output.title == made_up.title == "Word Document"
+    assert (output.text, output.authors, output.created) == ("First paragraph.", (), None)
+    assert output.modified is not None  # python-docx's made-up part: modified now
+
+
+def test_docx_parts_other_than_the_text_and_metadata_are_not_parsed() -> None:
+    """Styles, settings and the rest are never parsed (python-docx's ``Document()`` parses them
+    all), so damage there costs nothing; damage in the main part still refuses the document."""
+    data = small_docx()
+
+    output = read_docx_bytes(rezipped(data, {"word/styles.xml": b"<w:styles"}))
+
+    assert output.text == "First paragraph."
+    with pytest.raises(DocumentError, match=r"^corrupt DOCX: "):
+        read_docx_bytes(rezipped(data, {"word/document.xml": b"<w:document"}))
+
+
+def test_docx_whose_main_part_is_not_a_word_document_is_refused() -> None:
+    data = small_docx()
+    types = part_of(data, "[Content_Types].xml")
+    template = types.replace(b"document.main+xml", b"template.main+xml")
+
+    with pytest.raises(DocumentError) as caught:
+        read_docx_bytes(rezipped(data, {"[Content_Types].xml": template}))
+
+    assert caught.value.reason == (
+        "corrupt DOCX: not a Word document, its main part /word/document.xml is "
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+    )
+
+
 def python_docx_text(data: bytes) -> str:
     """The text python-docx's own API gives, row by row as the reader used to build it."""
     document = docx.Document(io.BytesIO(data))
@@ -196,6 +292,23 @@ def test_html_visible_text_only_and_meta_tags(tmp_path: Path) -> None:
     assert output.modified == dt.datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
     assert output.encoding == "utf-8"
     assert output.encoding_fallback is False
+
+
+def test_html_whitespace_folds_to_single_spaces_and_blank_lines() -> None:
+    """Runs of spaces and tabs become one space, \\f and \\v break lines, lines are stripped,
+    blank lines fold to one; other Unicode spaces inside a line are kept."""
+    page = (
+        "<html><body><p>Tabs\t\tand  runs   of\tspaces, a\fform feed,\va vertical tab</p>\n"
+        "   \n\t\n<div> \xa0 padded\t </div><pre>one\n\n\n\nafter blank lines</pre>"
+        "x<span> </span>y\u2003\u2003z</body></html>"
+    )
+
+    output = READERS["html"].read(page.encode(), DEFAULT_LIMITS)
+
+    assert output.text == (
+        "Tabs and runs of spaces, a\nform feed,\na vertical tab\n\npadded\n"
+        "one\n\nafter blank lines\nx y\u2003\u2003z"
+    )
 
 
 def test_html_declared_charset_is_used(tmp_path: Path) -> None:

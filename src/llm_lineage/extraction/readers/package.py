@@ -3,7 +3,7 @@
 A few hundred kilobytes of ZIP can inflate to gigabytes (a zip bomb). The directory's declared
 sizes are checked first, for free. They are not enough on their own: ``zipfile`` does cut an
 entry's data at its declared size (and fails its CRC check when the data runs longer), but
-``ZipFile.read()``, which python-docx uses, inflates the whole compressed stream in one call
+``ZipFile.read()``, which the DOCX reader uses, inflates the whole compressed stream in one call
 before cutting it (measured: 437 MiB of peak memory to return a 1 KiB entry that really holds
 200 MiB). So each entry is also inflated here, in 1 MiB steps that are counted and dropped,
 and refused as soon as it passes its declared size.
@@ -27,35 +27,42 @@ _LOCAL_HEADER_SIZE = 30
 _STEP = 1024 * 1024
 
 
-def check_package(data: bytes, limits: ReadLimits, kind: str) -> None:
-    """Refuse a ZIP package that has absurdly many parts, expands past
-    ``limits.max_expanded_bytes``, or has a part that inflates past its declared size.
+def open_package(data: bytes, limits: ReadLimits, kind: str) -> zipfile.ZipFile:
+    """The package, opened for reading, once it has passed the checks: not absurdly many parts,
+    expands to at most ``limits.max_expanded_bytes``, no part inflates past its declared size.
 
     ``kind`` names the format in reasons ("DOCX"). Costs one inflation of the package, counted
-    in bounded steps, never held.
+    in bounded steps, never held. Every part is checked, read later or not, so a package is
+    refused or read whatever its reader needs from it. The caller closes the package.
     """
-    entries = _directory(data, kind)
-    expanded = sum(entry.file_size for entry in entries)
-    if expanded > limits.max_expanded_bytes:
-        largest = max(entries, key=lambda entry: entry.file_size)
-        raise DocumentError(
-            f"{kind} expands to {expanded:,} bytes, over max_expanded_bytes="
-            f"{limits.max_expanded_bytes:,} (a zip bomb?); {largest.filename} alone is "
-            f"{largest.file_size:,} bytes"
-        )
-    for entry in entries:
-        _check_entry(data, entry, kind)
+    package = _directory(data, kind)
+    try:
+        entries = package.infolist()
+        expanded = sum(entry.file_size for entry in entries)
+        if expanded > limits.max_expanded_bytes:
+            largest = max(entries, key=lambda entry: entry.file_size)
+            raise DocumentError(
+                f"{kind} expands to {expanded:,} bytes, over max_expanded_bytes="
+                f"{limits.max_expanded_bytes:,} (a zip bomb?); {largest.filename} alone is "
+                f"{largest.file_size:,} bytes"
+            )
+        for entry in entries:
+            _check_entry(data, entry, kind)
+    except BaseException:
+        package.close()
+        raise
+    return package
 
 
-def _directory(data: bytes, kind: str) -> list[zipfile.ZipInfo]:
+def _directory(data: bytes, kind: str) -> zipfile.ZipFile:
     if data.count(_DIRECTORY_RECORD) <= MAX_PACKAGE_PARTS:
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as package:
-                entries = package.infolist()
+            package = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile as exc:
             raise DocumentError(f"corrupt {kind}: {exc}") from exc
-        if len(entries) <= MAX_PACKAGE_PARTS:
-            return entries
+        if len(package.infolist()) <= MAX_PACKAGE_PARTS:
+            return package
+        package.close()
     raise DocumentError(
         f"{kind} has more than {MAX_PACKAGE_PARTS:,} parts (ZIP entries), the most read"
     )
