@@ -27,6 +27,11 @@ _BOMS = (
 MAX_CONTROL_SHARE = 0.02
 #: Control characters counted by MAX_CONTROL_SHARE: C0 controls other than whitespace.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+#: Every byte but those controls. Deleting them from UTF-8 leaves exactly the controls: in UTF-8
+#: each C0 control is one byte, and no byte of any other character is below 0x20.
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or 0x0E <= b <= 0x1F))
+#: UTF-8 is counted in slices of this size, so binary input never costs a copy of itself.
+_CONTROL_SLICE = 1024 * 1024
 #: Bytes of a non-UTF-8 file that charset detection looks at.
 DETECTION_SAMPLE_BYTES = 1024 * 1024
 
@@ -48,6 +53,20 @@ def _mostly_controls(text: str) -> bool:
     return next(itertools.islice(_CONTROL.finditer(text), allowed, None), None) is not None
 
 
+def _mostly_control_bytes(data: bytes, characters: int) -> bool:
+    """``_mostly_controls`` of ``data.decode("utf-8")`` (``characters`` long), from the bytes.
+
+    ``bytes.translate`` counts at C speed: 0.02 ms for a 49 KB page where the regex took 0.35.
+    """
+    allowed = int(characters * MAX_CONTROL_SHARE)
+    found = 0
+    for start in range(0, len(data), _CONTROL_SLICE):
+        found += len(data[start : start + _CONTROL_SLICE].translate(None, _NOT_CONTROL_BYTES))
+        if found > allowed:
+            return True
+    return False
+
+
 def decode_text(data: bytes, declared: str | None = None) -> DecodedText:
     """Decode document bytes; raise DocumentError for binary or undecodable content."""
     for bom, encoding in _BOMS:
@@ -63,11 +82,13 @@ def decode_text(data: bytes, declared: str | None = None) -> DecodedText:
         raise DocumentError("binary content (NUL bytes), not text")
     if declared:
         try:
-            return _checked(data.decode(declared), codecs.lookup(declared).name, fallback=False)
+            name = codecs.lookup(declared).name
+            utf8 = data if name == "utf-8" else None
+            return _checked(data.decode(declared), name, fallback=False, utf8=utf8)
         except (LookupError, UnicodeDecodeError):
             pass
     try:
-        return _checked(data.decode("utf-8"), "utf-8", fallback=False)
+        return _checked(data.decode("utf-8"), "utf-8", fallback=False, utf8=data)
     except UnicodeDecodeError as exc:
         utf8_error = exc
     best = _best_guess(data)
@@ -132,8 +153,10 @@ def _best_guess(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _checked(text: str, encoding: str, fallback: bool) -> DecodedText:
-    if _mostly_controls(text):
+def _checked(text: str, encoding: str, fallback: bool, utf8: bytes | None = None) -> DecodedText:
+    """``text`` unless it is mostly controls; ``utf8``: the bytes it was decoded from as UTF-8."""
+    binary = _mostly_control_bytes(utf8, len(text)) if utf8 is not None else _mostly_controls(text)
+    if binary:
         raise DocumentError(
             f"binary content: decodes as {encoding} but is mostly control characters"
         )
