@@ -157,3 +157,18 @@ def test_every_exception_derives_from_the_one_base() -> None:
             if builtin and "LlmLineageError" not in bases:
                 loose.append(f"{path.relative_to(SRC)}: {node.name}({', '.join(sorted(bases))})")
     assert not loose, "\n".join(loose)
+
+
+def test_only_the_training_engine_imports_torch_at_module_level() -> None:
+    """DAG files import operators, operators import hooks: a module-level torch import anywhere
+    but the training engine would make every DAG parse need the ``[lora]`` extra."""
+    importers = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in tree.body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            if any(name.split(".")[0] in {"torch", "peft", "transformers"} for name in names):
+                importers.append(str(path.relative_to(SRC)))
+    assert sorted(set(importers)) == ["training/engine.py"]

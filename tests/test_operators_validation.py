@@ -18,13 +18,12 @@ from openlineage.client.serde import Serde
 
 from llm_lineage.extraction import ExtractionSettings
 from llm_lineage.extraction.model import CorpusSummary, DocumentFailure, ExtractionResult
-from llm_lineage.facets import packaged_schemas
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
 from llm_lineage.operators.validation import InvalidParameterError, settings, validated
 from llm_lineage.tokenization import TokenizationSettings
 from llm_lineage.training import LoRASettings, TrainingSettings
-from olvalidate import REGISTRY, EventValidationError, validate_event
+from olvalidate import EventValidationError, validate_event
 
 
 def _event_from_builders() -> dict[str, Any]:
@@ -80,27 +79,6 @@ def test_validator_rejects_broken_events(mutate: Any, expected: str) -> None:
     mutate(event)
     with pytest.raises(EventValidationError, match=expected):
         validate_event(event)
-
-
-def test_packaged_schema_ids_match_the_facets_schema_urls() -> None:
-    from llm_lineage.facets import (
-        LlmLineageDocumentCollectionDatasetFacet,
-        LlmLineageResourceUsageRunFacet,
-        LlmLineageTransformationsDatasetFacet,
-    )
-
-    classes = [
-        LlmLineageDocumentCollectionDatasetFacet,
-        LlmLineageResourceUsageRunFacet,
-        LlmLineageTransformationsDatasetFacet,
-    ]
-    ids = set(packaged_schemas())
-    for facet_class in classes:
-        url = facet_class._get_schema()
-        base, fragment = url.split("#")
-        assert base in ids
-        assert fragment == f"/$defs/{facet_class.__name__}"
-        assert REGISTRY.contents(base)["$defs"][facet_class.__name__]
 
 
 @pytest.mark.parametrize(
