@@ -1,10 +1,15 @@
-"""ParquetRowWriter (common/parquet.py) as extraction drives it: row groups and content hashes."""
+"""ParquetRowWriter (common/parquet.py): row groups and content hashes, by rows and by columns."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from extraction_fixtures import (
     extract_folder,
@@ -12,6 +17,8 @@ from extraction_fixtures import (
     mixed_fixture,  # noqa: F401
     set_file_time,
 )
+from llm_lineage.common.outputs import WrittenFile
+from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 
 
@@ -51,3 +58,101 @@ def test_rerun_is_stable_and_a_changed_document_changes_the_hashes(
     assert third.text_output.content_hash != first.text_output.content_hash
     assert third.manifest_output.content_hash != first.manifest_output.content_hash
     assert third.summary.collection_version != first.summary.collection_version
+
+
+_VARIED = pa.schema(
+    [
+        ("name", pa.string()),
+        ("count", pa.int64()),
+        ("ids", pa.list_(pa.int32())),
+        ("names", pa.list_(pa.string())),
+        ("at", pa.timestamp("us")),
+        ("meta", pa.struct([("b", pa.int64()), ("a", pa.string())])),
+        ("score", pa.float64()),
+    ]
+)
+
+
+def _varied_rows(count: int, nulls: bool = True) -> list[dict[str, Any]]:
+    """Rows with every kind of value the hash treats apart: text, numbers, lists, nulls, dates.
+
+    Without ``nulls``, the integer and list-of-integer columns hold none, so that ``add_rows``
+    takes its Arrow-formatted path for them (a null sends a column to ``_hash_value``).
+    """
+    rng = random.Random(15)
+    rows = []
+    for index in range(count):
+        ids = [rng.randint(-(2**31), 2**31 - 1) for _ in range(rng.randint(0, 40))]
+        rows.append(
+            {
+                "name": rng.choice([None, "", 'é\u2028"quoted"\n', "x" * rng.randint(1, 50)]),
+                "count": rng.choice([None, 0, -7, 2**40, index][0 if nulls else 1 :]),
+                "ids": rng.choice([ids, ids, [], None, [1, None, 3]][: 5 if nulls else 3]),
+                "names": rng.choice([None, [], ["a", "ü\\", None]]),
+                "at": rng.choice([None, dt.datetime(2026, 11, 28, 5, index % 60, 1, 123)]),
+                "meta": rng.choice([None, {"b": index, "a": "z"}, {"b": None, "a": None}]),
+                "score": rng.choice([None, 0.5, -1e300, float(index)]),
+            }
+        )
+    return rows
+
+
+def _write(
+    path: Path, schema: pa.Schema, chunks: list[list[dict[str, Any]]], **kwargs: Any
+) -> WrittenFile:
+    """Odd-numbered chunks go through ``add_rows`` (column-wise), the others through ``add``."""
+    writer = ParquetRowWriter(path, schema, **kwargs)
+    for number, rows in enumerate(chunks):
+        if number % 2:
+            writer.add_rows({name: [row[name] for row in rows] for name in schema.names})
+        else:
+            for row in rows:
+                writer.add(row)
+    return writer.close()
+
+
+@pytest.mark.parametrize("nulls", [True, False])
+@pytest.mark.parametrize(
+    ("sizes", "kwargs"),
+    [
+        ([0, 50], {"group_rows": 7}),
+        ([3, 10, 0, 25, 1, 40], {"group_rows": 7}),
+        ([5, 60, 2, 33], {"group_rows": 1000, "group_bytes": 300}),
+    ],
+)
+def test_add_rows_writes_the_rows_groups_and_hash_that_add_writes(
+    tmp_path: Path, sizes: list[int], kwargs: dict[str, Any], nulls: bool
+) -> None:
+    rows = _varied_rows(sum(sizes), nulls)
+    chunks, start = [], 0
+    for size in sizes:
+        chunks.append(rows[start : start + size])
+        start += size
+
+    by_row = _write(tmp_path / "by_row.parquet", _VARIED, [rows], **kwargs)
+    by_column = _write(tmp_path / "by_column.parquet", _VARIED, chunks, **kwargs)
+
+    assert by_column.content_hash == by_row.content_hash
+    assert by_column.rows == by_row.rows == len(rows)
+    expected, written = pq.ParquetFile(by_row.uri), pq.ParquetFile(by_column.uri)
+    assert written.read().equals(expected.read())
+    assert [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)] == [
+        expected.metadata.row_group(i).num_rows for i in range(expected.num_row_groups)
+    ]
+    assert written.num_row_groups > 1
+
+
+def test_add_rows_hash_changes_with_one_token(tmp_path: Path) -> None:
+    rows = [row | {"ids": [1, 2, 3]} for row in _varied_rows(20, nulls=False)]
+    changed = [dict(row) for row in rows]
+    changed[13]["ids"] = [1, 2, 4]
+    first = _write(tmp_path / "a.parquet", _VARIED, [[], rows])
+    second = _write(tmp_path / "b.parquet", _VARIED, [[], changed])
+    assert first.content_hash != second.content_hash
+
+
+def test_add_rows_refuses_a_writer_that_hashes_only_part_of_a_row(tmp_path: Path) -> None:
+    writer = ParquetRowWriter(tmp_path / "t.parquet", _VARIED, content=lambda row: {})
+    with pytest.raises(ValueError, match="content"):
+        writer.add_rows({name: [] for name in _VARIED.names})
+    writer.abort()

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.tokenization import (
     CHUNKS_SCHEMA,
     PACKED_SCHEMA,
@@ -149,6 +150,35 @@ def test_batches_do_not_change_the_output(wordpiece: LoadedTokenizer, tmp_path: 
             assert result.output is not None
             hashes.add((packing, result.output.content_hash))
     assert len(hashes) == 2
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_output_is_what_the_writer_writes_row_by_row(
+    wordpiece: LoadedTokenizer, tmp_path: Path, packing: bool
+) -> None:
+    """The engine hands the writer a batch at a time: the rows, row groups and content hash
+    must be those of the same rows added one by one (the dataset version tests pin)."""
+    documents = [(f"d{i}", text_of(2 + i % 9, offset=i)) for i in range(40)]
+    source = write_text_parquet(tmp_path / "text.parquet", documents)
+    settings = TokenizationSettings(
+        **RAW, packing=packing, block_size=6, max_length=5, stride=2, batch_size=7, row_group_rows=4
+    )
+    result = tokenize_corpus(source, tmp_path / "out", wordpiece, settings)
+    written = pq.ParquetFile(tmp_path / "out" / TOKENS_FILE)
+
+    writer = ParquetRowWriter(tmp_path / "by_row.parquet", written.schema_arrow, group_rows=4)
+    for row in written.read().to_pylist():
+        writer.add(row)
+    by_row = writer.close()
+
+    assert result.output is not None and result.output.content_hash == by_row.content_hash
+    expected = pq.ParquetFile(tmp_path / "by_row.parquet")
+    assert written.read().equals(expected.read())
+    sizes = [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)]
+    assert sizes == [
+        expected.metadata.row_group(i).num_rows for i in range(expected.num_row_groups)
+    ]
+    assert len(sizes) > 3 and sizes[0] == 4
 
 
 def test_add_eos_appends_the_eos_id_and_not_the_post_processor(

@@ -1,14 +1,16 @@
 """Tokenization engine: stream extraction text Parquet into token Parquet.
 
-Memory does not grow with the corpus: one batch of documents, one partial packed block and
-one row group of output are held at a time, and the result keeps counts, not ids. The one
-exception is deduplication, which keeps 16 bytes of hash per unique document.
+Memory does not grow with the corpus: two batches of documents (one encoding while the other
+is written), one partial packed block and one batch of output sequences are held at a time,
+and the result keeps counts, not ids. The one exception is deduplication, which keeps 16
+bytes of hash per unique document.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ from llm_lineage.tokenization.transforms import TransformChain
 log = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("doc_id", "text")
+
+#: A batch on its way: the kept documents' ids, their encodings to come, the rows read.
+_Encoding = tuple[list[str], "Future[list[Encoding]]", int]
 
 #: Renders Parquet footer metadata from a finished result (see tokenize_corpus).
 Footer = Callable[[TokenizationResult], dict[str, str]]
@@ -89,41 +94,58 @@ def _encoder(tokenizer: Tokenizer, logger: LogLike) -> Callable[[list[str]], lis
     return run
 
 
-class _Chunker:
+class _Sequences:
+    """The sequences of one batch of documents, column by column, until ``flush`` writes them.
+
+    Handing the writer whole columns lets it convert and hash a batch at once (see
+    ``ParquetRowWriter.add_rows``): the same rows and hash as adding them one by one.
+    """
+
+    def __init__(self, writer: ParquetRowWriter, result: TokenizationResult) -> None:
+        self.writer = writer
+        self.result = result
+        self.columns: dict[str, list[Any]] = {name: [] for name in writer.schema.names}
+
+    def row(self, **values: Any) -> None:
+        for name, value in values.items():
+            self.columns[name].append(value)
+        self.result.sequences += 1
+        self.result.tokens += values["num_tokens"]
+
+    def flush(self) -> None:
+        if self.columns["input_ids"]:
+            self.writer.add_rows(self.columns)
+            self.columns = {name: [] for name in self.columns}
+
+
+class _Chunker(_Sequences):
     """Per-document windows of max_length tokens; consecutive windows share stride tokens."""
 
     def __init__(
         self, writer: ParquetRowWriter, result: TokenizationResult, size: int, stride: int
     ):
-        self.writer = writer
-        self.result = result
+        super().__init__(writer, result)
         self.size = size
         self.step = size - stride
 
     def add(self, doc_id: str, ids: list[int]) -> None:
+        if len(ids) <= self.size:  # one window, the whole document: no copy
+            self.row(doc_id=doc_id, chunk_index=0, input_ids=ids, num_tokens=len(ids))
+            return
         start, index = 0, 0
         while start < len(ids):
             window = ids[start : start + self.size]
-            self.writer.add(
-                {
-                    "doc_id": doc_id,
-                    "chunk_index": index,
-                    "input_ids": window,
-                    "num_tokens": len(window),
-                }
-            )
-            self.result.sequences += 1
-            self.result.tokens += len(window)
+            self.row(doc_id=doc_id, chunk_index=index, input_ids=window, num_tokens=len(window))
             if start + self.size >= len(ids):
                 break
             start += self.step
             index += 1
 
     def finish(self) -> None:
-        pass
+        self.flush()
 
 
-class _Packer:
+class _Packer(_Sequences):
     """One stream of tokens cut into block_size blocks; the last partial block is dropped.
 
     Causal-LM training wants full blocks; a short last block would need padding that the
@@ -131,8 +153,7 @@ class _Packer:
     """
 
     def __init__(self, writer: ParquetRowWriter, result: TokenizationResult, size: int):
-        self.writer = writer
-        self.result = result
+        super().__init__(writer, result)
         self.size = size
         self._ids: list[int] = []
         self._doc_ids: list[str] = []
@@ -145,19 +166,16 @@ class _Packer:
             self._doc_ids.append(doc_id)
             position += take
             if len(self._ids) == self.size:
-                self.writer.add(
-                    {
-                        "block_index": self.result.sequences,
-                        "input_ids": self._ids,
-                        "num_tokens": self.size,
-                        "doc_ids": self._doc_ids,
-                    }
+                self.row(
+                    block_index=self.result.sequences,
+                    input_ids=self._ids,
+                    num_tokens=self.size,
+                    doc_ids=self._doc_ids,
                 )
-                self.result.sequences += 1
-                self.result.tokens += self.size
                 self._ids, self._doc_ids = [], []
 
     def finish(self) -> None:
+        self.flush()
         self.result.tokens_dropped_in_last_block = len(self._ids)
         self._ids, self._doc_ids = [], []
 
@@ -198,10 +216,10 @@ def _check_something_written(
 class _Run:
     """State of one run: the source, the writer, the sequencer, the result, and the steps.
 
-    ``open`` checks the settings and the source and starts the output. ``tokenize`` takes one
-    batch of documents: ``keep`` drops what the transforms drop, the rest is encoded, and
-    ``accept`` cuts each document's tokens into sequences. ``close`` checks that something was
-    written and writes the footer; ``abort`` removes the partial file.
+    ``open`` checks the settings and the source and starts the output. ``stream`` takes the
+    batches of documents: ``keep`` drops what the transforms drop, the rest is encoded, and
+    ``sequence`` / ``accept`` cut each document's tokens into sequences. ``close`` checks that
+    something was written and writes the footer; ``abort`` removes the partial file.
     """
 
     # Set by ``open``, from the tokenizer and the settings.
@@ -239,12 +257,36 @@ class _Run:
         self.sequencer = _sequencer(self.writer, result, settings)
         return parquet
 
-    def tokenize(self, batch: pa.RecordBatch) -> None:
-        """Transform, encode and sequence one batch of source rows."""
-        kept_ids, kept_texts = self.keep(batch)
-        if kept_texts:
-            for doc_id, encoding in zip(kept_ids, self.encode(kept_texts), strict=True):
-                self.accept(doc_id, encoding.ids)
+    def stream(self, batches: Iterable[pa.RecordBatch], progress: ProgressReporter) -> None:
+        """Transform, encode and sequence each batch; a batch encodes while the last is written.
+
+        The tokenizer releases the GIL while it encodes, so the writing of one batch (Arrow
+        conversion, hashing, Parquet) overlaps the encoding of the next. Transforms and
+        sequencing stay on this thread, in source order: the output is the same.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tokenize") as pool:
+            waiting: _Encoding | None = None
+            for batch in batches:
+                kept_ids, kept_texts = self.keep(batch)
+                encoding = (kept_ids, pool.submit(self.encode, kept_texts), batch.num_rows)
+                if waiting is not None:
+                    self.sequence(*waiting, progress)
+                waiting = encoding
+            if waiting is not None:
+                self.sequence(*waiting, progress)
+
+    def sequence(
+        self,
+        kept_ids: list[str],
+        encodings: Future[list[Encoding]],
+        rows: int,
+        progress: ProgressReporter,
+    ) -> None:
+        """Sequence one encoded batch of kept documents and hand it to the writer."""
+        for doc_id, encoding in zip(kept_ids, encodings.result(), strict=True):
+            self.accept(doc_id, encoding.ids)
+        self.sequencer.flush()
+        progress.advance(rows)
 
     def keep(self, batch: pa.RecordBatch) -> tuple[list[str], list[str]]:
         """The batch's documents that the transforms keep: their ids and transformed texts."""
@@ -318,11 +360,10 @@ def tokenize_corpus(
             logger,
             interval=settings.progress_interval,
         )
-        for batch in parquet.iter_batches(
-            batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)
-        ):
-            run.tokenize(batch)
-            progress.advance(batch.num_rows)
+        run.stream(
+            parquet.iter_batches(batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)),
+            progress,
+        )
         run.close(footer)
     except BaseException:
         run.abort()
