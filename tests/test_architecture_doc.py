@@ -43,8 +43,8 @@ def candidates(span: str) -> list[Path]:
 
 
 def exists(span: str) -> bool:
-    if span.count("/") == 1 and span.endswith("/") and "." not in span:
-        return True  # a bare folder name (``pending/``): a layout the text describes
+    if span.count("/") == 1 and span.endswith("/"):
+        return True  # a bare folder name (``pending/``, ``.demo-output/``): a layout described
     for path in candidates(span):
         if ("*" in span and any(path.parent.glob(path.name))) or path.exists():
             return True
