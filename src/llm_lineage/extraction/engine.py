@@ -41,8 +41,9 @@ TEXT_FILE = "text.parquet"
 MANIFEST_FILE = "manifest.parquet"
 
 
-def _doc_id(relative_path: str) -> str:
-    return hashlib.sha256(relative_path.encode("utf-8")).hexdigest()[:16]
+def _doc_id(document: SourceDocument) -> str:
+    """Made from the relative path's bytes: a name that is not UTF-8 has an id of its own."""
+    return hashlib.sha256(document.key).hexdigest()[:16]
 
 
 @dataclass
@@ -111,7 +112,7 @@ class _Run:
                 f"{document.size} bytes: it grew after the folder was listed)"
             )
         fetched.digest = hashlib.sha256(data).hexdigest()
-        self.result.summary.fingerprint(document.relative_path, fetched.digest)
+        self.result.summary.fingerprint(document.key, fetched.digest)
         if not data:
             raise DocumentError("empty file (0 bytes)")
         return fmt.name, data
@@ -127,7 +128,7 @@ class _Run:
             raise DocumentError(f"no extractable text{hint}")
         file_time = from_timestamp(document.mtime)
         record = DocumentRecord(
-            doc_id=_doc_id(document.relative_path),
+            doc_id=_doc_id(document),
             source_uri=document.uri,
             relative_path=document.relative_path,
             sha256=fetched.digest,
@@ -173,13 +174,18 @@ class _Run:
         self.result.summary.add(record)
 
     def reject(self, fetched: _Fetched, error: Exception) -> DocumentFailure:
+        """Record a failed document: in the result, as a manifest row, and in the log.
+
+        It cannot fail itself: every text in the row is the listing's (``readable``) or the
+        error's, made readable here, since a row that Parquet refuses would fail the run when
+        its row group is written.
+        """
         document = fetched.document
         if fetched.digest is None:  # unread files still belong to the collection's version
-            self.result.summary.fingerprint(document.relative_path, f"unread:{document.size}")
-        if isinstance(error, DocumentError):
-            reason, error_type = error.reason, error.error_type
-        else:
-            reason, error_type = f"{type(error).__name__}: {error}", type(error).__name__
+            self.result.summary.fingerprint(document.key, f"unread:{document.size}")
+        if not isinstance(error, DocumentError):
+            error = DocumentError(f"{type(error).__name__}: {error}", type(error).__name__)
+        reason, error_type = error.reason, error.error_type
         fmt = format_for(document.name)
         failure = DocumentFailure(
             source_uri=document.uri,
@@ -193,7 +199,7 @@ class _Run:
         self.result.record_failure(failure)
         self.manifest.add(
             {
-                "doc_id": _doc_id(document.relative_path),
+                "doc_id": _doc_id(document),
                 "source_uri": document.uri,
                 "relative_path": document.relative_path,
                 "size_bytes": document.size,

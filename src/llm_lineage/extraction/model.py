@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import hashlib
 from collections import Counter
@@ -10,6 +11,7 @@ from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.common.outputs import WrittenFile
+from llm_lineage.extraction.names import name_bytes, readable
 
 
 class DocumentError(LlmLineageError):
@@ -20,6 +22,7 @@ class DocumentError(LlmLineageError):
     """
 
     def __init__(self, reason: str, error_type: str = "DocumentError") -> None:
+        reason, error_type = readable(reason), readable(error_type)  # may quote a file's name
         super().__init__(reason, error_type)
         self.reason = reason
         self.error_type = error_type
@@ -103,9 +106,13 @@ class CorpusSummary:
     sample: list[DocumentRecord] = field(default_factory=list)
     _collection_hash: Any = field(default_factory=hashlib.sha256, repr=False)
 
-    def fingerprint(self, relative_path: str, content_id: str) -> None:
-        """Fold a document into the collection's version (path and content hash, in order)."""
-        self._collection_hash.update(f"{relative_path}\0{content_id}\n".encode())
+    def fingerprint(self, path: str | builtins.bytes, content_id: str) -> None:
+        """Fold a document into the collection's version (path bytes and content hash, in order).
+
+        ``path`` is the relative path, or its exact bytes (``SourceDocument.key``).
+        """
+        key = name_bytes(path) if isinstance(path, str) else path
+        self._collection_hash.update(key + f"\0{content_id}\n".encode())
 
     @property
     def collection_version(self) -> str:

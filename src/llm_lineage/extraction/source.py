@@ -13,10 +13,11 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llm_lineage.extraction.model import DocumentError
+from llm_lineage.extraction.names import name_bytes, readable
 
 #: Reads at most ``limit + 1`` bytes, so the caller can tell "over the limit" from "at it".
 BoundedRead = Callable[[int], bytes]
@@ -28,6 +29,10 @@ class SourceDocument:
 
     ``refused`` is set when the listing already knows the file must not be read (a symlink
     out of the source, a FIFO, a device): the engine records it as failed with that reason.
+
+    A name need not be UTF-8 (see ``extraction/names.py``): ``relative_path`` and ``uri`` are
+    given as the OS named the file and kept as ``readable`` text, ``key`` is the relative
+    path's exact bytes (ids and versions are made from it), and ``read`` opens the real file.
     """
 
     uri: str
@@ -36,6 +41,12 @@ class SourceDocument:
     mtime: float | None
     read: BoundedRead
     refused: str | None = None
+    key: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", name_bytes(self.relative_path))
+        object.__setattr__(self, "relative_path", readable(self.relative_path))
+        object.__setattr__(self, "uri", readable(self.uri))
 
     @property
     def name(self) -> str:
@@ -191,7 +202,7 @@ def local_documents(
         base = str(root)
         entries = _walk(base, os.path.realpath(base), follow_symlinks_outside_source)
     documents = [_document(base, e) for e in entries if e.wanted(include, exclude)]
-    return sorted(documents, key=lambda doc: doc.relative_path)
+    return sorted(documents, key=lambda doc: doc.key)
 
 
 def _document(base: str, entry: _Entry) -> SourceDocument:
