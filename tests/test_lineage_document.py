@@ -13,9 +13,11 @@ import pytest
 from openlineage.client.event_v2 import OutputDataset
 from openlineage.client.facet_v2 import documentation_dataset, tags_dataset
 
+from llm_lineage.facets import facet_key
 from llm_lineage.lineage.bounds import BUDGET_BYTES
 from llm_lineage.lineage.document import lineage_document
 from llm_lineage.lineage.standard_facets import StepLineage
+from llm_lineage.lineage.transformation_chain import continue_chain
 from llm_lineage.operators.emission import as_sent, operator_lineage, push_lineage
 
 
@@ -54,6 +56,44 @@ def test_the_document_hides_what_the_events_hide() -> None:
     description = document["outputs"][0]["facets"]["documentation"]["description"]
     assert description == "read with ***"
     assert facet.description == "read with hunter2-not-for-lineage"  # redacted on a copy
+
+
+def test_step_parameters_keep_the_tokenizer_and_mask_what_airflow_knows() -> None:
+    """The encode step names its tokenizer; a value Airflow masks is still ``***``."""
+    from airflow.sdk.log import mask_secret
+
+    mask_secret("Kx9Qm-parameter-not-for-lineage")
+    chain = continue_chain(
+        [],
+        "seed",
+        "tokenization",
+        [
+            (
+                "encode",
+                "tokenizers",
+                "0.22",
+                {
+                    "tokenizer": "/models/gpt2",
+                    "tokenizer_sha256": "ab" * 32,
+                    "revision": "rev-Kx9Qm-parameter-not-for-lineage",
+                    "access_token": "not-for-lineage",
+                },
+                None,
+            )
+        ],
+    )
+    key = facet_key("transformations")
+    lineage = StepLineage(outputs=[OutputDataset("file", "/data/t", facets={key: chain})])
+    document = lineage_document(as_sent(operator_lineage(lineage)))
+    [step] = document["outputs"][0]["facets"][key]["steps"]
+    assert step["parameters"] == {
+        "tokenizer": "/models/gpt2",
+        "tokenizer_sha256": "ab" * 32,
+        "revision": "rev-***",
+        "access_token": "***",
+    }
+    assert step["fingerprint"] == chain.steps[0].fingerprint  # hashed from what was given
+    assert chain.steps[0].parameters["revision"].endswith("not-for-lineage")  # a new facet
 
 
 class _Refusing:

@@ -16,6 +16,7 @@ from llm_lineage.lineage.secrets import (
     credential_kind,
     redact_credentials,
     reportable_environment,
+    reportable_parameters,
     secret_name,
 )
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
@@ -226,3 +227,35 @@ def test_rendered_salt_never_reaches_rendered_fields_or_full_task_info() -> None
     task_info = Serde.to_json(TaskInfoComplete(operator))
     assert salt not in task_info
     assert "author_salt" in json.loads(task_info)
+
+
+def test_parameters_keep_what_names_a_tokenizer_and_mask_secrets() -> None:
+    """Airflow's key rule hides any key containing ``token``; the provider's rule does not."""
+    sha = "9f" * 32
+    parameters = {
+        "tokenizer": "/models/gpt2",
+        "tokenizer_sha256": sha,
+        "revision": "main",
+        "add_special_tokens": False,
+        "max_tokens": 512,
+        "api_key": "not-for-lineage",
+        "hf_token": "not-for-lineage",
+        "nested": {"password": "not-for-lineage", "depth": 2, "auth": ["a", "b"]},
+        "base_url": "https://u:s3cret@hub.example/models",
+        "handle": GITHUB_TOKEN,
+        "include": ["*.pdf", "notes/*.md"],
+    }
+    assert reportable_parameters(parameters) == {
+        "tokenizer": "/models/gpt2",
+        "tokenizer_sha256": sha,
+        "revision": "main",
+        "add_special_tokens": False,
+        "max_tokens": 512,
+        "api_key": "***",
+        "hf_token": "***",
+        "nested": {"password": "***", "depth": 2, "auth": ["***", "***"]},
+        "base_url": "https://u:***@hub.example/models",
+        "handle": "***",
+        "include": ["*.pdf", "notes/*.md"],
+    }
+    assert redact(parameters)["tokenizer"] == "***"  # what Airflow's own rule would have shown

@@ -6,7 +6,7 @@ is ``lineage/transformation_chain.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attr
 from openlineage.client.generated.base import DatasetFacet
@@ -19,6 +19,14 @@ VERSION = "1-0-0"
 
 @attr.define
 class TransformationStep(RedactMixin):
+    """One step. Airflow's redactor (the OpenLineage provider's, on every event) does not walk
+    ``parameters``: its key rule hides any key containing ``token``, ``tokenizer`` included.
+    The builders pass parameters through the provider's own rules
+    (``lineage.secrets.reportable_parameters``), and the operators mask the values Airflow knows
+    as secrets (``operators/emission.py``)."""
+
+    _skip_redact: ClassVar[list[str]] = ["parameters"]
+
     name: str
     library: str
     version: str

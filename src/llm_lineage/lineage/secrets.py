@@ -22,6 +22,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +161,35 @@ def allowed_environment(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
     (the operator refused secret-looking names when the DAG was parsed).
     """
     return reportable_environment(names, os.environ)
+
+
+def reportable_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """A transformation step's parameters as lineage may carry them: with these rules, not Airflow's.
+
+    Airflow's masker hides every value under a key that *contains* a sensitive word, so
+    ``tokenizer`` and ``tokenizer_sha256`` (``token``) would become ``***``. Here a string under
+    a key that ``secret_name`` refuses (``api_key``, ``password``, ``hf_token``; not
+    ``tokenizer``) is masked, as is one that holds a credential (``credential_kind``), and any
+    other string has its URL passwords and secret ``key=value`` pairs redacted. Numbers and
+    booleans are kept, as Airflow keeps them. Values Airflow itself knows as secrets
+    (connection passwords, sensitive Variables) are masked by the operators, which can ask it
+    (``operators/emission.py``).
+    """
+    return {key: _reportable(value, secret_name(str(key)), 0) for key, value in parameters.items()}
+
+
+def _reportable(value: Any, hidden: bool, depth: int) -> Any:
+    if isinstance(value, str):
+        if hidden or credential_kind(value) is not None:
+            return MASK
+        return redact_credentials(value)
+    if depth >= 20:  # deeper than any parameter this provider writes: nothing below is shown
+        return MASK
+    if isinstance(value, Mapping):
+        return {
+            key: _reportable(item, hidden or secret_name(str(key)), depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_reportable(item, hidden, depth + 1) for item in value]
+    return value

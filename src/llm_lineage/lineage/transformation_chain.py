@@ -18,6 +18,7 @@ from llm_lineage.facets.transformations import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
 )
+from llm_lineage.lineage.secrets import reportable_parameters
 
 #: ``(name, library, version, parameters, description)`` of one transformation.
 StepSpec = tuple[str, str, str, dict[str, Any], "str | None"]
@@ -32,7 +33,11 @@ def chain_fingerprint(previous: str, name: str, library: str, version: str, para
 
 
 def build_steps(seed: str, step: str, specs: list[StepSpec]) -> list[TransformationStep]:
-    """Turn specs into steps whose fingerprints chain from ``seed``."""
+    """Turn specs into steps whose fingerprints chain from ``seed``.
+
+    A fingerprint hashes the parameters as given; the step reports them as
+    ``reportable_parameters`` lets them be (secrets masked, a tokenizer's name kept).
+    """
     steps: list[TransformationStep] = []
     previous = seed
     for name, library, version, parameters, description in specs:
@@ -42,7 +47,7 @@ def build_steps(seed: str, step: str, specs: list[StepSpec]) -> list[Transformat
                 name=name,
                 library=library,
                 version=version,
-                parameters=parameters,
+                parameters=reportable_parameters(parameters),
                 fingerprint=previous,
                 step=step,
                 description=description,

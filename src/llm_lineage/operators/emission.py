@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+import attr
 from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.providers.openlineage.utils.utils import OpenLineageRedactor
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def operator_lineage(lineage: StepLineage) -> OperatorLineage:
-    safe = bounded(lineage)
+    safe = bounded(known_secrets_masked(lineage))
     return OperatorLineage(
         inputs=list(safe.inputs),
         outputs=list(safe.outputs),
@@ -72,6 +73,59 @@ def push_lineage(
         log.warning("Could not store this task's lineage in XCom %r", XCOM_KEY, exc_info=True)
 
 
+def _secrets_masker() -> Any:
+    """This process's secrets masker: what Airflow knows as secret (connections, Variables)."""
+    try:
+        from airflow.sdk._shared.secrets_masker import _secrets_masker as masker
+    except ImportError:  # Airflow 3.1
+        from airflow.sdk.execution_time.secrets_masker import (  # type: ignore[no-redef]
+            _secrets_masker as masker,
+        )
+    return masker()
+
+
+def known_secrets_masked(lineage: StepLineage) -> StepLineage:
+    """A copy of ``lineage`` with every string Airflow knows as secret masked, by value only.
+
+    The OpenLineage provider's redactor masks such values in events, but not everywhere: it
+    does not walk transformation-step parameters (``TransformationStep`` skips them, or its
+    key rule would hide ``tokenizer``), nor a facet under a key its rule finds sensitive (any
+    key containing ``token``, so ``llmLineage_tokenization`` and its ``tokenizer``), which it
+    passes over whole. So every facet is masked here, value by value, with Airflow's masker
+    (``redact`` without a name applies no key rule); the builders applied the provider's own
+    key rules to parameters (``lineage/secrets.py``).
+    """
+    masker = _secrets_masker()
+    masked = copy.deepcopy(lineage)
+    facets: list[Any] = [*masked.run_facets.values(), *masked.job_facets.values()]
+    for dataset in [*masked.inputs, *masked.outputs]:
+        for kind in ("facets", "inputFacets", "outputFacets"):
+            facets.extend((getattr(dataset, kind, None) or {}).values())
+    for facet in facets:
+        _mask_fields(facet, masker)
+    return masked
+
+
+def _mask_fields(item: Any, masker: Any) -> None:
+    """Mask the public fields of an attrs object in place (``_producer`` and the like kept)."""
+    for field in attr.fields(type(item)):
+        if not field.name.startswith("_"):
+            setattr(item, field.name, _values_masked(getattr(item, field.name), masker))
+
+
+def _values_masked(value: Any, masker: Any) -> Any:
+    if isinstance(value, str):
+        return masker.redact(value)
+    if attr.has(type(value)):
+        _mask_fields(value, masker)
+        return value
+    if isinstance(value, dict):
+        return {key: _values_masked(item, masker) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_values_masked(item, masker) for item in value]
+    return value
+
+
 def as_sent(lineage: OperatorLineage) -> OperatorLineage:
     """``lineage`` redacted as the OpenLineage provider redacts every event before sending it.
 
@@ -80,12 +134,6 @@ def as_sent(lineage: OperatorLineage) -> OperatorLineage:
     since whoever may read XComs may read it. The redactor rewrites what it walks, so it gets a
     copy.
     """
-    try:
-        from airflow.sdk._shared.secrets_masker import _secrets_masker
-    except ImportError:  # Airflow 3.1
-        from airflow.sdk.execution_time.secrets_masker import (  # type: ignore[no-redef]
-            _secrets_masker,
-        )
     redactor = OpenLineageRedactor.from_masker(_secrets_masker())
     redacted: OperatorLineage = redactor.redact(copy.deepcopy(lineage), max_depth=20)
     return redacted
