@@ -11,6 +11,11 @@ a file, a crash leaves the previous version, and two workers never lose each oth
 proposals. The cost is a rewrite per event, linear in the file's size: for a long-lived
 deployment use the server sink, or rotate the file (move it away; the next event starts a new
 one). One record per line keeps the file diffable.
+
+``filename`` is checked when the transport is built: a symlink is followed (the file it points
+to gets the data, the link stays), and a folder or any other file that is not a regular file
+is refused, naming it. Lineage is the owner's: the file and its lock are written ``0600``, and
+folders the sink creates for them ``0700`` (folders that exist are left as they are).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,13 +61,66 @@ def file_record(proposal: MetadataChangeProposalWrapper) -> dict[str, Any]:
     return proposal.to_obj(simplified_structure=True)
 
 
+#: The metadata file, its lock and temporary files: the owner's only.
+FILE_MODE = 0o600
+#: Folders the sink creates on the way to the file.
+FOLDER_MODE = 0o700
+
+
+def sink_path(filename: str) -> Path:
+    """The file that ``filename`` names, symlinks followed; refused when it cannot be one.
+
+    Raises ``ValueError`` naming ``filename`` when it is a folder, a FIFO, a socket or a
+    device, or when something on its way is a file rather than a folder.
+    """
+    given = Path(filename).expanduser()
+    path = Path(os.path.realpath(given))
+    shown = f"'filename' {str(given)!r}" + (
+        f" (which resolves to {str(path)!r})" if path != given.absolute() else ""
+    )
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        _check_folders(path.parent, shown)
+        return path
+    except OSError as error:
+        raise ValueError(f"DataHubTransport: {shown} cannot be used: {error.strerror}") from error
+    if stat.S_ISDIR(mode):
+        raise ValueError(
+            f"DataHubTransport: {shown} is a folder; name a file, e.g. {str(path / 'datahub.json')!r}"
+        )
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"DataHubTransport: {shown} is not a regular file")
+    return path
+
+
+def _check_folders(folder: Path, shown: str) -> None:
+    """The nearest existing folder on the way must be a folder, or no file can be made."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(
+                    f"DataHubTransport: {shown} cannot be created: {str(parent)!r} is not a folder"
+                )
+            return
+
+
+def _make_folders(folder: Path) -> None:
+    """``folder`` and any missing parents, each created ``0700`` (existing ones untouched)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for parent in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another writer made it meanwhile
+            parent.mkdir(mode=FOLDER_MODE)
+            parent.chmod(FOLDER_MODE)  # exactly, whatever the umask
+
+
 class FileSink:
     def __init__(self, filename: str) -> None:
-        self.path = Path(filename).expanduser()
+        self.path = sink_path(filename)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
 
     def write(self, build: Build) -> int:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(self.path.parent)
         with self._locked():
             records = self._read()
             added = [file_record(p) for p in build(RecordsView(records))]
@@ -71,12 +130,16 @@ class FileSink:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with self.lock_path.open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # one made before this rule, or under another umask
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def _read(self) -> list[dict[str, Any]]:
         try:
@@ -103,8 +166,7 @@ class FileSink:
                 out.write(f"[\n{lines}\n]\n")
                 out.flush()
                 os.fsync(out.fileno())
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
-            temporary.chmod(mode)
+            temporary.chmod(FILE_MODE)  # each write makes the file anew: always the owner's
             temporary.replace(self.path)
         except BaseException:
             with contextlib.suppress(OSError):
