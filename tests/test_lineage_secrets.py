@@ -74,6 +74,8 @@ def test_credential_names_are_refused(name: str) -> None:
         "MONKEY",
         "KEYBOARD_LAYOUT",
         "TOKENIZERS_PARALLELISM",
+        "MAX_TOKENS",
+        "num_tokens_per_step",
         "DEFAULT_AUTHOR",
         "MY_SERVICE_URL",
         "HOSTNAME",
@@ -259,3 +261,75 @@ def test_parameters_keep_what_names_a_tokenizer_and_mask_secrets() -> None:
         "include": ["*.pdf", "notes/*.md"],
     }
     assert redact(parameters)["tokenizer"] == "***"  # what Airflow's own rule would have shown
+
+
+#: Each form a credential takes in an environment value, for each kind of secret-ish key.
+_FORMS = {
+    "json": ('{{"{key}": "s3cret-v", "user": "u"}}', '{{"{key}": "***", "user": "u"}}'),
+    "json-compact": ('{{"db":{{"{key}":"s3cret-v"}}}}', '{{"db":{{"{key}":"***"}}}}'),
+    "json-number": ('{{"{key}": 123456}}', '{{"{key}": "***"}}'),
+    "python-repr": ("{{'{key}': 's3cret-v', 'n': 8}}", "{{'{key}': '***', 'n': 8}}"),
+    "yaml": ("user: u\n{key}: s3cret-v\nhost: h", "user: u\n{key}: ***\nhost: h"),
+    "yaml-nested": ("db:\n  {key}: s3cret v\n", "db:\n  {key}: ***\n"),
+    "yaml-flow": ("{{{key}: s3cret-v, ttl: 5}}", "{{{key}: ***, ttl: 5}}"),
+    "flag": ("run --{key} s3cret-v --verbose", "run --{key} *** --verbose"),
+    # as a ``key=value`` pair the value runs to the next pair: the flags after it go too
+    "flag-equals": ("run --{key}=s3cret-v --verbose", "run --{key}=***"),
+    "flag-quoted": ("run --{key} 's3cret v' -q", "run --{key} '***' -q"),
+    "odbc-braces": (
+        "Driver={{x}};Uid=u;{key}={{s3;cret}};Server=s",
+        "Driver={{x}};Uid=u;{key}=***;Server=s",
+    ),
+}
+_KEYS = ["password", "passwd", "pwd", "token", "secret", "api_key", "api-key", "credentials"]
+
+
+@pytest.mark.parametrize("key", _KEYS)
+@pytest.mark.parametrize("form", sorted(_FORMS))
+def test_environment_values_mask_every_form_of_a_secret_key(form: str, key: str) -> None:
+    raw, masked = (text.format(key=key) for text in _FORMS[form])
+    assert reportable_environment(["SETTINGS"], {"SETTINGS": raw}) == (("SETTINGS", masked),)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Driver={x};Uid=u;Pwd={a;b};", "Driver={x};Uid=u;Pwd=***;"),  # leaked "b}" before
+        ("Pwd={a}}b;c};Server=s", "Pwd=***;Server=s"),  # "}}" is a "}" inside the braces
+        (
+            'curl -H "Authorization: Bearer abcdefghijk" https://h/api',
+            'curl -H "Authorization: ***',  # the rest of the header line goes too
+        ),
+        ("X-Trace: 1; Authorization: Basic dXNlcjpwYXNz", "X-Trace: 1; Authorization: ***"),
+        ("--header=Bearer abcdefghij --retry 3", "--header=Bearer *** --retry 3"),
+        ("sent with token 9f8e7d6c5b4a", "sent with token ***"),
+        ("-H X-Api-Key:abc123 -v", "-H X-Api-Key:***"),
+    ],
+    ids=["odbc", "odbc-escaped-brace", "header-in-command", "header-after-another",
+         "bearer-anywhere", "token-scheme", "header-without-space"],
+)  # fmt: skip
+def test_environment_values_mask_headers_anywhere_and_odbc_braces(
+    value: str, expected: str
+) -> None:
+    assert reportable_environment(["V"], {"V": value}) == (("V", expected),)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0,1",
+        "/home/airflow/.cache/huggingface",
+        "en_US.UTF-8",
+        "https://h:8080/path?page=2",
+        "redis:6379",
+        "C:\\data\\models",
+        "backup at 12:30 daily",
+        '{"batch_size": 8, "tokenizer": "gpt2", "author": "Ada"}',
+        "level: debug\nformat: json",
+        "--tokenizer gpt2 --max-tokens 512 --verbose",
+        "use Basic authentication, see the token parameter",
+        "s3://bucket/secret-reports/2024",  # a word in a path is no key
+    ],
+)
+def test_ordinary_environment_values_are_still_reported(value: str) -> None:
+    assert reportable_environment(["V"], {"V": value}) == (("V", value),)

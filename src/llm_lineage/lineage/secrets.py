@@ -50,9 +50,10 @@ _SECRET_PARTS = frozenset(
 )
 
 #: Words that mark a credential wherever they appear in a name (``PGPASS``, ``HF_TOKEN``).
-#: ``TOKENIZER`` and ``AUTHOR`` are words of their own, not tokens or auth.
+#: ``TOKENIZER`` and ``AUTHOR`` are words of their own, not tokens or auth, and ``TOKENS`` as a
+#: whole part counts tokens (``MAX_TOKENS``, ``add_special_tokens``).
 _SECRET_WORDS = re.compile(
-    r"PASS|SECRET|TOKEN(?!IZER)|CREDENTIAL|AUTH(?!OR(?!IZ))|CONNECTION_?STRING|DATABASE_URL"
+    r"PASS|SECRET|TOKEN(?!IZER|S(?:$|[^A-Za-z0-9]))|CREDENTIAL|AUTH(?!OR(?!IZ))|CONNECTION_?STRING|DATABASE_URL"
     r"|PRIVATE|COOKIE|SESSION|SIGNATURE|CERT|APIKEY|BEARER|WEBHOOK|KEYTAB",
     re.IGNORECASE,
 )
@@ -89,10 +90,34 @@ _CREDENTIAL_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<password>\S*)@")
 
 #: ``key=value`` pairs of connection strings (``;``), libpq strings (spaces) and URL queries
-#: (``&``); a quoted value may hold any separator.
+#: (``&``); a quoted value may hold any separator, and so may an ODBC braced one (``Pwd={a;b}``,
+#: where ``}}`` stands for a ``}`` inside).
 _PAIR = re.compile(
     r"(?P<key>[A-Za-z][A-Za-z0-9_.\-]*)(?P<eq>\s*=\s*)"
-    r"(?P<value>\"[^\"]*\"|'[^']*'|.*?(?=[;&]|\s+[A-Za-z][A-Za-z0-9_.\-]*\s*=|\s*$))"
+    r"(?P<value>\{(?:[^}]|\}\})*\}|\"[^\"]*\"|'[^']*'"
+    r"|.*?(?=[;&]|\s+[A-Za-z][A-Za-z0-9_.\-]*\s*=|\s*$))"
+)
+
+#: ``key: value`` of JSON (``"password": "x"``, ``{'password': 'x'}``) and YAML
+#: (``password: x``, ``{password: x}``) and headers (``X-Api-Key:x``), wherever it is in the
+#: value; ``scheme://`` is a URL, not a key. An unquoted value runs to the
+#: end of its line or to ``,`` ``;`` ``{`` ``}`` ``[`` ``]``, so each pair of a nested object is
+#: looked at on its own.
+_COLON_PAIR = re.compile(
+    r"(?P<key>\"[^\"\n]*\"|'[^'\n]*'|(?<![\w.\-])[A-Za-z_][\w.\-]*)"
+    r"(?P<sep>\s*:[ \t]*)(?!//)"
+    r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^,;{}\[\]\n]*)"
+)
+
+#: Command-line flags with their value: ``--password x``, ``--api-key=x``, ``-token 'x y'``.
+_FLAG = re.compile(
+    r"(?<![\w\-])(?P<flag>--?[A-Za-z][\w\-]*)(?P<sep>=|[ \t]+)(?P<value>\"[^\"]*\"|'[^']*'|\S+)"
+)
+
+#: An HTTP credential after its scheme, anywhere in a value (``-H 'Authorization: Bearer x'``).
+#: After ``Basic`` or ``Token`` it must hold a digit, so "Basic authentication" is words.
+_SCHEME_CREDENTIAL = re.compile(
+    r"(?i)\b(?P<scheme>bearer|basic|token)(?P<space>[ \t]+)(?P<credential>[A-Za-z0-9._~+/\-]{8,}=*)"
 )
 
 
@@ -112,15 +137,49 @@ def credential_kind(value: str) -> str | None:
 
 
 def redact_credentials(value: str) -> str:
-    """``value`` with URL passwords and the values of secret-named ``key=value`` pairs masked."""
+    """``value`` with its credentials masked, in every form these rules know.
+
+    URL passwords; the values of secret-named keys (``secret_name``) in ``key=value`` pairs
+    (ODBC braces included), JSON and YAML ``key: value``, and command-line flags; and an HTTP
+    credential after ``Bearer``, ``Basic`` or ``Token`` anywhere in the value.
+    """
     value = _URL_PASSWORD.sub(rf"\g<head>:{MASK}@", value)
+    value = _PAIR.sub(_masked_pair, value)
+    value = _COLON_PAIR.sub(_masked_colon_pair, value)
+    value = _FLAG.sub(_masked_flag, value)
+    return _SCHEME_CREDENTIAL.sub(_masked_credential, value)
 
-    def pair(match: re.Match[str]) -> str:
-        if not match["value"] or not secret_name(match["key"]):
-            return match[0]
-        return f"{match['key']}{match['eq']}{MASK}"
 
-    return _PAIR.sub(pair, value)
+def _masked_pair(match: re.Match[str]) -> str:
+    if not match["value"] or not secret_name(match["key"]):
+        return match[0]
+    return f"{match['key']}{match['eq']}{MASK}"
+
+
+def _masked_colon_pair(match: re.Match[str]) -> str:
+    key, value = match["key"], match["value"]
+    quoted_key = key[0] in "\"'"
+    if not value.strip() or not secret_name(key.strip("\"'")):
+        return match[0]
+    if value[0] in "\"'":
+        shown = f"{value[0]}{MASK}{value[0]}"
+    else:
+        shown = f'"{MASK}"' if quoted_key else MASK  # a JSON number stays JSON
+    return f"{key}{match['sep']}{shown}"
+
+
+def _masked_credential(match: re.Match[str]) -> str:
+    if match["scheme"].lower() != "bearer" and not any(c.isdigit() for c in match["credential"]):
+        return match[0]
+    return f"{match['scheme']}{match['space']}{MASK}"
+
+
+def _masked_flag(match: re.Match[str]) -> str:
+    if not secret_name(match["flag"].lstrip("-")):
+        return match[0]
+    value = match["value"]
+    shown = f"{value[0]}{MASK}{value[0]}" if value[0] in "\"'" else MASK
+    return f"{match['flag']}{match['sep']}{shown}"
 
 
 def reportable_environment(
