@@ -14,11 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from airflow_db import AirflowDb
 from conftest import TESTS, DagRun, RunDag
 from corpora import make_mixed_corpus
+from llm_lineage.lineage.chain import read_chain
 from tokenizers_fixtures import train_bpe
 
 pytestmark = pytest.mark.dag
@@ -29,8 +31,11 @@ TOKENIZATION = "llmLineage_tokenization"
 
 
 class StepRun:
-    def __init__(self, run: DagRun, db: AirflowDb, tokenizer: Path, events_file: Path) -> None:
+    def __init__(
+        self, run: DagRun, db: AirflowDb, tokenizer: Path, events_file: Path, out: Path
+    ) -> None:
         self.run, self.db, self.tokenizer, self.events_file = run, db, tokenizer, events_file
+        self.out = out
 
     def xcom(self, task_id: str) -> dict[str, Any]:
         [row] = self.db.rows(
@@ -59,7 +64,7 @@ def steps(run_dag: RunDag, airflow_home: Path, tmp_path_factory: pytest.TempPath
     )
     assert run.returncode == 0, run.output[-5000:]
     [events_file] = tmp_path_factory.getbasetemp().glob("step_parameters[0-9]*/events.jsonl")
-    return StepRun(run, AirflowDb(airflow_home), tokenizer, events_file)
+    return StepRun(run, AirflowDb(airflow_home), tokenizer, events_file, root / "out")
 
 
 def _steps(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -85,4 +90,9 @@ def test_a_secret_airflow_knows_is_still_masked_in_parameters(steps: StepRun) ->
         [tokens] = [d for d in document["outputs"] if TOKENIZATION in d["facets"]]
         assert tokens["facets"][TOKENIZATION]["tokenizer"]["revision"] == "rev-***"
     assert SECRET not in steps.events_file.read_text()
+    # the tokens' footer carries the chain to the next step: masked there too, still readable
+    footer = pq.read_metadata(steps.out / "tokens" / "tokens.parquet").metadata
+    assert SECRET.encode() not in b"".join(footer.values())
+    _, chain = read_chain(footer)
+    assert [s.parameters["revision"] for s in chain if s.name == "encode"] == ["rev-***"]
     assert not steps.db.rows("SELECT 1 FROM xcom WHERE value LIKE ?", f"%{SECRET}%")

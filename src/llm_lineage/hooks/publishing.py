@@ -53,6 +53,7 @@ from llm_lineage.hooks.locking import (
     describe,
     is_stale,
 )
+from llm_lineage.hooks.masking import masked_footer
 from llm_lineage.hooks.storage import is_local, location_uri
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,12 @@ class Publication:
         return self.scratch / OUTPUT_FOLDER
 
     def stamp(self, footer: dict[str, str]) -> dict[str, str]:
-        """Parquet footer metadata plus this run's id, so readers can match a unit's files."""
-        return {**footer, RUN_ID_KEY: self.run_id}
+        """Parquet footer metadata plus this run's id, so readers can match a unit's files.
+
+        Values Airflow knows as secrets are masked (``hooks/masking.py``): a footer travels
+        with the data, to whoever may read it.
+        """
+        return {**masked_footer(footer), RUN_ID_KEY: self.run_id}
 
     def publish(self, last: str | None = None) -> frozenset[str]:
         """Make ``output``'s files the destination's; return the owned names that were there.

@@ -17,6 +17,7 @@ import attr
 from airflow.providers.openlineage.extractors import OperatorLineage
 from airflow.providers.openlineage.utils.utils import OpenLineageRedactor
 
+from llm_lineage.hooks.masking import secrets_masker
 from llm_lineage.lineage.bounds import bounded
 from llm_lineage.lineage.document import XCOM_KEY, lineage_document
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
@@ -73,17 +74,6 @@ def push_lineage(
         log.warning("Could not store this task's lineage in XCom %r", XCOM_KEY, exc_info=True)
 
 
-def _secrets_masker() -> Any:
-    """This process's secrets masker: what Airflow knows as secret (connections, Variables)."""
-    try:
-        from airflow.sdk._shared.secrets_masker import _secrets_masker as masker
-    except ImportError:  # Airflow 3.1
-        from airflow.sdk.execution_time.secrets_masker import (  # type: ignore[no-redef]
-            _secrets_masker as masker,
-        )
-    return masker()
-
-
 def known_secrets_masked(lineage: StepLineage) -> StepLineage:
     """A copy of ``lineage`` with every string Airflow knows as secret masked, by value only.
 
@@ -95,7 +85,7 @@ def known_secrets_masked(lineage: StepLineage) -> StepLineage:
     (``redact`` without a name applies no key rule); the builders applied the provider's own
     key rules to parameters (``lineage/secrets.py``).
     """
-    masker = _secrets_masker()
+    masker = secrets_masker()
     masked = copy.deepcopy(lineage)
     facets: list[Any] = [*masked.run_facets.values(), *masked.job_facets.values()]
     for dataset in [*masked.inputs, *masked.outputs]:
@@ -134,6 +124,6 @@ def as_sent(lineage: OperatorLineage) -> OperatorLineage:
     since whoever may read XComs may read it. The redactor rewrites what it walks, so it gets a
     copy.
     """
-    redactor = OpenLineageRedactor.from_masker(_secrets_masker())
+    redactor = OpenLineageRedactor.from_masker(secrets_masker())
     redacted: OperatorLineage = redactor.redact(copy.deepcopy(lineage), max_depth=20)
     return redacted
