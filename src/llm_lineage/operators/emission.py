@@ -1,6 +1,7 @@
 """The one conversion from the lineage layer's StepLineage to the provider's OperatorLineage.
 
-Every operator's START, COMPLETE and FAIL lineage passes here, so this is where the event bounds
+Every operator's START, COMPLETE and FAIL lineage passes here, so this is where the values Airflow
+knows as secrets are masked in every facet (``known_secrets_masked``) and the event bounds
 (``lineage.bounds``) apply: once, to everything an operator reports. The same lineage, redacted
 as the OpenLineage provider redacts events, is what ``push_lineage`` stores in XCom for the
 Airflow UI's Lineage tab (``lineage/document.py``).
