@@ -31,6 +31,8 @@ from openlineage.client.transport.transport import Config, Transport
 
 from llm_lineage.transports.config_values import flag
 from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT
+from llm_lineage.transports.redaction import error_text, known_secrets
+from llm_lineage.transports.spool_files import open_private
 from llm_lineage.transports.spool_store import LOCK, Spool, SpoolFull, event_summary
 
 log = logging.getLogger(__name__)
@@ -187,12 +189,12 @@ class SpoolTransport(Transport):
 
     def _unspoolable(self, event: Any, error: OSError) -> None:
         """The spool cannot be written: say so loudly, then try the backend directly, once."""
+        secrets = known_secrets(self.config.transport)
         log.error(
-            "Lineage is being lost: cannot write to the spool %s (%s: %s); sending %s "
+            "Lineage is being lost: cannot write to the spool %s (%s); sending %s "
             "directly instead, without the spool's guarantees",
             self.config.directory,
-            type(error).__name__,
-            error.strerror or error,
+            error_text(error, secrets),
             event_summary(Serde.to_dict(event)),
         )
         try:
@@ -201,11 +203,11 @@ class SpoolTransport(Transport):
             log.error(
                 "Lineage is being lost: %s could not be delivered either (%s); it is gone",
                 event_summary(Serde.to_dict(event)),
-                type(failure).__name__,
+                error_text(failure, secrets),
             )
 
     def _warn_when_filling(self) -> None:
-        used = self.spool.size()
+        used = self.spool.used
         if used >= WARN_RATIO * self.config.max_bytes:
             log.warning(
                 "Lineage spool %s is %.0f%% full (%d of %d bytes): the backend is not taking "
@@ -218,12 +220,17 @@ class SpoolTransport(Transport):
 
     def _start_forwarder(self) -> None:
         """Start a detached forwarder unless one is running (it looks again before it exits)."""
-        with contextlib.suppress(OSError), (self.spool.directory / LOCK).open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        try:
+            descriptor = open_private(self.spool.directory / LOCK, os.O_RDWR | os.O_CREAT)
+        except OSError:
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a forwarder runs and looks again before it exits
+            os.close(descriptor)
+            return
+        os.close(descriptor)
+        with contextlib.suppress(OSError):
             subprocess.Popen(
                 [sys.executable, "-m", "llm_lineage.transports.forwarder"],
                 env={**os.environ, CONFIG_ENVIRONMENT: json.dumps(self.config.as_dict())},
