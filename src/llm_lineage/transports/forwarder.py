@@ -16,7 +16,9 @@ window ends the run.
 
 An error that is neither an HTTP status nor a connection problem (``failures.judge``: a
 transport that cannot convert the event) is tried once more at once; refused twice the same
-way, in a pass in which the transport took other events, the event is buried as poison.
+way, by a transport that took other events in the same run, the event is buried as poison
+(a transport that takes nothing, such as a composite whose members are all down, buries
+nothing).
 
 A request that timed out may still have arrived, so the event is sent again on the next try;
 each retry of the same event doubles the transport's timeout (up to ``MAX_TIMEOUT_SECONDS``),
@@ -151,7 +153,7 @@ class Forwarder:
                 state.blocked.add(run_key(event))
                 if stop_at_first_failure or state.in_a_row >= STOP_AFTER_FAILURES:
                     break
-        if state.delivered:
+        if self.result.delivered:  # the transport works: the refusals are the events' own
             for path, (reason, summary) in state.poison.items():
                 self._bury(path, None, reason, summary, state)
         return state

@@ -64,7 +64,7 @@ class DataHubEmitError(LlmLineageError, RuntimeError):
         self.response = response
 
 
-class _Unconvertible(Exception):
+class _Unconvertible(LlmLineageError):
     """Raised inside ``build``: the event itself could not be turned into proposals."""
 
 
