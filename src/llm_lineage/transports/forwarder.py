@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 #: background forwarder (never written to disk: it may hold the backend's credentials).
 CONFIG_ENVIRONMENT = "LLM_LINEAGE_SPOOL_FORWARDER_CONFIG"
 
+#: Environment variable naming the inherited descriptor that holds the forward lock.
+LOCK_ENVIRONMENT = "LLM_LINEAGE_SPOOL_FORWARDER_LOCK_FD"
+
 MAX_TIMEOUT_SECONDS = 120.0
 
 #: How long a background forwarder waits for more events before it exits.
@@ -244,6 +247,7 @@ def forward(
     lock_wait: float,
     linger_seconds: float = 0.0,
     secrets: list[str] | None = None,
+    locked: int | None = None,
 ) -> ForwardResult | None:
     """One forwarder at a time per spool; None when another process holds it past ``lock_wait``.
 
@@ -252,10 +256,12 @@ def forward(
     After the lock is released the spool is looked at again: an event written while this
     forwarder was finishing (whose writer saw the lock held and started nobody) is not left
     behind. ``secrets``: literal values to mask in every error text (``known_secrets``).
+    ``locked``: a descriptor that already holds the forward lock (see ``Spool.try_lock``).
     """
     total: ForwardResult | None = None
     while True:
-        with spool.forwarding(lock_wait) as held:
+        with spool.forwarding(lock_wait, locked) as held:
+            locked = None
             if not held:
                 return total
             total = total or ForwardResult()
@@ -290,6 +296,8 @@ def _main() -> int:
     from llm_lineage.transports.spool import SpoolConfig, inner_transport
 
     config = SpoolConfig.from_dict(json.loads(os.environ.pop(CONFIG_ENVIRONMENT)))
+    inherited = os.environ.pop(LOCK_ENVIRONMENT, "")
+    locked = int(inherited) if inherited.isdigit() else None
     spool = Spool(config.directory, config.max_bytes)
     secrets = known_secrets(config.transport)
     with contextlib.suppress(OSError):  # a spool it cannot log into is still forwarded
@@ -303,6 +311,7 @@ def _main() -> int:
             lock_wait=0.0,
             linger_seconds=LINGER_SECONDS,
             secrets=secrets,
+            locked=locked,
         )
     except Exception as error:  # never a traceback with the backend's answer in it
         log.error("The forwarder stopped: %s", error_text(error, secrets))

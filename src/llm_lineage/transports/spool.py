@@ -16,8 +16,6 @@ delivers whatever is still waiting.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -30,10 +28,9 @@ from openlineage.client.serde import Serde
 from openlineage.client.transport.transport import Config, Transport
 
 from llm_lineage.transports.config_values import flag
-from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT
+from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT, LOCK_ENVIRONMENT
 from llm_lineage.transports.redaction import error_text, known_secrets
-from llm_lineage.transports.spool_files import open_private
-from llm_lineage.transports.spool_store import LOCK, Spool, SpoolFull, event_summary
+from llm_lineage.transports.spool_store import Spool, SpoolFull, event_summary
 
 log = logging.getLogger(__name__)
 
@@ -219,24 +216,33 @@ class SpoolTransport(Transport):
             )
 
     def _start_forwarder(self) -> None:
-        """Start a detached forwarder unless one is running (it looks again before it exits)."""
+        """Start a detached forwarder unless one is running (it looks again before it exits).
+
+        The lock is taken here and its descriptor handed to the child, so that the other
+        writers see it held from this moment on, not only once the child has started (a
+        second or so in which every emit would otherwise start one more forwarder).
+        """
         try:
-            descriptor = open_private(self.spool.directory / LOCK, os.O_RDWR | os.O_CREAT)
+            descriptor = self.spool.try_lock()
         except OSError:
             return
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: a forwarder runs and looks again before it exits
-            os.close(descriptor)
+        if descriptor is None:
             return
-        os.close(descriptor)
-        with contextlib.suppress(OSError):
+        try:
             subprocess.Popen(
                 [sys.executable, "-m", "llm_lineage.transports.forwarder"],
-                env={**os.environ, CONFIG_ENVIRONMENT: json.dumps(self.config.as_dict())},
+                env={
+                    **os.environ,
+                    CONFIG_ENVIRONMENT: json.dumps(self.config.as_dict()),
+                    LOCK_ENVIRONMENT: str(descriptor),
+                },
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
-                close_fds=True,
+                pass_fds=(descriptor,),
             )
+        except OSError as error:
+            log.warning("Could not start the lineage forwarder: %s", error_text(error))
+        finally:
+            os.close(descriptor)

@@ -226,22 +226,39 @@ class Spool:
                 if entry.stat(follow_symlinks=False).st_mtime < limit:
                     Path(entry.path).unlink()
 
-    @contextlib.contextmanager
-    def forwarding(self, wait_seconds: float) -> Iterator[bool]:
-        """Hold the forward lock (yields False when another process holds it past the wait)."""
-        self.ensure()
+    def try_lock(self) -> int | None:
+        """The forward lock, taken without waiting, as an open descriptor; None when held.
+
+        The spool transport takes it before it starts a background forwarder and hands the
+        descriptor to the child, so that no other writer starts one meanwhile.
+        """
         descriptor = open_private(self.directory / LOCK, os.O_RDWR | os.O_CREAT)
         try:
-            deadline = time.monotonic() + wait_seconds
-            while True:
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        yield False
-                        return
-                    time.sleep(0.1)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return None
+        return descriptor
+
+    @contextlib.contextmanager
+    def forwarding(self, wait_seconds: float, locked: int | None = None) -> Iterator[bool]:
+        """Hold the forward lock (yields False when another process holds it past the wait).
+
+        ``locked``: a descriptor that already holds it (inherited from the process that
+        started this forwarder); it is closed, and the lock released, at the end.
+        """
+        if not self._ensured:
+            self.ensure()
+        descriptor = locked
+        deadline = time.monotonic() + wait_seconds
+        while descriptor is None:
+            descriptor = self.try_lock()
+            if descriptor is None:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
             yield True
         finally:
             os.close(descriptor)
