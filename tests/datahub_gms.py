@@ -4,7 +4,9 @@
 Rest.li), ``POST /openapi/v3/entity/<type>``, ``POST /aspects?action=ingestProposal`` and
 ``ingestProposalBatch``, and ``GET /aspects/<urn>?aspect=<name>`` answered from what was
 ingested. Every proposal is recorded in one normalized form, whichever protocol carried it,
-so tests compare it with DataHub's metadata file. ``refuse`` makes ingestion answer 422.
+so tests compare it with DataHub's metadata file. ``refuse`` makes ingestion answer 422;
+``unauthorized`` makes every call answer 401 quoting the request's ``Authorization`` header, as
+some proxies and servers do.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class FakeGms:
     def __init__(self, version: str = OPENAPI_VERSION) -> None:
         self.version = version
         self.refuse = False
+        self.unauthorized = False
         self.proposals: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.authorization: set[str] = set()
@@ -78,9 +81,17 @@ def _handler(gms: FakeGms) -> type[BaseHTTPRequestHandler]:
         def _body(self) -> Any:
             return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
+        def _refused_unauthorized(self) -> bool:
+            if gms.unauthorized:
+                header = self.headers.get("Authorization", "")
+                self._reply(401, {"message": f"Unauthorized: bad Authorization: {header}"})
+            return gms.unauthorized
+
         def do_GET(self) -> None:
             gms.paths.append(f"GET {self.path}")
             gms.authorization.add(self.headers.get("Authorization", ""))
+            if self._refused_unauthorized():
+                return
             parsed = urllib.parse.urlparse(self.path)
             if parsed.path == "/config":
                 versions = {"acryldata/datahub": {"version": gms.version, "commit": "test"}}
@@ -104,6 +115,8 @@ def _handler(gms: FakeGms) -> type[BaseHTTPRequestHandler]:
             gms.paths.append(f"POST {self.path}")
             gms.authorization.add(self.headers.get("Authorization", ""))
             body = self._body()
+            if self._refused_unauthorized():
+                return
             if gms.refuse:
                 self._reply(422, {"message": "Invalid aspect", "status": 422})
                 return

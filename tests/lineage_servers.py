@@ -3,13 +3,15 @@
 Marquez answers 201 to an event it stores, 400 to a body that is not JSON and 422 to JSON that
 is not an OpenLineage event (missing ``eventTime``, ``run.runId``, ``job``, ...). Faults are
 switched on per test: down (the port refuses connections), a number of 500s, a delay longer than
-the client's timeout, or 422 for chosen jobs. Every request that arrives is recorded, including
+the client's timeout, 422 for chosen jobs, or at random a share of 503s (``fail_ratio``) and of
+422s (``refuse_ratio``), drawn from a seeded generator. Every request that arrives is recorded, including
 those the client gave up on, because those are the duplicates a catalog would see.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 import time
@@ -24,6 +26,10 @@ class Faults:
     fail_until: float = 0.0
     delay_seconds: float = 0.0
     refuse_jobs: tuple[str, ...] = ()
+    fail_ratio: float = 0.0
+    refuse_ratio: float = 0.0
+    random: random.Random = field(default_factory=lambda: random.Random(21))
+    echo_authorization: bool = False
 
 
 @dataclass
@@ -34,6 +40,7 @@ class FakeMarquez:
     faults: Faults = field(default_factory=Faults)
     received: list[dict[str, Any]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    authorizations: set[str] = field(default_factory=set)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,6 +94,10 @@ class FakeMarquez:
             return 422, json.dumps(
                 {"errors": [f"{k} must not be null" for k in missing] or ["refused"]}
             )
+        if self.faults.refuse_ratio and self.faults.random.random() < self.faults.refuse_ratio:
+            return 422, '{"errors": ["refused at random"]}'
+        if self.faults.fail_ratio and self.faults.random.random() < self.faults.fail_ratio:
+            return 503, '{"code": 503, "message": "Service Unavailable"}'
         if self.faults.failures_left > 0 or time.monotonic() < self.faults.fail_until:
             self.faults.failures_left -= 1
             return 500, '{"code": 500, "message": "There was an error processing your request."}'
@@ -102,6 +113,11 @@ def _handler(server: FakeMarquez) -> type[BaseHTTPRequestHandler]:
                 return
             with server._lock:
                 code, text = server.answer(body)
+                authorization = self.headers.get("Authorization", "")
+                server.authorizations.add(authorization)
+                if server.faults.echo_authorization and code >= 400:
+                    # As some servers do: the request's headers quoted in the error.
+                    text = f"{text} (request had Authorization: {authorization})"
                 try:
                     event = json.loads(body)
                 except ValueError:

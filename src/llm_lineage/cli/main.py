@@ -36,9 +36,11 @@ def _log_to_stderr() -> None:
     Importing Airflow (to read its ``[openlineage]`` settings) points the root logger at stdout;
     the ``llm_lineage`` logger therefore gets a handler of its own and does not propagate.
     """
+    from llm_lineage.transports.forwarder_log import RedactingFormatter
+
     logger = logging.getLogger("llm_lineage")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("llm-lineage: %(levelname)s %(message)s"))
+    handler.setFormatter(RedactingFormatter("llm-lineage: %(levelname)s %(message)s"))
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING)
     logger.propagate = False
@@ -51,9 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = arguments.handler(arguments)
     except CommandError as error:
-        print(f"llm-lineage: error: {error}", file=sys.stderr)
+        print(f"llm-lineage: error: {_one_line(error)}", file=sys.stderr)
         return 2
     return status
+
+
+def _one_line(error: BaseException) -> str:
+    from llm_lineage.transports.redaction import redact
+
+    return " ".join(redact(error).split())
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

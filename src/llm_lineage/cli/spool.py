@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from llm_lineage.cli.main import CommandError
@@ -60,16 +61,45 @@ def register(subparsers: Any) -> None:
     status.set_defaults(handler=_status)
 
 
-def _replay(arguments: argparse.Namespace) -> int:
+def _existing_spool(arguments: argparse.Namespace, need_transport: bool) -> Any:
+    """The spool configuration, refusing a spool folder that does not exist (no new folders)."""
     from llm_lineage.cli.transport_config import spool_config
-    from llm_lineage.transports.forwarder import forward
+
+    config = spool_config(arguments.spool, arguments.transport, need_transport=need_transport)
+    if not Path(config.directory).is_dir():
+        raise CommandError(f"no spool at {config.directory}: the folder does not exist")
+    return config
+
+
+def _transport(config: Any) -> Any:
+    """The inner transport; a configuration it refuses is one line, redacted, not a traceback."""
+    from llm_lineage.transports.redaction import error_text, known_secrets
     from llm_lineage.transports.spool import inner_transport
+
+    try:
+        return inner_transport(config)
+    except Exception as error:
+        raise CommandError(
+            f"cannot build the transport to forward to: {error_text(error, known_secrets(config.transport))}"
+        ) from None
+
+
+def _replay(arguments: argparse.Namespace) -> int:
+    from llm_lineage.transports.forwarder import forward
+    from llm_lineage.transports.redaction import known_secrets
     from llm_lineage.transports.spool_store import Spool
 
-    config = spool_config(arguments.spool, arguments.transport)
+    config = _existing_spool(arguments, need_transport=True)
+    transport = _transport(config)
     spool = Spool(config.directory, config.max_bytes)
     revived = spool.resurrect() if arguments.dead_letter else 0
-    result = forward(spool, inner_transport(config), arguments.retry_window, arguments.wait)
+    result = forward(
+        spool,
+        transport,
+        arguments.retry_window,
+        arguments.wait,
+        secrets=known_secrets(config.transport),
+    )
     if result is None:
         raise CommandError(
             f"another forwarder still holds {config.directory} after {arguments.wait:g} s; "
@@ -102,10 +132,9 @@ def _replay_text(report: dict[str, Any]) -> str:
 
 
 def _status(arguments: argparse.Namespace) -> int:
-    from llm_lineage.cli.transport_config import spool_config
     from llm_lineage.transports.spool_store import Spool
 
-    config = spool_config(arguments.spool, arguments.transport, need_transport=False)
+    config = _existing_spool(arguments, need_transport=False)
     status = Spool(config.directory, config.max_bytes).status().as_dict()
     age = status["oldest_age_seconds"]
     text = "\n".join(
@@ -114,6 +143,7 @@ def _status(arguments: argparse.Namespace) -> int:
             f"pending      {status['pending']}",
             f"dead letter  {status['dead_letter']}",
             f"lost         {status['lost']}",
+            f"foreign      {status['foreign']} (files in pending/ the spool did not write)",
             f"oldest       {'-' if age is None else f'{age:.0f} s'}",
             f"size         {status['bytes']} of {status['max_bytes']} bytes "
             f"({100 * status['bytes'] / max(status['max_bytes'], 1):.1f}%)",
@@ -124,4 +154,6 @@ def _status(arguments: argparse.Namespace) -> int:
 
 
 def _print(arguments: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    sys.stdout.write((json.dumps(data, indent=2) if arguments.json else text) + "\n")
+    from llm_lineage.transports.redaction import redact
+
+    sys.stdout.write(redact(json.dumps(data, indent=2) if arguments.json else text) + "\n")

@@ -79,11 +79,14 @@ def spool_config(
             raise CommandError(f"--transport is not JSON: {error}") from None
         if not directory:
             raise CommandError("--transport needs --spool DIR as well")
-        return SpoolConfig.from_dict({"directory": directory, "transport": inner})
+        try:
+            return SpoolConfig.from_dict({"directory": directory, "transport": inner})
+        except ValueError as error:
+            raise CommandError(f"--transport: {error}") from None
     try:
         configured = configured_spools()
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    except Exception as error:  # a wrong configuration is one line, never a traceback
+        raise CommandError(f"the OpenLineage transport configuration: {error}") from None
     if directory:
         same = [c for c in configured if Path(c.directory).resolve() == Path(directory).resolve()]
         chosen = next(iter(same or configured), None)

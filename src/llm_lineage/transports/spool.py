@@ -16,8 +16,6 @@ delivers whatever is still waiting.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -30,8 +28,9 @@ from openlineage.client.serde import Serde
 from openlineage.client.transport.transport import Config, Transport
 
 from llm_lineage.transports.config_values import flag
-from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT
-from llm_lineage.transports.spool_store import LOCK, Spool, SpoolFull, event_summary
+from llm_lineage.transports.forwarder import CONFIG_ENVIRONMENT, LOCK_ENVIRONMENT
+from llm_lineage.transports.redaction import error_text, known_secrets
+from llm_lineage.transports.spool_store import Spool, SpoolFull, event_summary
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +186,12 @@ class SpoolTransport(Transport):
 
     def _unspoolable(self, event: Any, error: OSError) -> None:
         """The spool cannot be written: say so loudly, then try the backend directly, once."""
+        secrets = known_secrets(self.config.transport)
         log.error(
-            "Lineage is being lost: cannot write to the spool %s (%s: %s); sending %s "
+            "Lineage is being lost: cannot write to the spool %s (%s); sending %s "
             "directly instead, without the spool's guarantees",
             self.config.directory,
-            type(error).__name__,
-            error.strerror or error,
+            error_text(error, secrets),
             event_summary(Serde.to_dict(event)),
         )
         try:
@@ -201,11 +200,11 @@ class SpoolTransport(Transport):
             log.error(
                 "Lineage is being lost: %s could not be delivered either (%s); it is gone",
                 event_summary(Serde.to_dict(event)),
-                type(failure).__name__,
+                error_text(failure, secrets),
             )
 
     def _warn_when_filling(self) -> None:
-        used = self.spool.size()
+        used = self.spool.used
         if used >= WARN_RATIO * self.config.max_bytes:
             log.warning(
                 "Lineage spool %s is %.0f%% full (%d of %d bytes): the backend is not taking "
@@ -217,19 +216,33 @@ class SpoolTransport(Transport):
             )
 
     def _start_forwarder(self) -> None:
-        """Start a detached forwarder unless one is running (it looks again before it exits)."""
-        with contextlib.suppress(OSError), (self.spool.directory / LOCK).open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        """Start a detached forwarder unless one is running (it looks again before it exits).
+
+        The lock is taken here and its descriptor handed to the child, so that the other
+        writers see it held from this moment on, not only once the child has started (a
+        second or so in which every emit would otherwise start one more forwarder).
+        """
+        try:
+            descriptor = self.spool.try_lock()
+        except OSError:
+            return
+        if descriptor is None:
+            return
+        try:
             subprocess.Popen(
                 [sys.executable, "-m", "llm_lineage.transports.forwarder"],
-                env={**os.environ, CONFIG_ENVIRONMENT: json.dumps(self.config.as_dict())},
+                env={
+                    **os.environ,
+                    CONFIG_ENVIRONMENT: json.dumps(self.config.as_dict()),
+                    LOCK_ENVIRONMENT: str(descriptor),
+                },
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
-                close_fds=True,
+                pass_fds=(descriptor,),
             )
+        except OSError as error:
+            log.warning("Could not start the lineage forwarder: %s", error_text(error))
+        finally:
+            os.close(descriptor)

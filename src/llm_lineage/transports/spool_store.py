@@ -1,19 +1,21 @@
 """The spool on disk: one durable file per event, shared safely by every process of a machine.
 
-Layout under the spool directory::
+Layout under the spool directory (folders 0700, files 0600, tightened when they exist)::
 
     pending/      events waiting for the backend, one JSON file each, named so that sorting the
                   names sorts them by the time they were spooled (per run: START before COMPLETE)
-    dead-letter/  events the backend refused as invalid, each beside a ``.response`` file
-                  holding the status and the response body
+    dead-letter/  events the backend refused as invalid and poison files, each beside a
+                  ``.response`` file holding the status (or the reason) and the answer, redacted
     tmp/          files being written; a rename moves a finished one into ``pending/``
+    usage         the disk bytes of pending/ and dead-letter/ (``spool_usage.Usage``)
     lost.log      one line (time, reason, event type, job, run id) per event that could not be
                   spooled; never any event content
     forward.lock  held by the one process that forwards at a time
 
 A file appears in ``pending/`` only complete and fsynced (write to ``tmp/``, fsync, rename,
 fsync the folder), so a crash at any moment leaves either the whole event or none of it.
-Writers never lock: names are unique (time, pid, counter), and only the forwarder removes.
+Writers never wait on the forwarder: names are unique (time, pid, counter); the size counter's
+lock is held only for the rename. Only the forwarder removes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import contextlib
 import errno
 import fcntl
 import itertools
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -31,6 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.transports.redaction import redact
+from llm_lineage.transports.spool_events import event_summary, is_spool_name, spooled_ns
+from llm_lineage.transports.spool_files import (
+    append_private,
+    disk_bytes,
+    fsync_folder,
+    open_private,
+    private_folder,
+    write_all,
+    write_private,
+)
+from llm_lineage.transports.spool_usage import Usage, folder_bytes
+
+__all__ = ["LOCK", "Spool", "SpoolFull", "SpoolStatus", "event_summary"]
 
 PENDING = "pending"
 DEAD_LETTER = "dead-letter"
@@ -41,6 +56,12 @@ LOCK = "forward.lock"
 #: A temporary file older than this was left by a writer that died; the forwarder removes it.
 STALE_TMP_SECONDS = 3600.0
 
+#: What a ``.response`` file keeps of the backend's answer.
+MAX_RESPONSE_CHARS = 65536
+
+#: Before writing, an event is expected to take its length rounded up to this on disk.
+BLOCK = 4096
+
 _counter = itertools.count()
 
 
@@ -50,7 +71,7 @@ class SpoolFull(LlmLineageError, OSError):
 
 @dataclass(frozen=True)
 class SpoolStatus:
-    """What ``llm-lineage spool status`` prints."""
+    """What ``llm-lineage spool status`` prints (``foreign``: files the spool did not write)."""
 
     directory: str
     pending: int
@@ -59,27 +80,10 @@ class SpoolStatus:
     bytes: int
     max_bytes: int
     oldest_age_seconds: float | None
+    foreign: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def event_summary(event: dict[str, Any]) -> str:
-    """What a log line may say about an event: type, job and run id, never facets or names of data."""
-    job = event.get("job") or {}
-    run = event.get("run") or {}
-    kind = event.get("eventType") or ("DATASET" if "dataset" in event else "JOB")
-    return (
-        f"{kind} of {job.get('namespace', '?')}/{job.get('name', '?')} run {run.get('runId', '-')}"
-    )
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class Spool:
@@ -91,139 +95,216 @@ class Spool:
         self.pending = self.directory / PENDING
         self.dead_letter = self.directory / DEAD_LETTER
         self.tmp = self.directory / TMP
+        self.usage = Usage(self.directory, (self.pending, self.dead_letter))
+        #: The disk bytes the spool held after this object's last write.
+        self.used = 0
+        self._ensured = False
 
     def ensure(self) -> None:
-        """Create the folders (mode 0700: events name jobs and data a platform may not publish)."""
+        """Create the folders, 0700 (events name jobs and data a platform may not publish)."""
         for folder in (self.directory, self.pending, self.dead_letter, self.tmp):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(folder)
+        self._ensured = True
 
     def size(self) -> int:
-        """Bytes held by pending and dead-letter events (what the cap limits)."""
-        return sum(_sizes(self.pending)) + sum(_sizes(self.dead_letter))
+        """Disk bytes held by pending and dead-letter files (what the cap limits)."""
+        return self.usage.peek()
 
     def write(self, payload: bytes) -> Path:
         """Spool one serialised event durably; refuse it when the cap would be passed."""
-        self.ensure()
-        if self.size() + len(payload) > self.max_bytes:
-            raise SpoolFull(errno.ENOSPC, f"spool is full ({self.max_bytes} bytes)")
+        if not self._ensured:
+            self.ensure()
+        estimate = -(-len(payload) // BLOCK) * BLOCK
+        if self.usage.peek() + estimate > self.max_bytes:
+            self._refuse_unless_room(estimate)
         name = f"{time.time_ns():020d}-{os.getpid():07d}-{next(_counter):06d}.json"
-        temporary = self.tmp / name
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary, final = self.tmp / name, self.pending / name
         try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(descriptor, view) :]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        final = self.pending / name
-        temporary.rename(final)
-        _fsync_folder(self.pending)
+            size = self._write_temporary(temporary, payload)
+            admitted = self.usage.admit(size, self.max_bytes, lambda: temporary.rename(final))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+        if admitted is None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise SpoolFull(errno.ENOSPC, f"spool is full ({self.max_bytes} bytes)")
+        self.used = admitted
+        fsync_folder(self.pending)
         return final
 
+    def _refuse_unless_room(self, estimate: int) -> None:
+        if not self.usage.room(estimate, self.max_bytes):
+            raise SpoolFull(errno.ENOSPC, f"spool is full ({self.max_bytes} bytes)")
+
+    def _write_temporary(self, temporary: Path, payload: bytes) -> int:
+        try:
+            descriptor = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except FileNotFoundError:  # the folders were removed since: make them again
+            self.ensure()
+            descriptor = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            write_all(descriptor, payload)
+            os.fsync(descriptor)
+            return disk_bytes(os.fstat(descriptor))
+        finally:
+            os.close(descriptor)
+
     def waiting(self) -> list[Path]:
-        """Pending events, oldest first."""
-        with contextlib.suppress(FileNotFoundError):
-            return sorted(
-                (
-                    Path(entry.path)
-                    for entry in os.scandir(self.pending)
-                    if entry.name.endswith(".json")
-                ),
-                key=lambda path: path.name,
-            )
-        return []
+        """Pending events the spool wrote, oldest first."""
+        return sorted(
+            (Path(entry.path) for entry in _entries(self.pending) if is_spool_name(entry.name)),
+            key=lambda path: path.name,
+        )
+
+    def foreign(self) -> list[Path]:
+        """Entries of ``pending/`` the spool did not write (poison for the forwarder)."""
+        return sorted(Path(e.path) for e in _entries(self.pending) if not is_spool_name(e.name))
+
+    def has_waiting(self) -> bool:
+        """Whether anything is in ``pending/``, stopping at the first entry."""
+        return next(_entries(self.pending), None) is not None
 
     def delivered(self, path: Path) -> None:
         """Forget a delivered event at once: nothing is sent twice after a recorded success."""
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        _fsync_folder(self.pending)
+        size = _disk_size(path)
+        self.usage.change(-size, lambda: _unlink(path))
+        fsync_folder(self.pending)
 
     def bury(self, path: Path, status: int | None, response: str) -> Path:
-        """Move a refused event to ``dead-letter/`` with the backend's answer beside it."""
-        self.ensure()
+        """Move a refused or poison file to ``dead-letter/`` with the answer (redacted) beside it.
+
+        The ``.response`` file is best effort: on a full disk the event still moves (a rename
+        takes no space), so the forwarder goes on and the reason stays in its log.
+        """
+        if not self._ensured:
+            self.ensure()
         target = self.dead_letter / path.name
-        (self.dead_letter / f"{path.stem}.response").write_text(
-            f"status: {status}\n\n{response[:65536]}", encoding="utf-8"
-        )
-        path.rename(target)
-        _fsync_folder(self.dead_letter)
-        _fsync_folder(self.pending)
+        if os.path.lexists(target) or path.name.endswith(".response"):
+            target = self.dead_letter / f"{path.name}.{time.time_ns()}"
+        note = self.dead_letter / f"{target.name.removesuffix('.json')}.response"
+        text = f"status: {status}\n\n{redact(response[:MAX_RESPONSE_CHARS])}"
+
+        def move() -> None:
+            with contextlib.suppress(OSError):
+                write_private(note, text.encode("utf-8", "backslashreplace"))
+            path.rename(target)
+
+        self.usage.change(0, move)
+        self.usage.change(_disk_size(note))
+        with contextlib.suppress(OSError):
+            fsync_folder(self.dead_letter)
+            fsync_folder(self.pending)
         return target
 
     def resurrect(self) -> int:
         """Move every dead letter back to ``pending/`` (after the backend or event was fixed)."""
         moved = 0
-        for path in sorted(self.dead_letter.glob("*.json")) if self.dead_letter.exists() else []:
-            path.rename(self.pending / path.name)
-            with contextlib.suppress(FileNotFoundError):
-                (self.dead_letter / f"{path.stem}.response").unlink()
+        for path in [p for p in _sorted(self.dead_letter) if is_spool_name(p.name)]:
+            note = self.dead_letter / f"{path.stem}.response"
+
+            def revive(path: Path = path, note: Path = note) -> None:
+                path.rename(self.pending / path.name)
+                _unlink(note)
+
+            self.usage.change(-_disk_size(note), revive)
             moved += 1
         return moved
 
     def record_lost(self, reason: str, summary: str) -> None:
         """Append one line to ``lost.log``; if even that fails, the caller's log line remains."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with contextlib.suppress(OSError), (self.directory / LOST_LOG).open("a") as log:
-            log.write(f"{stamp}\t{reason}\t{summary}\n")
+        with contextlib.suppress(OSError):
+            append_private(self.directory / LOST_LOG, f"{stamp}\t{reason}\t{summary}\n")
 
     def sweep_temporary(self) -> None:
         """Remove half-written files of writers that died long ago."""
         limit = time.time() - STALE_TMP_SECONDS
-        with contextlib.suppress(FileNotFoundError):
-            for entry in os.scandir(self.tmp):
-                with contextlib.suppress(OSError):
-                    if entry.stat().st_mtime < limit:
-                        Path(entry.path).unlink()
+        for entry in _entries(self.tmp):
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < limit:
+                    Path(entry.path).unlink()
+
+    def try_lock(self) -> int | None:
+        """The forward lock, taken without waiting, as an open descriptor; None when held.
+
+        The spool transport takes it before it starts a background forwarder and hands the
+        descriptor to the child, so that no other writer starts one meanwhile.
+        """
+        descriptor = open_private(self.directory / LOCK, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return None
+        return descriptor
 
     @contextlib.contextmanager
-    def forwarding(self, wait_seconds: float) -> Iterator[bool]:
-        """Hold the forward lock (yields False when another process holds it past the wait)."""
-        self.ensure()
-        with (self.directory / LOCK).open("a") as handle:
-            deadline = time.monotonic() + wait_seconds
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        yield False
-                        return
-                    time.sleep(0.1)
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def forwarding(self, wait_seconds: float, locked: int | None = None) -> Iterator[bool]:
+        """Hold the forward lock (yields False when another process holds it past the wait).
+
+        ``locked``: a descriptor that already holds it (inherited from the process that
+        started this forwarder); it is closed, and the lock released, at the end.
+        """
+        if not self._ensured:
+            self.ensure()
+        descriptor = locked
+        deadline = time.monotonic() + wait_seconds
+        while descriptor is None:
+            descriptor = self.try_lock()
+            if descriptor is None:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            os.close(descriptor)
 
     def status(self) -> SpoolStatus:
+        """Counts from the folders as they are; never fails on a file the spool did not write."""
         waiting = self.waiting()
-        oldest = None
-        if waiting:
-            spooled_ns = int(waiting[0].name.split("-", 1)[0])
-            oldest = max(0.0, time.time() - spooled_ns / 1e9)
-        dead = list(self.dead_letter.glob("*.json")) if self.dead_letter.exists() else []
-        lost_log = self.directory / LOST_LOG
-        lost = len(lost_log.read_text().splitlines()) if lost_log.exists() else 0
+        spooled = spooled_ns(waiting[0].name) if waiting else None
+        oldest = None if spooled is None else max(0.0, time.time() - spooled / 1e9)
+        dead = [e for e in _entries(self.dead_letter) if not e.name.endswith(".response")]
         return SpoolStatus(
             directory=str(self.directory),
             pending=len(waiting),
             dead_letter=len(dead),
-            lost=lost,
-            bytes=self.size(),
+            lost=_line_count(self.directory / LOST_LOG),
+            bytes=folder_bytes(self.pending) + folder_bytes(self.dead_letter),
             max_bytes=self.max_bytes,
             oldest_age_seconds=oldest,
+            foreign=len(self.foreign()),
         )
 
 
-def read_event(path: Path) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads(path.read_bytes())
-    return event
+def _entries(folder: Path) -> Iterator[os.DirEntry[str]]:
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        yield from os.scandir(folder)
 
 
-def _sizes(folder: Path) -> Iterator[int]:
+def _sorted(folder: Path) -> list[Path]:
+    return sorted(Path(entry.path) for entry in _entries(folder))
+
+
+def _disk_size(path: Path) -> int:
+    try:
+        return disk_bytes(os.lstat(path))
+    except OSError:
+        return 0
+
+
+def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
-        for entry in os.scandir(folder):
-            with contextlib.suppress(FileNotFoundError):
-                yield entry.stat().st_size
+        path.unlink()
+
+
+def _line_count(path: Path) -> int:
+    try:
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b""))
+    except OSError:
+        return 0

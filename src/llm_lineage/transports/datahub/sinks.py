@@ -36,6 +36,7 @@ from datahub.metadata.schema_classes import ASPECT_NAME_MAP
 
 from llm_lineage.transports.datahub.config import DataHubConfig
 from llm_lineage.transports.datahub.context import Known
+from llm_lineage.transports.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class GraphView:
             value = self.graph.get_aspect(urn, ASPECT_NAME_MAP[aspect_name])
         except Exception as error:
             # Reading is an optimisation (merging lists several runs add to); lineage still goes.
-            log.warning("DataHub: could not read %s of %s (%s)", aspect_name, urn, error)
+            log.warning("DataHub: could not read %s of %s (%s)", aspect_name, urn, redact(error))
             return None
         return value.to_obj() if value is not None else None
 
