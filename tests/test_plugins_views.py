@@ -12,12 +12,9 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -28,6 +25,7 @@ from documents import make_markdown, make_pdf
 from llm_lineage.lineage.document import XCOM_KEY
 from llm_lineage.training import resolve_base_model
 from lora_fixtures import tiny_base
+from plugin_fixtures import Api, api_fixture  # noqa: F401
 
 DAG_ID = "plugin_pipeline"
 PREFIX = "/llm-lineage"
@@ -119,45 +117,6 @@ def spaced_run(pipeline: Pipeline) -> str:
     _airflow("dags", "trigger", DAG_ID, "--run-id", SPACED_RUN_ID, env=env)
     _airflow("tasks", "test", DAG_ID, "tokenize", SPACED_RUN_ID, env=env)
     return SPACED_RUN_ID
-
-
-@dataclass
-class Api:
-    client: Any
-    viewer: str
-    nobody: str
-    """A signed token of a user with no role: authenticated, allowed nothing."""
-
-    def get(self, path: str, token: str | None = None, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.client.get(path, headers=headers, **kwargs)
-
-    def page(self, path: str) -> str:
-        response = self.get(path, self.viewer)
-        assert response.status_code == 200, response.text[-2000:]
-        return str(response.text)
-
-
-@pytest.fixture(scope="module")
-def api(airflow_home: Path) -> Iterator[Api]:
-    """Airflow's own API app (plugins mounted, auth middleware), simple auth manager, no all-admins."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(
-            "AIRFLOW__CORE__AUTH_MANAGER",
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        )
-        env.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
-        env.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_hex(32))
-        from airflow.api_fastapi.app import create_app, get_auth_manager, purge_cached_app
-        from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-        from fastapi.testclient import TestClient
-
-        client = TestClient(create_app(apps="core"))
-        manager = get_auth_manager()
-        viewer = manager.generate_jwt(SimpleAuthManagerUser(username="viewer", role="viewer"))
-        nobody = manager.generate_jwt(SimpleAuthManagerUser(username="nobody", role=None))
-        yield Api(client, viewer, nobody)
-        purge_cached_app()
 
 
 def task_path(run_id: str, task_id: str, map_index: str | None = None) -> str:

@@ -120,6 +120,9 @@ def test_bad_lines_other_producers_and_unknown_facets_are_counted_not_fatal(tmp_
         "other_producers": 1,
         "unknown_facets": 3,
         "unreadable_files": 0,
+        "too_deep": 0,
+        "out_of_range_times": 0,
+        "out_of_range_numbers": 0,
     }
     assert sorted(run.job_name for run in lineage.runs) == ["dag.extract", "dag.tokenize", "dag.y"]
     [tokenize] = [run for run in lineage.runs if run.job_name == "dag.tokenize"]
@@ -395,4 +398,7 @@ def test_the_fast_reader_answers_exactly_as_json_does(
         "other_producers": 0,
         "unknown_facets": 3,
         "unreadable_files": 0,
+        "too_deep": 0,
+        "out_of_range_times": 0,
+        "out_of_range_numbers": 0,
     }

@@ -57,18 +57,39 @@ def register(subparsers: Any) -> None:
     cost.set_defaults(handler=_gc_paused(_cost))
 
 
-def _gc_paused(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def _gc_paused(
+    handler: Callable[[argparse.Namespace, Any], int],
+) -> Callable[[argparse.Namespace], int]:
     """The handler with Python's cycle collector paused throughout, not only while loading
-    (see ``report.load.paused_gc``): the answers walk the whole lineage as well."""
+    (see ``report.load.paused_gc``): the answers walk the whole lineage as well. What the
+    answers read as missing (``report.ranges``) is counted into the lineage's tally."""
 
     @functools.wraps(handler)
     def run(arguments: argparse.Namespace) -> int:
         from llm_lineage.report.load import paused_gc
+        from llm_lineage.report.ranges import counting
 
         with paused_gc():
-            return handler(arguments)
+            lineage = _load(arguments)
+            with counting(lineage.tally):
+                return handler(arguments, lineage)
 
     return run
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse's ``type``)."""
+    value = float(text)
+    if not 0 < value < 10**7:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def _days(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 36_500:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 0 to 36500")
+    return value
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -80,13 +101,21 @@ def _common_options() -> argparse.ArgumentParser:
     source.add_argument(
         "--marquez", metavar="URL", help="Marquez server, e.g. http://localhost:5000"
     )
-    common.add_argument("--timeout", type=float, default=30.0, help="Marquez request timeout (s)")
+    common.add_argument(
+        "--timeout", type=_seconds, default=30.0, help="Marquez: each connect or read (s, 30)"
+    )
+    common.add_argument(
+        "--max-time",
+        type=_seconds,
+        default=600.0,
+        help="Marquez: all requests together (s, 600)",
+    )
     common.add_argument("--json", action="store_true", help="print JSON instead of text")
     common.add_argument(
         "--html", metavar="FILE", help="also write one HTML page with all three answers"
     )
     common.add_argument(
-        "--idle-days", type=float, default=30.0, help="idle: not read for this many days (30)"
+        "--idle-days", type=_days, default=30.0, help="idle: not read for this many days (30)"
     )
     common.add_argument("--now", help="ISO time to judge idleness at (default: now)")
     return common
@@ -100,7 +129,7 @@ def _load(arguments: argparse.Namespace) -> Any:
     try:
         if arguments.events:
             return from_events(arguments.events)
-        return from_marquez(arguments.marquez, arguments.timeout)
+        return from_marquez(arguments.marquez, arguments.timeout, arguments.max_time)
     except (EventsNotFound, MarquezError) as error:
         raise CommandError(str(error)) from error
 
@@ -132,12 +161,11 @@ def _emit(
         sys.stdout.write(text)
 
 
-def _trace(arguments: argparse.Namespace) -> int:
+def _trace(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.documents import check_document, query
     from llm_lineage.report.text import trace_text
     from llm_lineage.report.trace import pick_version, trace
 
-    lineage = _load(arguments)
     key = lineage.find(arguments.dataset)
     if key is None:
         raise CommandError(f"no dataset {arguments.dataset!r} in the lineage{_known(lineage)}")
@@ -164,11 +192,10 @@ def _known(lineage: Any) -> str:
     return f"; adapters it knows: {', '.join(adapters)}" if adapters else ""
 
 
-def _usage(arguments: argparse.Namespace) -> int:
+def _usage(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.text import usage_text
     from llm_lineage.report.usage import usage
 
-    lineage = _load(arguments)
     report = usage(lineage, _now(arguments), arguments.idle_days)
     _page(arguments, lineage, None, None, report)
     _emit(
@@ -177,11 +204,10 @@ def _usage(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _cost(arguments: argparse.Namespace) -> int:
+def _cost(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.cost import cost
     from llm_lineage.report.text import cost_text
 
-    lineage = _load(arguments)
     report = cost(lineage)
     _page(arguments, lineage, None, None)
     _emit(arguments, lineage, "cost", {"cost": report.as_dict()}, cost_text(report, lineage.tally))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from llm_lineage.plugins.facets import records
+from llm_lineage.plugins.facets import finite, records
 
 WIDTH = 560
 HEIGHT = 180
@@ -32,10 +31,9 @@ class LossChart:
 
 
 def _number(value: Any) -> float | None:
-    """A finite number, or None: a point may hold anything a task pushed."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
+    """A finite number, or None: a point may hold anything a task pushed (a step of 401
+    digits, too, which no float holds)."""
+    return finite(value)
 
 
 def _point(item: dict[str, Any]) -> tuple[float, float] | None:

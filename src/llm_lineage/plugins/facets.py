@@ -6,6 +6,7 @@ trust its shapes: a wrong type reads as missing, never as an error page.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from llm_lineage.facets import facet_key
@@ -36,6 +37,18 @@ def mapping(value: Any) -> dict[str, Any]:
 def records(value: Any) -> list[dict[str, Any]]:
     """The JSON objects in ``value`` if it is a list, else none."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def finite(value: Any) -> float | None:
+    """A number as a finite float, or None: not a number, NaN, an infinity, or an integer too
+    large for a float (JSON allows 10**400; a stored document may hold anything)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        as_float = float(value)
+    except OverflowError:
+        return None
+    return as_float if math.isfinite(as_float) else None
 
 
 def text(value: Any) -> str | None:

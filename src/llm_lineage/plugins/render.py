@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from starlette.responses import HTMLResponse
 
-from llm_lineage.plugins.facets import mapping, records
+from llm_lineage.plugins.facets import finite, mapping, records
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -46,9 +46,10 @@ def number(value: Any) -> str:
 
 def size(value: Any) -> str:
     """Bytes, with the binary unit that reads best beside them."""
-    if not _is_number(value):
-        return number(value)
-    scaled, unit = float(value), "bytes"
+    scaled = finite(value)
+    if scaled is None:
+        return f"{number(value)} bytes" if _is_number(value) else number(value)
+    unit = "bytes"
     for next_unit in _UNITS:
         if abs(scaled) < 1024:
             break
@@ -59,7 +60,7 @@ def size(value: Any) -> str:
 
 
 def seconds(value: Any) -> str:
-    if not _is_number(value) or not math.isfinite(value):
+    if finite(value) is None:
         return number(value)
     if value < 60:
         return f"{value:.3g} s"
@@ -72,6 +73,13 @@ def seconds(value: Any) -> str:
 def short(value: Any, length: int = 16) -> str:
     shown = "" if value is None else str(value)
     return shown if len(shown) <= length else shown[:length] + "…"
+
+
+def listed(value: Any) -> str:
+    """A list's items, comma separated; a single value as it is; nothing for None."""
+    if isinstance(value, list):
+        return ", ".join(number(item) for item in value)
+    return number(value)
 
 
 def as_json(value: Any) -> str:
@@ -88,7 +96,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=number, size=size, seconds=seconds, short=short, json=as_json)
+    env.filters.update(
+        number=number, size=size, seconds=seconds, short=short, json=as_json, listed=listed
+    )
     # A document's lists and objects may hold anything: templates iterate through these.
     env.globals.update(records=records, mapping=mapping)
     return env

@@ -3,17 +3,29 @@
 Each task's document names what it read and wrote; a dataset that one task writes and another
 reads (same namespace and name) joins them, which is how documents, text, tokens and the adapter
 line up across tasks. Stages are ordered by that flow, then by start time.
+
+Any task may push the lineage key, with any number of datasets, so the view bounds what it
+shows: MAX_TASK_DATASETS inputs and as many outputs per task, MAX_DATASETS rows of datasets and
+MAX_EDGES edges per run, each list ending in "and K more". The order is computed on every
+dataset a task names, in time linear in them (``flow.py``); only what is shown is built.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from llm_lineage.plugins import facets as f
+from llm_lineage.plugins.flow import DatasetKey, flow_order
 from llm_lineage.plugins.store import RunReports, TaskReport
 
-DatasetKey = tuple[str, str]
+#: Inputs shown per task, and outputs: this provider's steps name one to a few of each.
+MAX_TASK_DATASETS = 20
+#: Edges (input → task → output) shown per run view.
+MAX_EDGES = 500
+#: Rows of the run view's dataset table.
+MAX_DATASETS = 500
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,10 @@ class Stage:
     report: TaskReport
     failed: bool
     inputs: list[DatasetRef]
+    """The first MAX_TASK_DATASETS inputs; ``inputs_hidden`` more are not shown."""
     outputs: list[DatasetRef]
+    inputs_hidden: int = 0
+    outputs_hidden: int = 0
 
 
 @dataclass
@@ -64,89 +79,103 @@ class RunView:
     """Task instances that reported no lineage document."""
     total: int
     shown: int
+    datasets_hidden: int = 0
+    """Datasets the run's documents name beyond those in ``datasets``."""
+    edges_hidden: int = 0
 
 
-def _refs(document: dict[str, Any], side: str) -> list[DatasetRef]:
-    return [
-        DatasetRef(
-            namespace=f.text(d.get("namespace")) or "",
-            name=f.text(d.get("name")) or "",
-            version=f.version(d),
-            kind=f.kind(d),
-        )
-        for d in f.datasets(document, side)
-    ]
+def _ref(dataset: dict[str, Any]) -> DatasetRef:
+    return DatasetRef(
+        namespace=f.text(dataset.get("namespace")) or "",
+        name=f.text(dataset.get("name")) or "",
+        version=f.version(dataset),
+        kind=f.kind(dataset),
+    )
 
 
-def ordered(stages: list[Stage]) -> list[Stage]:
-    """Stages in data-flow order (a writer before its readers), else in the order given.
-
-    Each round takes the first stage, in the given order, that reads nothing a stage not yet
-    taken writes; a cycle (a task rewriting its own input) falls back to the given order.
-    """
-    remaining = list(stages)
-    result: list[Stage] = []
-    while remaining:
-        written = {ref.key for stage in remaining for ref in stage.outputs}
-        ready = next(
-            (
-                stage
-                for stage in remaining
-                if not any(
-                    ref.key in written and ref.key not in {o.key for o in stage.outputs}
-                    for ref in stage.inputs
-                )
-            ),
-            remaining[0],
-        )
-        remaining.remove(ready)
-        result.append(ready)
-    return result
+def _key(dataset: dict[str, Any]) -> DatasetKey:
+    return f.text(dataset.get("namespace")) or "", f.text(dataset.get("name")) or ""
 
 
-def _nodes(stages: list[Stage]) -> list[DatasetNode]:
+def _stage(report: TaskReport, document: dict[str, Any], inputs: int, outputs: int) -> Stage:
+    """The stage with its first datasets of each side; the others are only counted."""
+    shown_in = [_ref(d) for d in islice(f.datasets(document, "inputs"), MAX_TASK_DATASETS)]
+    shown_out = [_ref(d) for d in islice(f.datasets(document, "outputs"), MAX_TASK_DATASETS)]
+    failed = document.get("eventType") == "FAIL"
+    return Stage(
+        report, failed, shown_in, shown_out, inputs - len(shown_in), outputs - len(shown_out)
+    )
+
+
+def _nodes(stages: list[Stage]) -> dict[DatasetKey, DatasetNode]:
+    """The datasets the shown stages name, in flow order; each list holds a value once."""
     nodes: dict[DatasetKey, DatasetNode] = {}
+    seen: set[tuple[DatasetKey, str, str]] = set()
     for stage in stages:
-        sides = ((stage.inputs, "consumers"), (stage.outputs, "producers"))
-        for refs, role in sides:
+        label = stage.report.label
+        for refs, role in ((stage.inputs, "consumers"), (stage.outputs, "producers")):
             for ref in refs:
-                node = nodes.setdefault(ref.key, DatasetNode(ref.namespace, ref.name))
+                node = nodes.get(ref.key)
+                if node is None:
+                    node = nodes[ref.key] = DatasetNode(ref.namespace, ref.name)
                 # An output's facets say most about what a dataset is; an input's kind only
                 # fills the gap.
                 if ref.kind and (role == "producers" or node.kind is None):
                     node.kind = ref.kind
-                if ref.version and ref.version not in node.versions:
+                if ref.version and (ref.key, "version", ref.version) not in seen:
+                    seen.add((ref.key, "version", ref.version))
                     node.versions.append(ref.version)
-                tasks: list[str] = getattr(node, role)
-                if stage.report.label not in tasks:
-                    tasks.append(stage.report.label)
-    return list(nodes.values())
+                if (ref.key, role, label) not in seen:
+                    seen.add((ref.key, role, label))
+                    getattr(node, role).append(label)
+    return nodes
+
+
+def _edges(stages: list[Stage]) -> tuple[list[Edge], int]:
+    """The first MAX_EDGES edges in flow order, and how many more the documents imply."""
+    total = sum(
+        (len(s.inputs) + s.inputs_hidden) * (len(s.outputs) + s.outputs_hidden) for s in stages
+    )
+    shown = (
+        Edge(source, stage.report.label, target)
+        for stage in stages
+        for source in stage.inputs
+        for target in stage.outputs
+    )
+    edges = list(islice(shown, MAX_EDGES))
+    return edges, total - len(edges)
 
 
 def run_view(dag_id: str, run_id: str, found: RunReports) -> RunView:
-    stages: list[Stage] = []
+    documents: list[tuple[TaskReport, dict[str, Any]]] = []
     silent: list[TaskReport] = []
     for report in found.reports:
         document = report.document
         if document is None:
             silent.append(report)
-            continue
-        failed = document.get("eventType") == "FAIL"
-        stages.append(Stage(report, failed, _refs(document, "inputs"), _refs(document, "outputs")))
-    flow = ordered(stages)
-    edges = [
-        Edge(source, stage.report.label, target)
-        for stage in flow
-        for source in stage.inputs
-        for target in stage.outputs
+        else:
+            documents.append((report, document))
+    sides = [
+        (
+            [_key(d) for d in f.datasets(doc, "inputs")],
+            [_key(d) for d in f.datasets(doc, "outputs")],
+        )
+        for _, doc in documents
     ]
+    order = flow_order([(set(reads), set(writes)) for reads, writes in sides])
+    flow = [_stage(*documents[i], len(sides[i][0]), len(sides[i][1])) for i in order]
+    named = {key for reads, writes in sides for key in (*reads, *writes)}
+    nodes = list(_nodes(flow).values())
+    edges, edges_hidden = _edges(flow)
     return RunView(
         dag_id=dag_id,
         run_id=run_id,
         stages=flow,
-        datasets=_nodes(flow),
+        datasets=nodes[:MAX_DATASETS],
         edges=edges,
         silent=silent,
         total=found.total,
         shown=len(found.reports),
+        datasets_hidden=len(named) - min(len(nodes), MAX_DATASETS),
+        edges_hidden=edges_hidden,
     )

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from llm_lineage.plugins import facets as f
 from llm_lineage.plugins.chart import LossChart, loss_chart
+from llm_lineage.plugins.run_view import MAX_TASK_DATASETS
 from llm_lineage.plugins.store import TaskReport
+
+#: Characters of the raw document shown; this provider's documents stay far below it.
+MAX_RAW_JSON = 1_000_000
+RAW_CUT = "\n… (cut: the document is longer than the page shows)"
 
 #: Task states in which a task may still push its lineage.
 UNFINISHED = frozenset(
@@ -68,6 +74,8 @@ class TaskView:
     bounds: dict[str, Any] | None = None
     provenance: list[dict[str, Any]] = field(default_factory=list)
     raw_json: str | None = None
+    hidden: dict[str, int] = field(default_factory=dict)
+    """Inputs and outputs beyond the first MAX_TASK_DATASETS of each, not shown."""
 
 
 def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
@@ -83,6 +91,18 @@ def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
         tokenization=f.facet(dataset, f.TOKENIZATION),
         adapter=f.facet(dataset, f.ADAPTER),
     )
+
+
+def raw_json(document: dict[str, Any]) -> str:
+    """The document as indented JSON, cut at MAX_RAW_JSON characters without writing the rest."""
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
+    parts, length = [], 0
+    for chunk in encoder.iterencode(document):
+        parts.append(chunk)
+        length += len(chunk)
+        if length > MAX_RAW_JSON:
+            return "".join(parts)[:MAX_RAW_JSON] + RAW_CUT
+    return "".join(parts)
 
 
 def missing_notes(report: TaskReport) -> list[str]:
@@ -102,6 +122,7 @@ def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
     if document is None:
         return TaskView(dag_id, run_id, report, notes=missing_notes(report))
     training = f.run_facet(document, f.TRAINING)
+    sides = {"inputs": f.datasets(document, "inputs"), "outputs": f.datasets(document, "outputs")}
     return TaskView(
         dag_id,
         run_id,
@@ -111,13 +132,14 @@ def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
         datasets=[
             dataset_view(role, dataset)
             for side, role in (("inputs", "input"), ("outputs", "output"))
-            for dataset in f.datasets(document, side)
+            for dataset in islice(sides[side], MAX_TASK_DATASETS)
         ],
+        hidden={side: max(len(found) - MAX_TASK_DATASETS, 0) for side, found in sides.items()},
         errors=f.run_facet(document, f.EXTRACTION_ERROR),
         training=training,
         chart=loss_chart(training.get("lossCurve")) if training else None,
         resources=f.run_facet(document, f.RESOURCES),
         bounds=f.run_facet(document, f.BOUNDS),
         provenance=f.provenance(document),
-        raw_json=json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False),
+        raw_json=raw_json(document),
     )

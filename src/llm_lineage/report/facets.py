@@ -9,6 +9,8 @@ A facet read from a file is ``msgspec.Raw`` until something reads it (see ``even
 parses it then and puts the result in its place, so a reader sees the same dicts whichever way
 the event came in, and a facet read twice (cost reads every run's usage for every row it is in)
 is parsed once. ``version_of``, read for every dataset of every event, parses only the version.
+A facet is cleaned as it is parsed (``ranges.clean``): a number out of range, or a value nested
+too deep, reads as missing and is counted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import msgspec
 
+from llm_lineage.report.ranges import clean, out_of_range
 from llm_lineage.report.tally import Tally
 
 _Raw = msgspec.Raw
@@ -76,7 +79,7 @@ def _known(key: str, value: Any) -> bool:
         try:
             url = _ENVELOPE.decode(value).url
         except msgspec.DecodeError:  # not an object: malformed (or JSON only ``json`` reads)
-            return isinstance(value := parsed(value), dict) and _schema_ok(value.get("_schemaURL"))
+            return isinstance(value := _json(value), dict) and _schema_ok(value.get("_schemaURL"))
         return _schema_ok(url)
     return isinstance(value, dict) and _schema_ok(value.get("_schemaURL"))
 
@@ -86,17 +89,24 @@ def _schema_ok(url: Any) -> bool:
 
 
 def parsed(value: Any) -> Any:
-    """A facet as parsed JSON: ``msgspec.Raw`` parsed, anything else as it is. A Raw the fast
-    parser refuses (a lone surrogate escape, say) is parsed by ``json``, as the slow path would."""
+    """A facet as parsed JSON: ``msgspec.Raw`` parsed and cleaned, anything else as it is. A Raw
+    the fast parser refuses (a lone surrogate escape, ``1e999``) is parsed by ``json``, as the
+    slow path would."""
     if type(value) is not _Raw:
         return value
+    return clean(_json(value))
+
+
+def _json(value: _Raw) -> Any:
+    """A Raw parsed, None when it does not parse (it came from a line that did, so only a
+    mismatch between the two parsers gets here)."""
     try:
-        return _decode(value)
-    except msgspec.DecodeError:
         try:
+            return _decode(value)
+        except msgspec.DecodeError:
             return json.loads(bytes(value))
-        except ValueError:
-            return None
+    except (ValueError, RecursionError):
+        return None
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -137,11 +147,13 @@ def as_text(value: Any) -> str | None:
 
 
 def as_integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if not isinstance(value, int) or isinstance(value, bool) or out_of_range(value):
+        return None
+    return value
 
 
 def as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or out_of_range(value):
         return None
     return float(value)
 

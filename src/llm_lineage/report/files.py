@@ -4,7 +4,9 @@ The file transport writes JSON lines to one file (``append: true``) or one JSON 
 named ``<log_file_path>-<time>.json``; a spool keeps one JSON file per event under ``pending/``
 and ``dead-letter/``. Every form is read the same way: a file whose first line is a complete JSON
 value is JSON lines, streamed; any other file is one JSON document. A line or file that does not
-parse is counted and skipped, never fatal: a crashed writer leaves a truncated last line.
+parse is counted and skipped, never fatal: a crashed writer leaves a truncated last line. So is
+one nested deeper than the parsers go (about 1,000 levels; ``ranges.py`` says what is done with
+values nested less deep but still too deep to use).
 
 Each line is first decoded by ``events.decode`` into an ``Event`` (fast: facets stay unparsed);
 only a line that does not fit is parsed by ``json`` and checked field by field in ``runs.py``,
@@ -86,6 +88,9 @@ def _objects(handle: BinaryIO, tally: Tally) -> Iterator[Event | dict[str, Any]]
     else:
         try:
             value = json.loads(first)
+        except RecursionError:
+            tally.too_deep += 1
+            value = None
         except ValueError:
             yield from _records(_whole(first + handle.read(), tally), tally)
             return
@@ -100,7 +105,7 @@ def _fast(line: bytes) -> Event | None:
         if not line.isascii():
             line.decode()
         return decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -111,7 +116,7 @@ def _lines(handle: BinaryIO, tally: Tally) -> Iterator[Event | dict[str, Any]]:
             if not line.isascii():
                 line.decode()
             event = decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             pass
         else:
             tally.records += 1
@@ -121,6 +126,9 @@ def _lines(handle: BinaryIO, tally: Tally) -> Iterator[Event | dict[str, Any]]:
             continue
         try:
             value = json.loads(line)
+        except RecursionError:
+            tally.too_deep += 1
+            continue
         except ValueError:
             tally.bad_json += 1
             continue
@@ -130,6 +138,9 @@ def _lines(handle: BinaryIO, tally: Tally) -> Iterator[Event | dict[str, Any]]:
 def _whole(data: bytes, tally: Tally) -> Any:
     try:
         return json.loads(data)
+    except RecursionError:
+        tally.too_deep += 1
+        return None
     except ValueError:
         tally.bad_json += 1
         return None

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 from llm_lineage.report.files import read_events
 from llm_lineage.report.graph import Lineage
-from llm_lineage.report.marquez import marquez_events
+from llm_lineage.report.marquez import MAX_TIME, marquez_events
+from llm_lineage.report.ranges import counting
 from llm_lineage.report.runs import fold_runs
 from llm_lineage.report.tally import Tally
 
@@ -34,11 +35,12 @@ def paused_gc() -> Iterator[None]:
 
 def from_events(location: str | os.PathLike[str]) -> Lineage:
     tally = Tally()
-    with paused_gc():
+    with paused_gc(), counting(tally):
         return Lineage(fold_runs(read_events(location, tally), tally), tally, os.fspath(location))
 
 
-def from_marquez(url: str, timeout: float = 30.0) -> Lineage:
+def from_marquez(url: str, timeout: float = 30.0, max_time: float = MAX_TIME) -> Lineage:
     tally = Tally()
-    with paused_gc():
-        return Lineage(fold_runs(marquez_events(url, tally, timeout), tally), tally, url)
+    with paused_gc(), counting(tally):
+        events = marquez_events(url, tally, timeout, max_time)
+        return Lineage(fold_runs(events, tally), tally, url)

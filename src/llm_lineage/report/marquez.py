@@ -5,7 +5,10 @@ Marquez keeps runs and dataset versions, not the events themselves, so the repor
 ``/versions``, and turns each run back into a START and a closing event carrying the dataset
 versions it read and wrote, with each version's facets. ``runs.fold_runs`` then treats them like
 events from a file, so both sources give the same answers. Only GET requests are made. Lists
-are paged with ``limit`` and ``offset`` until a page comes back empty.
+are paged with ``limit`` and ``offset`` until a page comes back empty; a page that repeats an
+earlier one of the same list (a server that ignores ``offset``) or more than MAX_PAGES pages of
+one list stop the report with an error. Each request is bounded by ``fetch.Fetcher``: the given
+host only, MAX_BODY_BYTES per response, a time limit for all requests together.
 """
 
 from __future__ import annotations
@@ -17,9 +20,14 @@ from urllib.parse import quote
 import requests
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.report.fetch import Fetcher, FetchError
 from llm_lineage.report.tally import Tally
 
 PAGE = 100
+#: Pages read of one list (a job's runs, a dataset's versions): a million items.
+MAX_PAGES = 10_000
+#: All requests of one report together, in seconds (``--max-time``).
+MAX_TIME = 600.0
 #: Marquez run states to the OpenLineage event that ends them.
 STATES = {"COMPLETED": "COMPLETE", "FAILED": "FAIL", "ABORTED": "ABORT", "RUNNING": "RUNNING"}
 VersionKey = tuple[str, str, str]
@@ -30,42 +38,50 @@ class MarquezError(LlmLineageError):
 
 
 class MarquezClient:
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, max_time: float = MAX_TIME) -> None:
         base = url.rstrip("/")
         self.base = base if base.endswith("/api/v1") else base + "/api/v1"
-        self.timeout = timeout
-        self.session = requests.Session()
+        self.fetcher = Fetcher(self.base, timeout, max_time)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Any, bytes]:
+        """The JSON at ``path`` and its body's digest."""
         try:
-            response = self.session.get(self.base + path, params=params, timeout=self.timeout)
+            return self.fetcher.get_json(self.base + path, params)
         except requests.RequestException as error:
             raise MarquezError(f"cannot reach Marquez at {self.base}: {error}") from error
-        if response.status_code != 200:
-            raise MarquezError(f"GET {self.base}{path}: HTTP {response.status_code}")
-        try:
-            return response.json()
-        except ValueError as error:
-            raise MarquezError(f"GET {self.base}{path}: not JSON") from error
+        except FetchError as error:
+            raise MarquezError(str(error)) from error
 
     def paged(self, path: str, key: str) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            body = self.get(path, {"limit": PAGE, "offset": offset})
+        offset, seen = 0, set()
+        for _ in range(MAX_PAGES):
+            body, digest = self.get(path, {"limit": PAGE, "offset": offset})
             page = body.get(key) if isinstance(body, dict) else None
             if not isinstance(page, list) or not page:
                 return
+            if digest in seen:
+                raise MarquezError(
+                    f"GET {self.base}{path}: the page at offset {offset} repeats an earlier "
+                    "page (the server ignores offset?); stopped"
+                )
+            seen.add(digest)
             yield from (item for item in page if isinstance(item, dict))
             offset += len(page)
+        raise MarquezError(
+            f"GET {self.base}{path}: more than the page limit of {MAX_PAGES:,} pages "
+            f"(MAX_PAGES, {MAX_PAGES * PAGE:,} items); stopped"
+        )
 
 
 def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def marquez_events(url: str, tally: Tally, timeout: float = 30.0) -> Iterator[dict[str, Any]]:
+def marquez_events(
+    url: str, tally: Tally, timeout: float = 30.0, max_time: float = MAX_TIME
+) -> Iterator[dict[str, Any]]:
     """START and closing events for every run of every job Marquez knows."""
-    client = MarquezClient(url, timeout)
+    client = MarquezClient(url, timeout, max_time)
     namespaces = [
         ns["name"]
         for ns in client.paged("/namespaces", "namespaces")

@@ -23,7 +23,9 @@ from llm_lineage.lineage.naming import DatasetId
 from llm_lineage.report.events import Dataset, Event, JobRef, RunRef
 from llm_lineage.report.facets import PREFIX, at, screen, screened, text, version_of
 from llm_lineage.report.model import TERMINAL, Run, Seen
+from llm_lineage.report.ranges import clean
 from llm_lineage.report.tally import Tally
+from llm_lineage.report.timeutil import out_of_range as out_of_range_time
 from llm_lineage.report.timeutil import parse_time
 
 #: Substrings of ``producer`` that mark Airflow's OpenLineage integration.
@@ -41,7 +43,11 @@ def fold_runs(events: Iterable[Event | dict[str, Any]], tally: Tally) -> list[Ru
     """Every kept run, ordered by the time of its last event."""
     folds: dict[str, list[_Checked]] = {}
     for item in events:
-        checked = _checked(item, tally) if isinstance(item, Event) else _record(item, tally)
+        try:
+            checked = _checked(item, tally) if isinstance(item, Event) else _record(item, tally)
+        except RecursionError:  # a record the parsers read, too deep for a check: skipped
+            tally.too_deep += 1
+            continue
         if checked is None:
             continue
         run_id = checked[1].run.runId
@@ -51,7 +57,12 @@ def fold_runs(events: Iterable[Event | dict[str, Any]], tally: Tally) -> list[Ru
         else:
             fold.append(checked)
     ids: dict[Key, DatasetId] = {}
-    runs = [_run(run_id, fold, tally, ids) for run_id, fold in folds.items()]
+    runs = []
+    for run_id, fold in folds.items():
+        try:
+            runs.append(_run(run_id, fold, tally, ids))
+        except RecursionError:  # facets too deep to compare: the run is skipped, counted
+            tally.too_deep += 1
     runs.sort(key=lambda run: (run.ended, run.run_id))
     return runs
 
@@ -61,7 +72,7 @@ def _checked(event: Event, tally: Tally) -> _Checked | None:
     (counted). The decoder checked the types; what is left is the values."""
     when = parse_time(event.eventTime)
     if when is None or not (event.run.runId and event.job.namespace and event.job.name):
-        tally.malformed += 1
+        _skip(event.eventTime, tally)
         return None
     if _airflow(event.producer):
         return when, event
@@ -70,6 +81,14 @@ def _checked(event: Event, tally: Tally) -> _Checked | None:
         tally.other_producers += 1
         return None
     return when, event
+
+
+def _skip(event_time: Any, tally: Tally) -> None:
+    """Count an event refused for its time or its ids: a time out of range, else malformed."""
+    if out_of_range_time(event_time):
+        tally.out_of_range_times += 1
+    else:
+        tally.malformed += 1
 
 
 @functools.lru_cache(maxsize=256)
@@ -93,11 +112,12 @@ def _record(record: dict[str, Any], tally: Tally) -> _Checked | None:
         or not (isinstance(run_id, str) and isinstance(namespace, str) and isinstance(name, str))
         or not (run_id and namespace and name)
     ):
-        tally.malformed += 1
+        _skip(record.get("eventTime"), tally)
         return None
     if not _ours(record):
         tally.other_producers += 1
         return None
+    clean(record, tally)
     kind, producer = record.get("eventType"), record.get("producer")
     return when, Event(
         eventTime=record["eventTime"],

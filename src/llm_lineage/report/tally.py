@@ -11,6 +11,9 @@ _LABELS = {
     "other_producers": "events from other producers",
     "unknown_facets": "unknown or malformed llmLineage facets",
     "unreadable_files": "files that could not be read",
+    "too_deep": "lines or values nested too deeply (values read as missing)",
+    "out_of_range_times": "events whose time is out of range",
+    "out_of_range_numbers": "numbers out of range (beyond 2**63 or not finite; read as missing)",
 }
 
 
@@ -25,6 +28,9 @@ class Tally:
     other_producers: int = 0
     unknown_facets: int = 0
     unreadable_files: int = 0
+    too_deep: int = 0
+    out_of_range_times: int = 0
+    out_of_range_numbers: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -17,7 +17,28 @@ def parse_time(value: object) -> dt.datetime | None:
         return _parse_loose(value)
     if parsed.tzinfo is UTC:
         return parsed
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is after the last UTC time there is
+        return None
+
+
+def out_of_range(value: object) -> bool:
+    """Whether ``value`` is an ISO 8601 time that has no UTC time (``parse_time`` gave None)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        dt.datetime.fromisoformat(text).astimezone(UTC)
+    except OverflowError:
+        return True
+    except ValueError:
+        return False
+    return False
 
 
 def _parse_loose(value: str) -> dt.datetime | None:
@@ -27,9 +48,9 @@ def _parse_loose(value: str) -> dt.datetime | None:
         text = text[:-1] + "+00:00"
     try:
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def iso(value: dt.datetime | None) -> str | None:
