@@ -34,6 +34,8 @@ class Stage:
     failed: bool
     inputs: list[DatasetRef]
     outputs: list[DatasetRef]
+    code: dict[str, Any] | None = None
+    """The task's code and environment (``facets.code_and_environment``)."""
 
 
 @dataclass
@@ -132,7 +134,15 @@ def run_view(dag_id: str, run_id: str, found: RunReports) -> RunView:
             silent.append(report)
             continue
         failed = document.get("eventType") == "FAIL"
-        stages.append(Stage(report, failed, _refs(document, "inputs"), _refs(document, "outputs")))
+        stages.append(
+            Stage(
+                report,
+                failed,
+                _refs(document, "inputs"),
+                _refs(document, "outputs"),
+                f.code_and_environment(document),
+            )
+        )
     flow = ordered(stages)
     edges = [
         Edge(source, stage.report.label, target)

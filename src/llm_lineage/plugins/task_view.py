@@ -68,6 +68,7 @@ class TaskView:
     bounds: dict[str, Any] | None = None
     provenance: list[dict[str, Any]] = field(default_factory=list)
     raw_json: str | None = None
+    code: dict[str, Any] | None = None
 
 
 def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
@@ -120,4 +121,5 @@ def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
         bounds=f.run_facet(document, f.BOUNDS),
         provenance=f.provenance(document),
         raw_json=json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False),
+        code=f.code_and_environment(document),
     )
