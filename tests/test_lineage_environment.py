@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openlineage.client.serde import Serde
 
 from llm_lineage.facets import PRODUCER
@@ -96,3 +97,31 @@ def test_with_provenance_adds_the_facets_every_step_shares() -> None:
     )
     assert set(lineage.run_facets) == {"llmLineage_environment", "environmentVariables"}
     assert "sourceCodeLocation" not in lineage.job_facets  # no code location known
+
+
+def test_accelerator_from_the_nvidia_driver_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The format of /proc/driver/nvidia on a GPU machine; no GPU here, so a copy of its shape."""
+    from llm_lineage.lineage import environment
+
+    (tmp_path / "version").write_text(
+        "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.124.06  Release Build\n"
+        "GCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n"
+    )
+    for index, name in enumerate(("NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3")):
+        gpu = tmp_path / "gpus" / f"0000:0{index}:00.0"
+        gpu.mkdir(parents=True)
+        (gpu / "information").write_text(f"Model: \t\t {name}\nIRQ:   \t\t 42\n")
+    monkeypatch.setattr(environment, "_NVIDIA", tmp_path)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    found = environment.accelerator()
+    assert found is not None
+    assert (found.kind, found.deviceCount, found.deviceName, found.driverVersion) == (
+        "cuda",
+        2,
+        "NVIDIA H100 80GB HBM3",
+        "570.124.06",
+    )
+    monkeypatch.setattr(environment, "_NVIDIA", tmp_path / "absent")
+    assert environment.accelerator() is None

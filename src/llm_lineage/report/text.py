@@ -318,8 +318,19 @@ def diff_text(changes: Diff, tally: Tally) -> str:
         lines += ["", f"{title} ({len(found)}):"] if found else ["", f"{title}: none"]
         for change in found:
             lines += _change_lines(change)
-    lines += ["", f"unchanged: {', '.join(changes.unchanged) or 'nothing'}"]
+    lines += ["", f"unchanged: {', '.join(_grouped(changes.unchanged)) or 'nothing'}"]
     return "\n".join([*lines, *skipped(tally)]) + "\n"
+
+
+def _grouped(names: list[str]) -> list[str]:
+    """Field names, those sharing a first part three or more times counted as one entry."""
+    heads: dict[str, list[str]] = {}
+    for name in names:
+        heads.setdefault(name.split(".", 1)[0], []).append(name)
+    shown = []
+    for head, members in heads.items():
+        shown += [f"{head} ({len(members)} fields)"] if len(members) > 2 else members
+    return shown
 
 
 def _change_lines(change: Change) -> list[str]:
