@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 from airflow.providers.openlineage.extractors import OperatorLineage
 
 from llm_lineage.hooks.code_location import current_code_location
+from llm_lineage.lineage.environment import installed
 from llm_lineage.lineage.provenance import StepProvenance, with_provenance
 from llm_lineage.lineage.secrets import allowed_environment
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
@@ -87,7 +88,11 @@ class StepOperator(Generic[HookT, RunT]):
         """Run the hook's work, keep the run (or the partial result), push the lineage document.
 
         ``inputs`` are the footers read before the work; the document lists their provenance.
+        The code location and the installed distributions are read here first, once, so that
+        the COMPLETE or FAIL event, built in a process forked from this one, finds them cached.
         """
+        current_code_location(self)
+        installed()
         try:
             run = work()
         except self.step_failure as error:
