@@ -299,3 +299,25 @@ def test_outside_an_airflow_task_the_card_names_no_run() -> None:
     from llm_lineage.hooks.openlineage_run import current_run
 
     assert current_run() is None
+
+
+def test_the_card_names_the_code_commit_and_the_environment() -> None:
+    from llm_lineage.lineage.code_location import CodeLocation
+    from llm_lineage.lineage.environment import environment_facet
+
+    code = CodeLocation(
+        repo_url="https://github.com/org/pipelines.git",
+        path="dags/pipeline.py",
+        version="1a2b3c4d" * 5,
+        branch="main",
+        dirty=True,
+    )
+    environment = environment_facet(["torch"])
+    body = _card([_shard("a")], code=code, environment=environment)
+    assert "## Code and environment" in body
+    assert (
+        f"- Code: `dags/pipeline.py` at commit `{'1a2b3c4d' * 5}` (main) of "
+        "`https://github.com/org/pipelines.git`. The working tree had uncommitted changes."
+    ) in body
+    assert f"- Environment fingerprint `{environment.fingerprint}`" in body
+    assert "Code: not recorded" in _card([_shard("a")])

@@ -121,8 +121,15 @@ def test_start_names_the_tokens_the_base_model_and_the_adapter() -> None:
     assert (adapter.namespace, adapter.name) == ("file", "/data/adapter")
     assert set(base.facets or {}) == {"storage", "datasetType", "dataSource"}
     assert set(adapter.facets or {}) == {"storage", "datasetType"}
-    assert lineage.run_facets == {}
+    assert set(lineage.run_facets) == {"executionParameters"}
     event = _event(lineage, RunState.START)
+    parameters = {
+        p["key"]: p["value"] for p in event["run"]["facets"]["executionParameters"]["parameters"]
+    }
+    assert parameters["training.learning_rate"] == str(_plan().training.learning_rate)
+    assert parameters["lora.r"] == str(_plan().lora.r)
+    assert parameters["lora.bias"] == "none"
+    assert "training.progress_interval" not in parameters
     assert event["inputs"][1]["facets"]["datasetType"]["subType"] == "BASE_MODEL"
     assert event["outputs"][0]["facets"]["datasetType"] == {
         **event["outputs"][0]["facets"]["datasetType"],
@@ -313,7 +320,7 @@ def test_failure_before_the_base_model_resolved() -> None:
     tokens, base = event["inputs"]
     assert "version" not in tokens["facets"] and "version" not in base["facets"]
     assert base["facets"]["storage"]["fileFormat"] == "safetensors"
-    assert event["run"]["facets"] == {}
+    assert set(event["run"]["facets"]) == {"executionParameters"}
 
 
 def test_a_result_without_its_adapter_names_the_output_as_at_start() -> None:

@@ -1,4 +1,4 @@
-"""``llm-lineage report trace|usage|cost``: the governance questions, from events or Marquez.
+"""``llm-lineage report trace|usage|cost|diff``: the governance questions, from events or Marquez.
 
 Text by default, JSON with ``--json``; ``--html FILE`` also writes one page with all three
 answers. ``trace --document`` exits 0 when the document feeds the dataset, 1 when it does not,
@@ -55,6 +55,22 @@ def register(subparsers: Any) -> None:
         description="Documents, tokens, compute and estimated cost per adapter, DAG and month.",
     )
     cost.set_defaults(handler=_gc_paused(_cost))
+    changed = questions.add_parser(
+        "diff",
+        parents=[common],
+        description="What changed between two versions of a dataset (an adapter, tokens, text): "
+        "documents, tokenizer, transforms, base model, hyperparameters, code, environment, cost.",
+    )
+    changed.add_argument("dataset", metavar="DATASET", help="dataset name, path or URI")
+    changed.add_argument(
+        "--from",
+        dest="before",
+        help="the older version (a prefix will do); default: the one before --to",
+    )
+    changed.add_argument(
+        "--to", dest="after", help="the newer version (a prefix will do); default: current"
+    )
+    changed.set_defaults(handler=_gc_paused(_diff))
 
 
 def _gc_paused(
@@ -214,12 +230,30 @@ def _cost(arguments: argparse.Namespace, lineage: Any) -> int:
     return 0
 
 
+def _diff(arguments: argparse.Namespace, lineage: Any) -> int:
+    from llm_lineage.report.diff import diff, versions
+    from llm_lineage.report.text import diff_text
+
+    key = lineage.find(arguments.dataset)
+    if key is None:
+        raise CommandError(f"no dataset {arguments.dataset!r} in the lineage{_known(lineage)}")
+    try:
+        before, after = versions(lineage, key, arguments.before, arguments.after)
+    except LookupError as error:
+        raise CommandError(str(error.args[0])) from error
+    changes = diff(lineage, key, before, after)
+    _page(arguments, lineage, None, None, changes=changes)
+    _emit(arguments, lineage, "diff", changes.as_dict(), diff_text(changes, lineage.tally))
+    return 0
+
+
 def _page(
     arguments: argparse.Namespace,
     lineage: Any,
     traces: list[Any] | None,
     answer: Any,
     usage_report: Any = None,
+    changes: Any = None,
 ) -> None:
     """Write the HTML page when ``--html`` asks: every answer, adapters traced by default."""
     if not arguments.html:
@@ -235,6 +269,7 @@ def _page(
         answer,
         usage_report or usage(lineage, _now(arguments), arguments.idle_days),
         cost(lineage),
+        changes,
     )
     try:
         Path(arguments.html).write_text(page, encoding="utf-8")

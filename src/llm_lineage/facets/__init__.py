@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from llm_lineage.facets.base import SCHEMA_BASE_URL, facet_key, packaged_schemas, schema_url
+from llm_lineage.facets.base import (
+    PRODUCER,
+    SCHEMA_BASE_URL,
+    facet_key,
+    packaged_schemas,
+    schema_url,
+)
 from llm_lineage.facets.document_collection import (
     AuthorCount,
     DateRange,
     DocumentSample,
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
+)
+from llm_lineage.facets.environment import (
+    Accelerator,
+    LlmLineageEnvironmentRunFacet,
+    SourceCodeState,
 )
 from llm_lineage.facets.event_bounds import LlmLineageEventBoundsRunFacet, Truncation
 from llm_lineage.facets.lora_adapter import BaseModelReference, LlmLineageLoraAdapterDatasetFacet
@@ -26,7 +37,9 @@ from llm_lineage.facets.transformations import (
 )
 
 __all__ = [
+    "PRODUCER",
     "SCHEMA_BASE_URL",
+    "Accelerator",
     "AuthorCount",
     "BaseModelReference",
     "DateRange",
@@ -34,6 +47,7 @@ __all__ = [
     "FormatCount",
     "Hyperparameters",
     "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageEnvironmentRunFacet",
     "LlmLineageEventBoundsRunFacet",
     "LlmLineageLoraAdapterDatasetFacet",
     "LlmLineageResourceUsageRunFacet",
@@ -41,6 +55,7 @@ __all__ = [
     "LlmLineageTrainingRunFacet",
     "LlmLineageTransformationsDatasetFacet",
     "LossSummary",
+    "SourceCodeState",
     "TokenStatistics",
     "TokenizerIdentity",
     "TransformCount",

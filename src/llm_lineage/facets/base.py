@@ -9,11 +9,38 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from typing import Any
 
 SCHEMA_BASE_URL = "https://llm-lineage.github.io/spec/facets"
 FACET_PREFIX = "llmLineage"
+DISTRIBUTION = "airflow-provider-llm-lineage"
+PRODUCER_BASE_URL = "https://github.com/llm-lineage/airflow-provider-llm-lineage/tree"
+
+
+def _distribution_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
+#: The ``_producer`` of every facet of ours: this package at its installed version, while the
+#: events themselves keep the OpenLineage provider's ``producer``.
+PRODUCER = f"{PRODUCER_BASE_URL}/{_distribution_version()}"
+
+
+class ProducedHere:
+    """Mixin (before the openlineage-python base) that gives a facet our ``_producer``."""
+
+    __slots__ = ()
+    _producer: str
+
+    def __attrs_post_init__(self) -> None:
+        if not self._producer:
+            self._producer = PRODUCER  # type: ignore[misc]  # an attrs slot of the facet
+        super().__attrs_post_init__()  # type: ignore[misc]
 
 
 def schema_url(class_name: str, version: str) -> str:

@@ -9,7 +9,7 @@ import attr
 from openlineage.client.generated.base import RunFacet
 from openlineage.client.utils import RedactMixin
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-0-0"
 
@@ -28,7 +28,7 @@ class Truncation(RedactMixin):
 
 
 @attr.define
-class LlmLineageEventBoundsRunFacet(RunFacet):
+class LlmLineageEventBoundsRunFacet(ProducedHere, RunFacet):
     budgetBytes: int
     """The most bytes this provider's own part of an event (datasets and facets) may take."""
     bytesBefore: int

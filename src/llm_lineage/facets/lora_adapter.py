@@ -6,7 +6,7 @@ import attr
 from openlineage.client.generated.base import DatasetFacet
 from openlineage.client.utils import RedactMixin
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-0-0"
 
@@ -26,7 +26,7 @@ class BaseModelReference(RedactMixin):
 
 
 @attr.define
-class LlmLineageLoraAdapterDatasetFacet(DatasetFacet):
+class LlmLineageLoraAdapterDatasetFacet(ProducedHere, DatasetFacet):
     baseModel: BaseModelReference
     r: int
     alpha: int

@@ -8,13 +8,13 @@ from __future__ import annotations
 import attr
 from openlineage.client.generated.base import RunFacet
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-1-0"
 
 
 @attr.define
-class LlmLineageResourceUsageRunFacet(RunFacet):
+class LlmLineageResourceUsageRunFacet(ProducedHere, RunFacet):
     wallSeconds: float
     cpuSeconds: float
     peakMemoryBytes: int | None = attr.field(default=None)

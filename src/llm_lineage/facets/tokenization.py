@@ -8,7 +8,7 @@ import attr
 from openlineage.client.generated.base import DatasetFacet
 from openlineage.client.utils import RedactMixin
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-0-0"
 
@@ -46,7 +46,7 @@ class TransformCount(RedactMixin):
 
 
 @attr.define
-class LlmLineageTokenizationDatasetFacet(DatasetFacet):
+class LlmLineageTokenizationDatasetFacet(ProducedHere, DatasetFacet):
     tokenizer: TokenizerIdentity
     packing: bool
     addEos: bool

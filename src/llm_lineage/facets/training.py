@@ -6,7 +6,7 @@ import attr
 from openlineage.client.generated.base import RunFacet
 from openlineage.client.utils import RedactMixin
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-0-0"
 
@@ -47,7 +47,7 @@ class LossPoint(RedactMixin):
 
 
 @attr.define
-class LlmLineageTrainingRunFacet(RunFacet):
+class LlmLineageTrainingRunFacet(ProducedHere, RunFacet):
     status: str
     """completed, or the failure's kind: nan_loss, out_of_memory, dataset, base_model, ..."""
     hyperparameters: Hyperparameters

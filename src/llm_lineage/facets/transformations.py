@@ -12,7 +12,7 @@ import attr
 from openlineage.client.generated.base import DatasetFacet
 from openlineage.client.utils import RedactMixin
 
-from llm_lineage.facets.base import schema_url
+from llm_lineage.facets.base import ProducedHere, schema_url
 
 VERSION = "1-0-0"
 
@@ -38,7 +38,7 @@ class TransformationStep(RedactMixin):
 
 
 @attr.define
-class LlmLineageTransformationsDatasetFacet(DatasetFacet):
+class LlmLineageTransformationsDatasetFacet(ProducedHere, DatasetFacet):
     steps: list[TransformationStep]
     fingerprint: str
     """Fingerprint of the last step: names the whole chain."""

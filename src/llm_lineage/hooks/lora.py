@@ -14,6 +14,7 @@ from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.code_location import current_code_location
 from llm_lineage.hooks.openlineage_run import current_run
 from llm_lineage.hooks.publishing import foreign_files
 from llm_lineage.hooks.storage import (
@@ -23,6 +24,7 @@ from llm_lineage.hooks.storage import (
     parquet_path,
     storage_path,
 )
+from llm_lineage.lineage.environment import environment_facet
 from llm_lineage.lineage.model_card import model_card
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.lineage.secrets import allowed_environment
@@ -268,7 +270,15 @@ def _write_model_card(
     Written after training, so the card has the final compute time and cost; the folder's
     files are described again, since the card is one of them.
     """
-    card = model_card(plan, base, infos, result, current_run())
+    card = model_card(
+        plan,
+        base,
+        infos,
+        result,
+        current_run(),
+        code=current_code_location(),
+        environment=environment_facet(result.libraries),
+    )
     (folder / MODEL_CARD).write_text(card, encoding="utf-8")
     result.output = adapter_output(folder)
 

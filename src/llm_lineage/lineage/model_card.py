@@ -23,7 +23,9 @@ import yaml
 
 from llm_lineage import __version__
 from llm_lineage.common.hub import looks_like_hub_id
+from llm_lineage.facets import LlmLineageEnvironmentRunFacet
 from llm_lineage.lineage.chain import DocumentsSummary
+from llm_lineage.lineage.code_location import CodeLocation
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.training import TrainingPlan, resource_facet
@@ -48,8 +50,14 @@ def model_card(
     infos: Sequence[SourceInfo],
     result: TrainingResult,
     run: RunReference | None = None,
+    code: CodeLocation | None = None,
+    environment: LlmLineageEnvironmentRunFacet | None = None,
 ) -> str:
-    """The card's text: YAML front matter for the hub, then the lineage in Markdown."""
+    """The card's text: YAML front matter for the hub, then the lineage in Markdown.
+
+    ``code`` and ``environment`` are what the run's ``sourceCodeLocation`` and
+    ``llmLineage_environment`` facets say (``lineage/provenance.py``).
+    """
     matter = yaml.safe_dump(
         front_matter(plan, base, infos), sort_keys=False, allow_unicode=True, width=1000
     )
@@ -59,6 +67,7 @@ def model_card(
         _base_model(base),
         _lora(plan, result),
         _training(plan, result),
+        _code_and_environment(code, environment),
     ]
     return f"---\n{matter}---\n\n" + "\n\n".join(sections) + "\n"
 
@@ -279,6 +288,39 @@ def _training(plan: TrainingPlan, result: TrainingResult) -> str:
             f"- {_escape(libraries)}.",
         ]
     )
+
+
+def _code_and_environment(
+    code: CodeLocation | None, environment: LlmLineageEnvironmentRunFacet | None
+) -> str:
+    lines = ["## Code and environment", ""]
+    if code is None:
+        lines.append("- Code: not recorded (the DAG was neither in a versioned bundle nor in git).")
+    else:
+        mark = code.tag or code.branch
+        where = f" ({_escape(mark)})" if mark else ""
+        dirty = " The working tree had uncommitted changes." if code.dirty else ""
+        lines.append(
+            f"- Code: {_code(code.path)} at commit {_version(code.version)}{where} of "
+            f"{_code(code.repo_url)}.{dirty}"
+        )
+    if environment is not None:
+        accelerator = environment.accelerator
+        device = (
+            f", {accelerator.deviceCount} x {_escape(accelerator.deviceName or 'GPU')} (driver "
+            f"{_escape(accelerator.driverVersion or 'unknown')}, CUDA "
+            f"{_escape(accelerator.cudaVersion or 'unknown')})"
+            if accelerator
+            else ""
+        )
+        lines += [
+            f"- Environment fingerprint {_code(environment.fingerprint)} (sha256 of the "
+            f"{environment.distributionCount} installed distributions): Python "
+            f"{_escape(environment.pythonVersion)} on {_escape(environment.os)} "
+            f"{_escape(environment.architecture)}{device}; airflow-provider-llm-lineage "
+            f"{_escape(environment.providerVersion)}.",
+        ]
+    return "\n".join(lines)
 
 
 def _modules(result: TrainingResult) -> str:

@@ -21,6 +21,7 @@ from openlineage.client.facet_v2 import (
     RunFacet,
     documentation_dataset,
     environment_variables_run,
+    execution_parameters_run,
     output_statistics_output_dataset,
 )
 
@@ -241,6 +242,30 @@ def hyperparameters(settings: TrainingSettings) -> Hyperparameters:
     )
 
 
+def execution_parameters(
+    plan: TrainingPlan,
+) -> execution_parameters_run.ExecutionParametersRunFacet:
+    """The hyperparameters and LoRA settings as OpenLineage's standard ``executionParameters``.
+
+    For catalogs that show standard facets only; ``llmLineage_training`` stays the rich source.
+    Keys are ``training.<field>`` and ``lora.<field>`` as the operator takes them; values are
+    strings as given, anything else as JSON.
+    """
+    values = {
+        **{f"training.{k}": v for k, v in plan.training.model_dump(mode="json").items()},
+        **{f"lora.{k}": v for k, v in plan.lora.model_dump(mode="json").items()},
+    }
+    values.pop("training.progress_interval", None)
+    return execution_parameters_run.ExecutionParametersRunFacet(
+        parameters=[
+            execution_parameters_run.ExecutionParameter(
+                key=key, value=value if isinstance(value, str) else json.dumps(value)
+            )
+            for key, value in sorted(values.items())
+        ]
+    )
+
+
 def training_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageTrainingRunFacet:
     best = result.loss_best
     return LlmLineageTrainingRunFacet(
@@ -328,7 +353,7 @@ def training_lineage(
         outputs=[] if failed else [adapter_dataset(plan, base, infos, result)],
         job_facets=job_facets(plan),
     )
-    run_facets: dict[str, RunFacet] = {}
+    run_facets: dict[str, RunFacet] = {"executionParameters": execution_parameters(plan)}
     if plan.environment:
         run_facets["environmentVariables"] = environment_variables_run.EnvironmentVariablesRunFacet(
             environmentVariables=[

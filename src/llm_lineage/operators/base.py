@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 from airflow.providers.openlineage.extractors import OperatorLineage
 
+from llm_lineage.hooks.code_location import current_code_location
+from llm_lineage.lineage.environment import installed
+from llm_lineage.lineage.provenance import StepProvenance, with_provenance
+from llm_lineage.lineage.secrets import allowed_environment
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
 from llm_lineage.operators.emission import operator_lineage, push_lineage
 
@@ -38,6 +42,10 @@ class StepOperator(Generic[HookT, RunT]):
 
     #: The exception that stops the step with a partial result in ``.result``.
     step_failure: ClassVar[type[Exception]]
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = ("pyarrow",)
+    #: Allow-listed environment variables to report (checked at parse time).
+    environment_variables: tuple[str, ...] = ()
     task_id: str
     _run: RunT | None
     _partial: Any
@@ -80,7 +88,11 @@ class StepOperator(Generic[HookT, RunT]):
         """Run the hook's work, keep the run (or the partial result), push the lineage document.
 
         ``inputs`` are the footers read before the work; the document lists their provenance.
+        The code location and the installed distributions are read here first, once, so that
+        the COMPLETE or FAIL event, built in a process forked from this one, finds them cached.
         """
+        current_code_location(self)
+        installed()
         try:
             run = work()
         except self.step_failure as error:
@@ -91,12 +103,23 @@ class StepOperator(Generic[HookT, RunT]):
         push_lineage(self, context, inputs=inputs)
         return run
 
+    def _provenance(self) -> StepProvenance:
+        """The code (DAG bundle version or git checkout) and environment of this task's run."""
+        return StepProvenance(
+            code=current_code_location(self),
+            libraries=self.step_libraries,
+            environment=allowed_environment(self.environment_variables),
+        )
+
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return operator_lineage(self._lineage(None, failed=False))
+        lineage = self._lineage(None, failed=False)
+        return operator_lineage(with_provenance(lineage, self._provenance()))
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        return operator_lineage(self._lineage(self._run, failed=False))
+        lineage = self._lineage(self._run, failed=False)
+        return operator_lineage(with_provenance(lineage, self._provenance()))
 
     def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
         """What the run got through before it failed: the inputs, counts, errors; no output."""
-        return operator_lineage(self._lineage(None, failed=True))
+        lineage = self._lineage(None, failed=True)
+        return operator_lineage(with_provenance(lineage, self._provenance()))

@@ -21,7 +21,7 @@ from llm_lineage.operators.assets import (
 from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
-from llm_lineage.operators.validation import choice, location, validated
+from llm_lineage.operators.validation import choice, environment_names, location, validated
 
 if TYPE_CHECKING:
     import jinja2
@@ -68,6 +68,9 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         outside it (refused by default, so a link cannot pull in files the corpus does not own).
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
+    :param environment_variables: Names of environment variables to record in lineage (the
+        standard ``environmentVariables`` run facet); names that look like secrets are refused
+        here, and values that look like credentials are dropped at run time.
     """
 
     template_fields: Sequence[str] = ("source", "destination", "author_salt")
@@ -75,6 +78,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
     ui_color = "#e8f0fe"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "text"  # the key of the return value that CatalogLink opens
+    step_libraries = ("pyarrow", "pypdfium2", "python-docx", "selectolax", "charset-normalizer")
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         follow_symlinks_outside_source: bool = False,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
+        environment_variables: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -119,6 +124,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         self.author_salt: str | Concealed | None = author_salt
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.environment_variables = environment_names(owner, environment_variables)
         declare_assets(self, fixed_location_uri(self.source, source_conn_id))
         self._run: ExtractionRun | None = None
         self._partial: ExtractionResult | None = None

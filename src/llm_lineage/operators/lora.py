@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from llm_lineage.hooks.lora import LoRAFineTuningHook, TrainingRun
-from llm_lineage.lineage.secrets import secret_name
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
 from llm_lineage.operators.assets import (
@@ -21,7 +20,12 @@ from llm_lineage.operators.assets import (
 )
 from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.validation import InvalidParameterError, location, settings
+from llm_lineage.operators.validation import (
+    InvalidParameterError,
+    environment_names,
+    location,
+    settings,
+)
 from llm_lineage.training import (
     BaseModelInfo,
     LoRASettings,
@@ -76,6 +80,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
     ui_color = "#fce8e6"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "adapter"  # the key of the return value that CatalogLink opens
+    step_libraries = ("pyarrow", "torch", "transformers", "peft", "safetensors")
 
     def __init__(
         self,
@@ -109,7 +114,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
                 f"(got {cost_currency!r})"
             )
         self.cost_currency = cost_currency
-        self.environment_variables = _environment(owner, environment_variables)
+        self.environment_variables = environment_names(owner, environment_variables)
         self.base_model_revision = base_model_revision
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
@@ -186,20 +191,6 @@ def _cost(owner: str, value: Any) -> float | None:
             f"{owner}: parameter 'cost_per_hour' must be a finite number >= 0 (got {value!r})"
         )
     return float(value)
-
-
-def _environment(owner: str, names: Any) -> tuple[str, ...]:
-    if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
-        raise InvalidParameterError(
-            f"{owner}: parameter 'environment_variables' must be a list of names (got {names!r})"
-        )
-    secret = [n for n in names if secret_name(n)]
-    if secret:
-        raise InvalidParameterError(
-            f"{owner}: parameter 'environment_variables' names {', '.join(secret)}, which "
-            "look like secrets; secrets never enter lineage"
-        )
-    return tuple(names)
 
 
 def _datasets(owner: str, value: Any) -> Any:

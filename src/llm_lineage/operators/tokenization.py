@@ -13,7 +13,12 @@ from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_line
 from llm_lineage.operators.assets import declare_assets, publish_assets, tokenization_assets
 from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
-from llm_lineage.operators.validation import InvalidParameterError, location, validated
+from llm_lineage.operators.validation import (
+    InvalidParameterError,
+    environment_names,
+    location,
+    validated,
+)
 from llm_lineage.tokenization import (
     DEFAULT_TRANSFORMS,
     LoadedTokenizer,
@@ -55,6 +60,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
     ui_color = "#e6f4ea"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "tokens"  # the key of the return value that CatalogLink opens
+    step_libraries = ("pyarrow", "tokenizers")
 
     def __init__(
         self,
@@ -73,6 +79,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
         hub_conn_id: str | None = None,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
+        environment_variables: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -96,6 +103,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.environment_variables = environment_names(owner, environment_variables)
         declare_assets(self)  # its input, the text, is an asset through extraction's events
         self._run: TokenizationRun | None = None
         self._loaded: LoadedTokenizer | None = None

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.lineage.secrets import secret_name
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 EnumT = TypeVar("EnumT", bound=Enum)
@@ -82,3 +83,18 @@ def location(owner: str, parameter: str, value: Any) -> str:
             f"{owner}: parameter '{parameter}' must be a non-empty path or URL (got {value!r})"
         )
     return value
+
+
+def environment_names(owner: str, names: Any) -> tuple[str, ...]:
+    """``environment_variables``: a list of names, none of which looks like a secret's."""
+    if isinstance(names, str) or not all(isinstance(n, str) and n for n in names):
+        raise InvalidParameterError(
+            f"{owner}: parameter 'environment_variables' must be a list of names (got {names!r})"
+        )
+    secret = [n for n in names if secret_name(n)]
+    if secret:
+        raise InvalidParameterError(
+            f"{owner}: parameter 'environment_variables' names {', '.join(secret)}, which "
+            "look like secrets; secrets never enter lineage"
+        )
+    return tuple(names)

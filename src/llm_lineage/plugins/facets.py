@@ -18,6 +18,8 @@ ADAPTER = facet_key("loraAdapter")
 TRAINING = facet_key("training")
 RESOURCES = facet_key("resourceUsage")
 BOUNDS = facet_key("eventBounds")
+ENVIRONMENT = facet_key("environment")
+SOURCE_CODE = "sourceCodeLocation"
 EXTRACTION_ERROR = "extractionError"
 
 #: Labels of what a dataset is, most specific first, by the facet that says so.
@@ -135,3 +137,45 @@ def _span(value: Any) -> str | None:
     if isinstance(value, list) and len(value) == 2:
         return f"{value[0]} to {value[1]}"
     return None
+
+
+def code_and_environment(document: dict[str, Any]) -> dict[str, Any] | None:
+    """The code (the job's ``sourceCodeLocation``, its dirty flag) and the environment (the
+    ``llmLineage_environment`` run facet) of a document, as strings; None when it has neither."""
+    environment = run_facet(document, ENVIRONMENT) or {}
+    code = facet(mapping(document.get("job")), SOURCE_CODE) or {}
+    if not environment and not code:
+        return None
+    state = mapping(environment.get("sourceCode"))
+    accelerator = mapping(environment.get("accelerator"))
+    libraries = mapping(environment.get("libraries"))
+    return {
+        "repository": text(code.get("repoUrl")),
+        "url": _web_link(code.get("url")),
+        "path": text(code.get("path")),
+        "commit": text(code.get("version")),
+        "branch": text(code.get("branch")),
+        "tag": text(code.get("tag")),
+        "dirty": state.get("dirty") is True,
+        "origin": text(state.get("origin")),
+        "fingerprint": text(environment.get("fingerprint")),
+        "python": text(environment.get("pythonVersion")),
+        "platform": " ".join(
+            str(environment[key])
+            for key in ("os", "osRelease", "architecture")
+            if environment.get(key)
+        ),
+        "provider": text(environment.get("providerVersion")),
+        "accelerator": (
+            f"{accelerator.get('deviceCount')} x {accelerator.get('deviceName')} (driver "
+            f"{accelerator.get('driverVersion')}, CUDA {accelerator.get('cudaVersion')})"
+            if accelerator
+            else None
+        ),
+        "libraries": ", ".join(f"{name} {value}" for name, value in sorted(libraries.items())),
+    }
+
+
+def _web_link(value: Any) -> str | None:
+    """An http(s) URL to link to; anything else (``javascript:``, ``file:``) is not linked."""
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None

@@ -49,6 +49,8 @@ class Stage:
     outputs: list[DatasetRef]
     inputs_hidden: int = 0
     outputs_hidden: int = 0
+    code: dict[str, Any] | None = None
+    """The task's code and environment (``facets.code_and_environment``)."""
 
 
 @dataclass
@@ -103,7 +105,13 @@ def _stage(report: TaskReport, document: dict[str, Any], inputs: int, outputs: i
     shown_out = [_ref(d) for d in islice(f.datasets(document, "outputs"), MAX_TASK_DATASETS)]
     failed = document.get("eventType") == "FAIL"
     return Stage(
-        report, failed, shown_in, shown_out, inputs - len(shown_in), outputs - len(shown_out)
+        report,
+        failed,
+        shown_in,
+        shown_out,
+        inputs - len(shown_in),
+        outputs - len(shown_out),
+        f.code_and_environment(document),
     )
 
 

@@ -76,6 +76,7 @@ class TaskView:
     raw_json: str | None = None
     hidden: dict[str, int] = field(default_factory=dict)
     """Inputs and outputs beyond the first MAX_TASK_DATASETS of each, not shown."""
+    code: dict[str, Any] | None = None
 
 
 def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
@@ -142,4 +143,5 @@ def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
         bounds=f.run_facet(document, f.BOUNDS),
         provenance=f.provenance(document),
         raw_json=raw_json(document),
+        code=f.code_and_environment(document),
     )

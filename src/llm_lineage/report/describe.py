@@ -183,3 +183,50 @@ def resource_details(run_facets: Mapping[str, Any]) -> dict[str, Any]:
         "items": as_integer(usage.get("itemsProcessed")),
         "item_unit": as_text(usage.get("itemUnit")),
     }
+
+
+def code_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The code a run ran (``llmLineage_environment.sourceCode``); None when it named none."""
+    code = mapping(custom(run_facets, "environment").get("sourceCode"))
+    if not code:
+        return None
+    dirty = at(code, "dirty")
+    return {
+        "origin": text(code, "origin"),
+        "repository": text(code, "repoUrl"),
+        "path": text(code, "path"),
+        "commit": text(code, "commit"),
+        "branch": text(code, "branch"),
+        "tag": text(code, "tag"),
+        "dirty": dirty if isinstance(dirty, bool) else None,
+    }
+
+
+def environment_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Where a run ran (``llmLineage_environment``); None when it did not say."""
+    environment = custom(run_facets, "environment")
+    if not environment:
+        return None
+    accelerator = mapping(environment.get("accelerator"))
+    return {
+        "fingerprint": text(environment, "fingerprint"),
+        "python": text(environment, "pythonVersion"),
+        "os": text(environment, "os"),
+        "architecture": text(environment, "architecture"),
+        "provider_version": text(environment, "providerVersion"),
+        "libraries": {
+            str(name): value
+            for name, value in mapping(environment.get("libraries")).items()
+            if isinstance(value, str)
+        },
+        "accelerator": (
+            {
+                "name": text(accelerator, "deviceName"),
+                "count": integer(accelerator, "deviceCount"),
+                "driver": text(accelerator, "driverVersion"),
+                "cuda": text(accelerator, "cudaVersion"),
+            }
+            if accelerator
+            else None
+        ),
+    }

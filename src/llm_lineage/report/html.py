@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from llm_lineage.report.cost import CostReport
+from llm_lineage.report.diff import Diff
 from llm_lineage.report.documents import DocumentAnswer
 from llm_lineage.report.graph import Lineage
 from llm_lineage.report.svg import HEIGHT, WIDTH, layout
@@ -40,6 +41,7 @@ def render_page(
     answer: DocumentAnswer | None,
     usage: UsageReport,
     cost: CostReport,
+    changes: Diff | None = None,
 ) -> str:
     flags = {entry.history.id.uri: entry.flags for entry in usage.datasets}
     context: dict[str, Any] = {
@@ -54,5 +56,6 @@ def render_page(
         "answer": answer.as_dict() if answer else None,
         "usage": usage.as_dict(),
         "cost": cost.as_dict(),
+        "diff": changes.as_dict() if changes else None,
     }
     return _environment().get_template("report.html").render(context)

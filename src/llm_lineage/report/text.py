@@ -8,6 +8,7 @@ from typing import Any
 
 from llm_lineage.report import kinds
 from llm_lineage.report.cost import CostReport, CostRow
+from llm_lineage.report.diff import INPUT, OUTCOME, VERSION, Change, Diff
 from llm_lineage.report.documents import DocumentAnswer
 from llm_lineage.report.tally import Tally
 from llm_lineage.report.timeutil import shown
@@ -132,12 +133,37 @@ def _step_lines(step: Step) -> list[str]:
             f"{_loss(loss['first'])} -> {_loss(loss['last'])} (best {_loss(loss['best'])})",
             f"   hyperparameters {compact(training['hyperparameters'])}",
         ]
+    lines += provenance_lines(step.code, step.environment)
     resources = step.resources
     if resources["reported"]:
         cost = f", estimated cost {money(resources['cost'])}" if resources["cost"] else ""
         device = f" on {resources['device']}" if resources["device"] else ""
         lines.append(f"   compute {seconds(resources['compute_seconds'])}{device}{cost}")
     return lines
+
+
+def provenance_lines(
+    code: Mapping[str, Any] | None, environment: Mapping[str, Any] | None
+) -> list[str]:
+    """``code: repo@commit (branch), environment fingerprint ... (Python, OS)``, when known."""
+    parts = []
+    if code is not None:
+        parts.append(f"code: {code_text(code)}")
+    if environment is not None:
+        parts.append(
+            f"environment fingerprint {short(environment['fingerprint'])} (Python "
+            f"{environment['python']}, {environment['os']} {environment['architecture']})"
+        )
+    return [f"   {', '.join(parts)}"] if parts else []
+
+
+def code_text(code: Mapping[str, Any]) -> str:
+    """``repo@commit`` with the branch or tag, and ``dirty`` when the tree was."""
+    marks = [mark for mark in (code.get("tag") or code.get("branch"),) if mark]
+    if code.get("dirty"):
+        marks.append("dirty")
+    where = f" ({', '.join(marks)})" if marks else ""
+    return f"{code.get('repository')}@{short(code.get('commit'))}{where}"
 
 
 def _loss(value: float | None) -> str:
@@ -276,3 +302,52 @@ def _table(rows: list[CostRow]) -> list[str]:
         ).rstrip()
         for cells in table
     ]
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+
+def diff_text(changes: Diff, tally: Tally) -> str:
+    lines = [f"diff {changes.dataset.uri}", f"  from {changes.before}", f"  to   {changes.after}"]
+    for kind, title in (
+        (INPUT, "changed inputs and settings"),
+        (VERSION, "versions that follow from them"),
+        (OUTCOME, "outcomes (measured)"),
+    ):
+        found = changes.of(kind)
+        lines += ["", f"{title} ({len(found)}):"] if found else ["", f"{title}: none"]
+        for change in found:
+            lines += _change_lines(change)
+    lines += ["", f"unchanged: {', '.join(_grouped(changes.unchanged)) or 'nothing'}"]
+    return "\n".join([*lines, *skipped(tally)]) + "\n"
+
+
+def _grouped(names: list[str]) -> list[str]:
+    """Field names, those sharing a first part three or more times counted as one entry."""
+    heads: dict[str, list[str]] = {}
+    for name in names:
+        heads.setdefault(name.split(".", 1)[0], []).append(name)
+    shown = []
+    for head, members in heads.items():
+        shown += [f"{head} ({len(members)} fields)"] if len(members) > 2 else members
+    return shown
+
+
+def _change_lines(change: Change) -> list[str]:
+    lines = [f"  {change.name}: {_value(change.before)} -> {_value(change.after)}"]
+    extra = change.extra
+    if extra.get("names"):
+        lines.append(f"    names: {extra['names']}")
+    for sign, key in (("+", "added"), ("-", "removed")):
+        names = extra.get(key) or []
+        lines += [f"    {sign} {name}" for name in names]
+        more = (extra.get(f"{key}_count") or 0) - len(names)
+        if more > 0:
+            lines.append(f"    {sign} ... and {count(more)} more")
+    return lines
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return short(value, 40) if len(value) == 64 else value
+    return "-" if value is None else compact(value)

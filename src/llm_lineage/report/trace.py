@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llm_lineage.lineage.naming import DatasetId
-from llm_lineage.report.describe import chain, dataset_details, resource_details, training_details
+from llm_lineage.report.describe import (
+    chain,
+    code_details,
+    dataset_details,
+    environment_details,
+    resource_details,
+    training_details,
+)
 from llm_lineage.report.graph import Lineage
 from llm_lineage.report.model import Run
 from llm_lineage.report.timeutil import iso
@@ -30,6 +37,8 @@ class Step:
     transforms: list[dict[str, Any]]
     training: dict[str, Any] | None
     resources: dict[str, Any]
+    code: dict[str, Any] | None = None
+    environment: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +48,8 @@ class Step:
             "transforms": self.transforms,
             "training": self.training,
             "resources": self.resources,
+            "code": self.code,
+            "environment": self.environment,
         }
 
 
@@ -122,7 +133,15 @@ def _step(lineage: Lineage, run: Run, output_facets: dict[str, Any]) -> Step:
         for step in chain(output_facets)
         if step["fingerprint"] not in known
     ]
-    return Step(run, added, training_details(run.facets), resource_details(run.facets))
+    facets = run.facets
+    return Step(
+        run,
+        added,
+        training_details(facets),
+        resource_details(facets),
+        code_details(facets),
+        environment_details(facets),
+    )
 
 
 def adapter_traces(lineage: Lineage) -> list[Node]:

@@ -33,6 +33,7 @@ from datahub.metadata.schema_classes import (
     SubTypesClass,
 )
 
+from llm_lineage.transports.datahub.code import code_properties
 from llm_lineage.transports.datahub.common import add_ownership, add_tags, description
 from llm_lineage.transports.datahub.context import Context
 from llm_lineage.transports.datahub.event import AirflowIds, facet, facets_of
@@ -115,6 +116,7 @@ def add_job(
     properties = {"openlineage.job": f"{job.get('namespace')}/{job.get('name')}"}
     properties.update({key: text(task[key]) for key in _TASK_FIELDS if key in task})
     flatten(facet(job, "jobType"), "jobType", properties)
+    properties.update(code_properties(context.event, environment_too=False))
     name = ids.task_id if ids and ids.task_id else str(job.get("name"))
     context.add(
         urns.job,
@@ -222,6 +224,7 @@ def add_training_run(context: Context, urns: JobUrns, outputs: list[dict[str, An
     for key in ("status", "device", "deviceName", "precision", "libraries"):
         if key in training:
             flatten(training[key], key, properties)
+    properties.update(code_properties(context.event))
     adapter = next((o for o in outputs if facet(o, "llmLineage_loraAdapter")), None)
     log_url = (facet(run, "airflow").get("taskInstance") or {}).get("log_url")
     context.add(

@@ -26,6 +26,7 @@ from datahub.metadata.schema_classes import (
     VersionTagClass,
 )
 
+from llm_lineage.transports.datahub.code import add_source_code, code_properties
 from llm_lineage.transports.datahub.common import (
     add_ownership,
     add_sub_types,
@@ -121,7 +122,9 @@ def add_adapter(context: Context, item: dict[str, Any], jobs: list[str]) -> str 
             flatten(training[key], f"training.{key}", properties)
     bases = [model_identity(i, context, "input") for i in _inputs(context) if is_model(i)]
     properties["baseModel.urn"] = text([str(b) for b in bases])
+    properties.update(code_properties(context.event))
     _model_properties(context, urn, item, properties, jobs, group)
+    add_source_code(context, urn)
     context.add(urn, _training_data(context, item))
     add_sub_types(context, urn, item)
     add_tags(context, urn, tag_names(item))
