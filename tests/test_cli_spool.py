@@ -191,6 +191,17 @@ def test_no_credential_reaches_the_output_the_log_or_a_response_file(
     backend.faults.fail_until = time.monotonic() + 3600
     backend.start()
     outputs = [_cli("replay", "--json", env=configured), _cli("replay", env=configured)]
+    background = json.loads(configured["AIRFLOW__OPENLINEAGE__TRANSPORT"])
+    subprocess.run(  # the background forwarder, as emit starts it, writes forwarder.log
+        [sys.executable, "-m", "llm_lineage.transports.forwarder"],
+        env={
+            **os.environ,
+            "LLM_LINEAGE_SPOOL_FORWARDER_CONFIG": json.dumps(
+                {**background, "retry_window_seconds": 0}
+            ),
+        },
+        timeout=120,
+    )
     backend.faults.fail_until = 0
     backend.faults.refuse_jobs = ("bad0",)
     outputs.append(_cli("replay", "--json", env=configured))
@@ -201,5 +212,7 @@ def test_no_credential_reaches_the_output_the_log_or_a_response_file(
     assert "500 Server Error" in texts[0] and "http://***@127.0.0.1" in texts[0]
     notes = [p.read_text() for p in (directory / "dead-letter").glob("*.response")]
     assert len(notes) == 2 and all("Authorization" in note for note in notes)
-    for text in [*texts, *notes]:
+    log = (directory / "forwarder.log").read_text()
+    assert "500 Server Error" in log and "http://***@127.0.0.1" in log
+    for text in [*texts, *notes, log]:
         assert "s3cret" not in text and basic not in text

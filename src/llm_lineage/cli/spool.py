@@ -79,9 +79,8 @@ def _transport(config: Any) -> Any:
     try:
         return inner_transport(config)
     except Exception as error:
-        raise CommandError(
-            f"cannot build the transport to forward to: {error_text(error, known_secrets(config.transport))}"
-        ) from None
+        text = error_text(error, known_secrets(config.transport))
+        raise CommandError(f"cannot build the transport to forward to: {text}") from None
 
 
 def _replay(arguments: argparse.Namespace) -> int:
