@@ -38,3 +38,12 @@ def test_packaged_schema_ids_match_the_facets_schema_urls(facet_class: type) -> 
     assert base in set(packaged_schemas())
     assert fragment == f"/$defs/{facet_class.__name__}"
     assert REGISTRY.contents(base)["$defs"][facet_class.__name__]
+
+
+@pytest.mark.parametrize("facet_class", FACET_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_facet_names_this_package_as_its_producer(facet_class: type) -> None:
+    """Our facets say who wrote them; the events keep the OpenLineage provider's producer."""
+    from llm_lineage.facets.base import PRODUCER, ProducedHere
+
+    assert issubclass(facet_class, ProducedHere)
+    assert PRODUCER.startswith("https://github.com/llm-lineage/airflow-provider-llm-lineage/tree/")
