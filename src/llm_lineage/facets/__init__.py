@@ -10,6 +10,11 @@ from llm_lineage.facets.document_collection import (
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
 )
+from llm_lineage.facets.embedding import (
+    EmbeddingModelIdentity,
+    LlmLineageEmbeddingDatasetFacet,
+    VectorStoreTable,
+)
 from llm_lineage.facets.event_bounds import LlmLineageEventBoundsRunFacet, Truncation
 from llm_lineage.facets.lora_adapter import BaseModelReference, LlmLineageLoraAdapterDatasetFacet
 from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
@@ -31,9 +36,11 @@ __all__ = [
     "BaseModelReference",
     "DateRange",
     "DocumentSample",
+    "EmbeddingModelIdentity",
     "FormatCount",
     "Hyperparameters",
     "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageEmbeddingDatasetFacet",
     "LlmLineageEventBoundsRunFacet",
     "LlmLineageLoraAdapterDatasetFacet",
     "LlmLineageResourceUsageRunFacet",
@@ -46,6 +53,7 @@ __all__ = [
     "TransformCount",
     "TransformationStep",
     "Truncation",
+    "VectorStoreTable",
     "facet_key",
     "packaged_schemas",
     "schema_url",
