@@ -3,6 +3,7 @@ where the real tokenizer matters (offsets, Unicode), a tiny BERT built here wher
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -27,11 +28,17 @@ from tokenizers_fixtures import write_text_parquet
 log = logging.getLogger("test")
 
 DOCUMENTS = [
-    ("a", "The analytical engine weaves algebraic patterns just as the Jacquard loom weaves "
-     "flowers and leaves. " * 12),
+    (
+        "a",
+        "The analytical engine weaves algebraic patterns just as the Jacquard loom weaves "
+        "flowers and leaves. " * 12,
+    ),
     ("b", ""),
-    ("c", "Café, résumé, naïve — déjà vu. 😀 Ünïcödé text with CJK 漢字 and Ωmega; tabs\tand\n"
-     "new lines, 'quotes' and \"double quotes\". " * 6),
+    (
+        "c",
+        "Café, résumé, naïve — déjà vu. 😀 Ünïcödé text with CJK 漢字 and Ωmega; tabs\tand\n"
+        "new lines, 'quotes' and \"double quotes\". " * 6,
+    ),
     ("d", "Short."),
 ]
 
@@ -61,7 +68,9 @@ def _version(folder: Path) -> str:
 
 
 def test_offsets_reproduce_each_chunk_from_the_text(real: LoadedModel, text: Path, tmp_path: Path):
-    table = _embed(text, tmp_path / "out", real, chunk_tokens=24, overlap_tokens=6, include_text=True)
+    table = _embed(
+        text, tmp_path / "out", real, chunk_tokens=24, overlap_tokens=6, include_text=True
+    )
     source = dict(DOCUMENTS)
     rows = table.to_pylist()
     assert {row["doc_id"] for row in rows} == {"a", "c", "d"}  # "b" has no text
@@ -75,7 +84,7 @@ def test_offsets_reproduce_each_chunk_from_the_text(real: LoadedModel, text: Pat
         chunks = [row for row in rows if row["doc_id"] == doc_id]
         assert [row["chunk_index"] for row in chunks] == list(range(len(chunks)))
         assert len(chunks) > 3
-        for before, after in zip(chunks, chunks[1:], strict=False):
+        for before, after in itertools.pairwise(chunks):
             assert before["start_char"] < after["start_char"] < before["end_char"]  # overlap
         assert chunks[0]["start_char"] == 0
         assert chunks[-1]["end_char"] == len(source[doc_id].rstrip())
@@ -84,7 +93,9 @@ def test_offsets_reproduce_each_chunk_from_the_text(real: LoadedModel, text: Pat
 def test_vectors_are_what_sentence_transformers_gives_for_the_chunks(
     real: LoadedModel, text: Path, tmp_path: Path
 ):
-    table = _embed(text, tmp_path / "out", real, chunk_tokens=32, overlap_tokens=0, include_text=True)
+    table = _embed(
+        text, tmp_path / "out", real, chunk_tokens=32, overlap_tokens=0, include_text=True
+    )
     assert table.schema.field("embedding").type == pa.list_(pa.float32(), 384)
     vectors = np.array(table.column("embedding").to_pylist(), dtype=np.float32)
     bare = real.encoder.encode(table.column("text").to_pylist(), normalize_embeddings=True)

@@ -6,6 +6,10 @@ collection in a trace, the manifest named by its ``manifestUri`` is read (only t
 needed, so size does not matter) where it can be reached, and searched for the document. The
 manifest's footer records its content hash: when it differs from the version the traced run
 wrote, the file was rewritten since, and the answer says so.
+
+For embeddings (the Parquet, or a LanceDB table at a table version), the answer also counts the
+chunks of the document in the index: the manifest gives the document's ``doc_id``, and only
+that column of the index is read.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from llm_lineage.report import kinds
 from llm_lineage.report.trace import Node
 
 CONTENT_HASH_KEY = b"llm_lineage.content_hash"
-_COLUMNS = ["relative_path", "source_uri", "sha256", "status"]
+_COLUMNS = ["doc_id", "relative_path", "source_uri", "sha256", "status"]
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
@@ -81,22 +85,94 @@ class ManifestCheck:
 
 
 @dataclass
+class ChunkCount:
+    """How many chunks of the document an embeddings index holds, at the traced version."""
+
+    index: str
+    version: str | None
+    chunks: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class DocumentAnswer:
     query: Query
     verdict: str
     checks: list[ManifestCheck]
+    chunks: ChunkCount | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query.as_dict(),
             "verdict": self.verdict,
             "manifests": [check.as_dict() for check in self.checks],
+            "chunks": self.chunks.as_dict() if self.chunks else None,
         }
 
 
 def check_document(root: Node, wanted: Query) -> DocumentAnswer:
     checks = [_check(node, wanted, manifest_version) for node, manifest_version in _sources(root)]
-    return DocumentAnswer(wanted, _verdict(checks), checks)
+    answer = DocumentAnswer(wanted, _verdict(checks), checks)
+    if root.kind == kinds.EMBEDDINGS:
+        doc_ids = {str(row["doc_id"]) for c in checks for row in c.matches if row.get("doc_id")}
+        answer.chunks = count_chunks(root, doc_ids)
+    return answer
+
+
+def count_chunks(index: Node, doc_ids: set[str]) -> ChunkCount:
+    """The rows of ``doc_ids`` in an embeddings Parquet or a LanceDB table (``*.lance``)."""
+    found = ChunkCount(index.id.uri, index.version)
+    if not doc_ids:
+        found.chunks = 0
+        return found
+    try:
+        if index.id.name.endswith(".lance"):
+            found.chunks = _lance_rows(index, doc_ids)
+        else:
+            found.chunks = _parquet_rows(index.id.uri, doc_ids)
+    except Exception as error:  # an index that cannot be read is an answer, not a crash
+        found.reason = f"{type(error).__name__}: {error}"[:300]
+    return found
+
+
+def _parquet_rows(uri: str, doc_ids: set[str]) -> int:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filesystem, path = _filesystem(uri)
+    table = _read_column(path, filesystem)
+    return int(pc.sum(pc.is_in(table["doc_id"], pa.array(sorted(doc_ids)))).as_py() or 0)
+
+
+def _read_column(path: str, filesystem: Any) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=["doc_id"], filesystem=filesystem)
+
+
+def _lance_rows(index: Node, doc_ids: set[str]) -> int:
+    """Rows at the traced table version (the dataset version is the Lance table version)."""
+    import lancedb
+
+    location = index.id.location
+    database, _, folder = location.rstrip("/").rpartition("/")
+    table = lancedb.connect(database).open_table(folder.removesuffix(".lance"))
+    if index.version and index.version.isdigit():
+        table.checkout(int(index.version))
+    quoted = ", ".join("'" + doc_id.replace("'", "''") + "'" for doc_id in sorted(doc_ids))
+    return int(table.count_rows(f"doc_id IN ({quoted})"))
+
+
+def _filesystem(uri: str) -> tuple[Any, str]:
+    import pyarrow.fs as pafs
+
+    identity = dataset_id(uri)
+    if identity.namespace == "file":
+        return pafs.LocalFileSystem(), identity.name
+    return pafs.FileSystem.from_uri(identity.location)
 
 
 def _sources(root: Node) -> list[tuple[Node, str | None]]:

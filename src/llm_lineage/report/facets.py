@@ -35,6 +35,7 @@ KNOWN = frozenset(
         "training",
         "resourceUsage",
         "eventBounds",
+        "embedding",
     }
 )
 
