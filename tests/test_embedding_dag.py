@@ -206,3 +206,24 @@ def test_report_traces_embeddings_to_documents_and_counts_chunks(pipeline) -> No
         str(engine),
     )
     assert f"is in {expected} chunks of index" in text
+
+
+def test_usage_flags_unread_and_redundant_embeddings_and_cost_has_their_rows(pipeline) -> None:
+    run, out = pipeline
+    events = str(out.parent / "events.jsonl")
+    status, doc = cli_json("usage", "--events", events)
+    assert status == 0
+    rows = {row["name"]: row for row in doc["usage"]["datasets"]}
+    first, again = (str(out / f / "embeddings.parquet") for f in ("embedded", "again"))
+    for name in (first, again):
+        assert rows[name]["kind"] == "embeddings"
+        assert set(rows[name]["flags"]) == {"orphaned", "redundant"}  # never read; same version
+    assert rows[first]["same_content_as"] == [Path(again).as_uri()]
+    assert rows[str(out / "other_chunks" / "embeddings.parquet")]["flags"] == ["orphaned"]
+    status, doc = cli_json("cost", "--events", events)
+    assert status == 0
+    costs = {row["key"]: row for row in doc["cost"]["embeddings"]}
+    usage = run.of("embed", "COMPLETE")["run"]["facets"]["llmLineage_resourceUsage"]
+    row = costs[Path(first).as_uri()]
+    assert row["runs"] == 2  # extract and embed
+    assert row["cost"] == {"USD": pytest.approx(usage["estimatedCost"], abs=1e-9)}
