@@ -25,7 +25,7 @@ from llm_lineage.report import kinds
 from llm_lineage.report.trace import Node
 
 CONTENT_HASH_KEY = b"llm_lineage.content_hash"
-_COLUMNS = ["doc_id", "relative_path", "source_uri", "sha256", "status"]
+_COLUMNS = ["relative_path", "source_uri", "sha256", "status"]
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
@@ -70,6 +70,8 @@ class ManifestCheck:
     reason: str | None = None
     manifest_version: str | None = None
     matches: list[dict[str, Any]] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+    """The matched documents' ids, to count their chunks in an index (not in the answer)."""
 
     @property
     def stale(self) -> bool:
@@ -81,7 +83,8 @@ class ManifestCheck:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "stale": self.stale}
+        shown = {key: value for key, value in self.__dict__.items() if key != "doc_ids"}
+        return {**shown, "stale": self.stale}
 
 
 @dataclass
@@ -117,7 +120,7 @@ def check_document(root: Node, wanted: Query) -> DocumentAnswer:
     checks = [_check(node, wanted, manifest_version) for node, manifest_version in _sources(root)]
     answer = DocumentAnswer(wanted, _verdict(checks), checks)
     if root.kind == kinds.EMBEDDINGS:
-        doc_ids = {str(row["doc_id"]) for c in checks for row in c.matches if row.get("doc_id")}
+        doc_ids = {doc_id for check in checks for doc_id in check.doc_ids}
         answer.chunks = count_chunks(root, doc_ids)
     return answer
 
@@ -201,6 +204,8 @@ def _check(collection: Node, wanted: Query, expected: str | None) -> ManifestChe
         check.reason = f"{type(error).__name__}: {error}"[:300]
         return check
     check.reachable = True
+    ids = [row.pop("doc_id", None) for row in rows]  # the answer lists what it always did
+    check.doc_ids = [str(doc_id) for doc_id in ids if doc_id]
     check.matches = rows
     return check
 
@@ -219,7 +224,9 @@ def _read_manifest(uri: str, wanted: Query) -> tuple[str | None, list[dict[str, 
         filesystem, path = pafs.FileSystem.from_uri(identity.location)
     metadata = pq.read_metadata(path, filesystem=filesystem).metadata or {}
     version = metadata.get(CONTENT_HASH_KEY)
-    table = pq.read_table(path, columns=_COLUMNS, filesystem=filesystem)
+    names = pq.read_schema(path, filesystem=filesystem).names
+    extra = ["doc_id"] if "doc_id" in names else []  # an extraction manifest has it
+    table = pq.read_table(path, columns=[*extra, *_COLUMNS], filesystem=filesystem)
     wanted_values = (
         ("sha256", wanted.sha256),
         ("source_uri", wanted.uri),
