@@ -172,3 +172,17 @@ def test_dataset_card_names_documents_text_and_model() -> None:
     assert "author:0123456789abcdef (2)" in card
     assert "a" * 64 in card and "f" * 64 in card
     assert "table version 3" in card and "run-1" in card
+
+
+def test_the_lineage_tab_and_the_report_call_the_output_embeddings() -> None:
+    """Both readers tell embeddings from text, which also carries the transformations facet."""
+    from llm_lineage.plugins.facets import kind
+    from llm_lineage.report.kinds import kind_of
+
+    done = Embedded(MODEL, _info(), _result(table_version=1))
+    event = step_event(embedding_lineage(_plan("/db"), done), RunState.COMPLETE, "embed")
+    parquet, table = event["outputs"]
+    assert kind(parquet) == kind(table) == "embeddings"
+    assert kind_of(parquet["facets"], parquet["name"]) == "embeddings"
+    assert kind_of(table["facets"], table["name"]) == "embeddings"
+    assert kind_of(event["inputs"][1]["facets"], event["inputs"][1]["name"]) == "embedding model"
