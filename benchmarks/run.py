@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_embedding
 import bench_extraction
 import bench_lineage
 import bench_tokenization
@@ -43,6 +44,7 @@ def suites(
         "overhead": lambda root: [bench_lineage.overhead_row(root, 100 if quick else 1_000)],
         "fingerprint": lambda root: [bench_training.fingerprint_row(root, 16 if quick else 256)],
         "training": lambda root: [bench_training.lora_row(root, 128 if quick else 512)],
+        "embedding": lambda root: bench_embedding.rows(root, 50 if quick else 200),
     }
 
 

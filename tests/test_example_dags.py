@@ -107,6 +107,7 @@ ALL_EXAMPLES = {
     "llm_lineage_taskflow",
     "llm_lineage_sharded",
     "llm_lineage_asset_scheduled",
+    "llm_lineage_embedding",
 }
 #: Examples that a producer's asset event starts; every other example runs only when triggered.
 ASSET_SCHEDULED = {"llm_lineage_asset_scheduled"}
@@ -120,6 +121,17 @@ def test_every_example_dag_is_documented_and_manual(dagbag: DagBag) -> None:
             continue
         assert dag.schedule is None, dag_id
         assert {"source", "output"} <= set(dag.params) or dag_id == "llm_lineage_extraction"
+
+
+def test_embedding_example_extracts_then_embeds(dagbag: DagBag) -> None:
+    from llm_lineage.operators.embedding import EmbeddingOperator
+
+    dag = dagbag.dags["llm_lineage_embedding"]
+    embed = dag.get_task("embed")
+    assert isinstance(embed, EmbeddingOperator)
+    assert embed.upstream_task_ids == {"prepare_model", "extract_documents"}
+    assert embed.vector_store == "{{ params.output }}/lancedb"
+    assert Path(dag.params["source"]) == CORPUS
 
 
 def test_asset_scheduled_example_waits_for_the_pipelines_tokens(dagbag: DagBag) -> None:

@@ -224,3 +224,24 @@ def test_each_mapped_extraction_reports_its_own_asset_event(
             map_index(extract),
             version(text),
         )
+
+
+def test_embedding_example_embeds_the_extracted_text(run_example) -> None:
+    """extract -> embed on the sample corpus with the packaged MiniLM: one connected graph."""
+    run, out = run_example("llm_lineage_embedding")
+    text = next(
+        d
+        for d in run.of("extract_documents", "COMPLETE")["outputs"]
+        if d["name"].endswith("text.parquet")
+    )
+    embed = run.of("embed", "COMPLETE")
+    assert key(embed["inputs"][0]) == key(text)
+    assert version(embed["inputs"][0]) == version(text)
+    assert key(embed["inputs"][1]) == file_key(out / "embedding" / "all-MiniLM-L6-v2")
+    assert [key(d) for d in embed["outputs"]] == [
+        file_key(out / "embedding" / "embeddings" / "embeddings.parquet"),
+        file_key(out / "embedding" / "lancedb" / "chunks.lance"),
+    ]
+    facet = embed["outputs"][0]["facets"]["llmLineage_embedding"]
+    assert facet["chunks"] > 0 and facet["model"]["dimension"] == 384
+    assert "Embedded: " in run.output  # progress in the task log

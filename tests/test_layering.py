@@ -17,7 +17,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "llm_lineage"
 
-ENGINES = ("extraction", "tokenization", "training")
+ENGINES = ("extraction", "tokenization", "training", "embedding")
 #: Packages that must work on a machine without Airflow (reader processes, lineage backends,
 #: the governance report, and the builders a newcomer unit-tests).
 AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
@@ -27,6 +27,7 @@ ALLOWED = {
     "extraction": {"common", "extraction"},
     "tokenization": {"common", "tokenization"},
     "training": {"common", "training"},
+    "embedding": {"common", "embedding"},
     "facets": {"facets"},
     "lineage": {"common", "facets", "lineage", *ENGINES},
     "transports": {"common", "transports", "lineage"},

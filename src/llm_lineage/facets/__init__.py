@@ -16,6 +16,11 @@ from llm_lineage.facets.document_collection import (
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
 )
+from llm_lineage.facets.embedding import (
+    EmbeddingModelIdentity,
+    LlmLineageEmbeddingDatasetFacet,
+    VectorStoreTable,
+)
 from llm_lineage.facets.environment import (
     Accelerator,
     LlmLineageEnvironmentRunFacet,
@@ -44,9 +49,11 @@ __all__ = [
     "BaseModelReference",
     "DateRange",
     "DocumentSample",
+    "EmbeddingModelIdentity",
     "FormatCount",
     "Hyperparameters",
     "LlmLineageDocumentCollectionDatasetFacet",
+    "LlmLineageEmbeddingDatasetFacet",
     "LlmLineageEnvironmentRunFacet",
     "LlmLineageEventBoundsRunFacet",
     "LlmLineageLoraAdapterDatasetFacet",
@@ -61,6 +68,7 @@ __all__ = [
     "TransformCount",
     "TransformationStep",
     "Truncation",
+    "VectorStoreTable",
     "facet_key",
     "packaged_schemas",
     "schema_url",

@@ -1,6 +1,7 @@
 """Dataset namespace and name from a path or URL, by OpenLineage's naming rules.
 
-Local files: namespace ``file``, name the absolute path. Object stores: namespace
+Local files: namespace ``file``, name the absolute path. A LanceDB table is named by where it is
+stored, as a file dataset: ``<database>/<table>.lance`` (``lance_table_uri``). Object stores: namespace
 ``scheme://bucket``, name the key. Credentials, query strings and fragments never enter a name,
 and trailing slashes are dropped, so one step's output is the next step's input exactly.
 
@@ -107,3 +108,16 @@ def child_uri(location: str, child: str) -> str:
     spaces), the same in a path and in a URI.
     """
     return location.rstrip("/") + "/" + child
+
+
+#: The folder suffix LanceDB gives a table inside its database.
+LANCE_SUFFIX = ".lance"
+
+
+def lance_table_uri(database: str, table: str) -> str:
+    """The location of a LanceDB table: the folder ``<table>.lance`` in the database's location.
+
+    That is where Lance stores it, so the table is named like any stored dataset (namespace
+    ``file`` or ``scheme://bucket``, name the path); its versions are the table's versions.
+    """
+    return child_uri(database, table + LANCE_SUFFIX)

@@ -49,6 +49,7 @@ from llm_lineage.training import base_model_location, is_hub_id
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context
 
+    from llm_lineage.hooks.embedding import EmbeddingRun
     from llm_lineage.hooks.extraction import ExtractionRun
     from llm_lineage.hooks.lora import TrainingRun
     from llm_lineage.hooks.tokenization import TokenizationRun
@@ -223,6 +224,29 @@ def training_assets(run: TrainingRun) -> list[AssetUpdate]:
         AssetUpdate(_uri(base.location), base_extra, input=True),
         AssetUpdate(_uri(run.plan.output), extra),
     ]
+
+
+def embedding_assets(run: EmbeddingRun) -> list[AssetUpdate]:
+    """``embeddings.parquet`` (and the LanceDB table): version, chunks, the text and the model."""
+    result, model, info = run.done.result, run.done.model, run.done.info
+    assert result is not None and result.output is not None and model is not None
+    extra = _compact(
+        version=result.output.content_hash,
+        chunks=result.chunks,
+        documents=result.documents_embedded,
+        model_fingerprint=model.files.fingerprint,
+        sources=_sources(
+            [
+                (run.plan.source, info.content_hash if info else None),
+                (model.files.location, model.files.fingerprint),
+            ]
+        ),
+    )
+    updates = [AssetUpdate(_uri(run.plan.output), extra)]
+    if run.plan.table_uri and result.vector_store_version is not None:
+        table_extra = {**extra, "table_version": result.vector_store_version}
+        updates.append(AssetUpdate(_uri(run.plan.table_uri), table_extra))
+    return updates
 
 
 def _uri(location: str) -> str:

@@ -14,6 +14,7 @@ from llm_lineage.facets import facet_key
 COLLECTION = facet_key("documentCollection")
 TRANSFORMATIONS = facet_key("transformations")
 TOKENIZATION = facet_key("tokenization")
+EMBEDDING = facet_key("embedding")
 ADAPTER = facet_key("loraAdapter")
 TRAINING = facet_key("training")
 RESOURCES = facet_key("resourceUsage")
@@ -27,6 +28,7 @@ _KINDS = (
     (COLLECTION, "documents"),
     (ADAPTER, "adapter"),
     (TOKENIZATION, "tokens"),
+    (EMBEDDING, "embeddings"),
     (TRANSFORMATIONS, "text"),
 )
 

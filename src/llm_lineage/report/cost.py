@@ -99,10 +99,13 @@ class CostReport:
     dags: list[CostRow]
     months: list[CostRow]
     total: CostRow
+    embeddings: list[CostRow] = field(default_factory=list)
+    """Per embeddings dataset: the runs that wrote it and every run upstream of them."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "adapters": [row.as_dict() for row in self.adapters],
+            "embeddings": [row.as_dict() for row in self.embeddings],
             "dags": [row.as_dict() for row in self.dags],
             "months": [row.as_dict() for row in self.months],
             "total": self.total.as_dict(),
@@ -130,6 +133,11 @@ def cost(lineage: Lineage) -> CostReport:
         dags=[_row(key, runs, spends) for key, runs in sorted(by_dag.items())],
         months=[_row(key, runs, spends) for key, runs in sorted(by_month.items())],
         total=_row("total", measured, spends),
+        embeddings=[
+            _row(key.uri, _adapter_runs(lineage, key), spends)
+            for key, history in sorted(lineage.datasets.items(), key=lambda item: item[0].uri)
+            if history.kind == kinds.EMBEDDINGS and history.writes
+        ],
     )
 
 

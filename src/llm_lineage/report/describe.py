@@ -125,11 +125,47 @@ def _base_model(facets: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _embeddings(facets: Mapping[str, Any]) -> dict[str, Any]:
+    embedding = custom(facets, "embedding")
+    model = mapping(embedding.get("model"))
+    store = mapping(embedding.get("vectorStore"))
+    return {
+        "chunks": integer(embedding, "chunks"),
+        "tokens": integer(embedding, "tokens"),
+        "documents_in": integer(embedding, "documentsIn"),
+        "documents_embedded": integer(embedding, "documentsEmbedded"),
+        "truncated_chunks": integer(embedding, "truncatedChunks"),
+        "chunk_tokens": integer(embedding, "chunkTokens"),
+        "overlap_tokens": integer(embedding, "overlapTokens"),
+        "normalized": at(embedding, "normalized"),
+        "model": {
+            "name": text(model, "name"),
+            "fingerprint": text(model, "fingerprint"),
+            "revision": text(model, "revision"),
+            "dimension": integer(model, "dimension"),
+            "similarity": text(model, "similarity"),
+            "max_seq_length": integer(model, "maxSeqLength"),
+            "library_version": text(model, "libraryVersion"),
+        },
+        "vector_store": {
+            "kind": text(store, "kind"),
+            "uri": text(store, "uri"),
+            "table": text(store, "table"),
+            "table_version": integer(store, "tableVersion"),
+            "tag": text(store, "tag"),
+        }
+        if store
+        else None,
+    }
+
+
 _BY_KIND = {
     kinds.DOCUMENTS: _documents,
     kinds.TOKENS: _tokens,
     kinds.ADAPTER: _adapter,
     kinds.BASE_MODEL: _base_model,
+    kinds.EMBEDDINGS: _embeddings,
+    kinds.EMBEDDING_MODEL: _base_model,
 }
 
 

@@ -6,6 +6,10 @@ collection in a trace, the manifest named by its ``manifestUri`` is read (only t
 needed, so size does not matter) where it can be reached, and searched for the document. The
 manifest's footer records its content hash: when it differs from the version the traced run
 wrote, the file was rewritten since, and the answer says so.
+
+For embeddings (the Parquet, or a LanceDB table at a table version), the answer also counts the
+chunks of the document in the index: the manifest gives the document's ``doc_id``, and only
+that column of the index is read.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ class ManifestCheck:
     reason: str | None = None
     manifest_version: str | None = None
     matches: list[dict[str, Any]] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+    """The matched documents' ids, to count their chunks in an index (not in the answer)."""
 
     @property
     def stale(self) -> bool:
@@ -77,7 +83,21 @@ class ManifestCheck:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "stale": self.stale}
+        shown = {key: value for key, value in self.__dict__.items() if key != "doc_ids"}
+        return {**shown, "stale": self.stale}
+
+
+@dataclass
+class ChunkCount:
+    """How many chunks of the document an embeddings index holds, at the traced version."""
+
+    index: str
+    version: str | None
+    chunks: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -85,18 +105,77 @@ class DocumentAnswer:
     query: Query
     verdict: str
     checks: list[ManifestCheck]
+    chunks: ChunkCount | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query.as_dict(),
             "verdict": self.verdict,
             "manifests": [check.as_dict() for check in self.checks],
+            "chunks": self.chunks.as_dict() if self.chunks else None,
         }
 
 
 def check_document(root: Node, wanted: Query) -> DocumentAnswer:
     checks = [_check(node, wanted, manifest_version) for node, manifest_version in _sources(root)]
-    return DocumentAnswer(wanted, _verdict(checks), checks)
+    answer = DocumentAnswer(wanted, _verdict(checks), checks)
+    if root.kind == kinds.EMBEDDINGS:
+        doc_ids = {doc_id for check in checks for doc_id in check.doc_ids}
+        answer.chunks = count_chunks(root, doc_ids)
+    return answer
+
+
+def count_chunks(index: Node, doc_ids: set[str]) -> ChunkCount:
+    """The rows of ``doc_ids`` in an embeddings Parquet or a LanceDB table (``*.lance``)."""
+    found = ChunkCount(index.id.uri, index.version)
+    if not doc_ids:
+        found.chunks = 0
+        return found
+    try:
+        if index.id.name.endswith(".lance"):
+            found.chunks = _lance_rows(index, doc_ids)
+        else:
+            found.chunks = _parquet_rows(index.id.uri, doc_ids)
+    except Exception as error:  # an index that cannot be read is an answer, not a crash
+        found.reason = f"{type(error).__name__}: {error}"[:300]
+    return found
+
+
+def _parquet_rows(uri: str, doc_ids: set[str]) -> int:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filesystem, path = _filesystem(uri)
+    table = _read_column(path, filesystem)
+    return int(pc.sum(pc.is_in(table["doc_id"], pa.array(sorted(doc_ids)))).as_py() or 0)
+
+
+def _read_column(path: str, filesystem: Any) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=["doc_id"], filesystem=filesystem)
+
+
+def _lance_rows(index: Node, doc_ids: set[str]) -> int:
+    """Rows at the traced table version (the dataset version is the Lance table version)."""
+    import lancedb
+
+    location = index.id.location
+    database, _, folder = location.rstrip("/").rpartition("/")
+    table = lancedb.connect(database).open_table(folder.removesuffix(".lance"))
+    if index.version and index.version.isdigit():
+        table.checkout(int(index.version))
+    quoted = ", ".join("'" + doc_id.replace("'", "''") + "'" for doc_id in sorted(doc_ids))
+    return int(table.count_rows(f"doc_id IN ({quoted})"))
+
+
+def _filesystem(uri: str) -> tuple[Any, str]:
+    import pyarrow.fs as pafs
+
+    identity = dataset_id(uri)
+    if identity.namespace == "file":
+        return pafs.LocalFileSystem(), identity.name
+    return pafs.FileSystem.from_uri(identity.location)
 
 
 def _sources(root: Node) -> list[tuple[Node, str | None]]:
@@ -125,6 +204,8 @@ def _check(collection: Node, wanted: Query, expected: str | None) -> ManifestChe
         check.reason = f"{type(error).__name__}: {error}"[:300]
         return check
     check.reachable = True
+    ids = [row.pop("doc_id", None) for row in rows]  # the answer lists what it always did
+    check.doc_ids = [str(doc_id) for doc_id in ids if doc_id]
     check.matches = rows
     return check
 
@@ -143,7 +224,9 @@ def _read_manifest(uri: str, wanted: Query) -> tuple[str | None, list[dict[str, 
         filesystem, path = pafs.FileSystem.from_uri(identity.location)
     metadata = pq.read_metadata(path, filesystem=filesystem).metadata or {}
     version = metadata.get(CONTENT_HASH_KEY)
-    table = pq.read_table(path, columns=_COLUMNS, filesystem=filesystem)
+    names = pq.read_schema(path, filesystem=filesystem).names
+    extra = ["doc_id"] if "doc_id" in names else []  # an extraction manifest has it
+    table = pq.read_table(path, columns=[*extra, *_COLUMNS], filesystem=filesystem)
     wanted_values = (
         ("sha256", wanted.sha256),
         ("source_uri", wanted.uri),

@@ -38,6 +38,7 @@ KNOWN = frozenset(
         "training",
         "resourceUsage",
         "eventBounds",
+        "embedding",
         "environment",
     }
 )

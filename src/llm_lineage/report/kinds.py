@@ -1,4 +1,5 @@
-"""What a dataset is (documents, text, manifest, tokens, adapter, base model), from its facets.
+"""What a dataset is (documents, text, manifest, tokens, adapter, base model, embeddings and their
+model), from its facets.
 
 The custom facets say it most precisely; ``datasetType`` says it for catalogs; the manifest has
 no facet of its own and is known by its file name, which extraction always gives it.
@@ -17,6 +18,8 @@ MANIFEST = "manifest"
 TOKENS = "tokens"
 ADAPTER = "adapter"
 BASE_MODEL = "base model"
+EMBEDDINGS = "embeddings"
+EMBEDDING_MODEL = "embedding model"
 OTHER = "dataset"
 
 #: Kinds that are a pipeline's product: nothing downstream is expected to read them, so they
@@ -32,6 +35,10 @@ def kind_of(facets: Mapping[str, Any], name: str) -> str:
         return ADAPTER
     if sub_type == "BASE_MODEL":
         return BASE_MODEL
+    if custom(facets, "embedding") or sub_type == "VECTOR_INDEX":
+        return EMBEDDINGS
+    if sub_type == "EMBEDDING_MODEL":
+        return EMBEDDING_MODEL
     if custom(facets, "tokenization"):
         return TOKENS
     if name.endswith("/manifest.parquet") or name == "manifest.parquet":

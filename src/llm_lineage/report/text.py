@@ -109,11 +109,32 @@ def _base_model(details: Mapping[str, Any]) -> list[str]:
     return [f"fingerprint {short(details['fingerprint'])} ({details['model_type'] or '?'})"]
 
 
+def _embeddings(details: Mapping[str, Any]) -> list[str]:
+    model, store = details["model"], details["vector_store"]
+    lines = [
+        f"{count(details['chunks'])} chunks ({count(details['tokens'])} tokens, "
+        f"{details['chunk_tokens']}-token windows, overlap {details['overlap_tokens']}, "
+        f"{count(details['truncated_chunks'])} truncated) of {count(details['documents_embedded'])} "
+        f"documents",
+        f"model {model['name']}, fingerprint {short(model['fingerprint'])}, "
+        f"{model['dimension']} dimensions, {model['similarity']}"
+        + (", normalized" if details["normalized"] else ""),
+    ]
+    if store:
+        lines.append(
+            f"{store['kind']} table {store['table']} in {store['uri']} at table version "
+            f"{store['table_version']}"
+        )
+    return lines
+
+
 _DETAILS = {
     kinds.DOCUMENTS: _documents,
     kinds.TOKENS: _tokens,
     kinds.ADAPTER: _adapter,
     kinds.BASE_MODEL: _base_model,
+    kinds.EMBEDDINGS: _embeddings,
+    kinds.EMBEDDING_MODEL: _base_model,
 }
 
 
@@ -192,6 +213,14 @@ def document_lines(answer: DocumentAnswer) -> list[str]:
             f"    listed: {row['relative_path']} sha256 {short(row['sha256'])} status {row['status']}"
             for row in check.matches
         ] or ["    not listed"]
+    chunks = answer.chunks
+    if chunks is not None:
+        lines.append(
+            f"document {label} is in {count(chunks.chunks)} chunks of index {chunks.index} "
+            f"(version {short(chunks.version)})"
+            if chunks.chunks is not None
+            else f"chunks in index {chunks.index}: not readable: {chunks.reason}"
+        )
     return lines
 
 
@@ -265,6 +294,7 @@ _COLUMNS = (
 def cost_text(report: CostReport, tally: Tally) -> str:
     sections = [
         ("per adapter (its training runs and the runs upstream of them)", report.adapters),
+        ("per embeddings dataset (its runs and the runs upstream of them)", report.embeddings),
         ("per DAG", report.dags),
         ("per month", report.months),
         ("total (each run once)", [report.total]),
