@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from llm_lineage.facets.base import SCHEMA_BASE_URL, facet_key, packaged_schemas, schema_url
+from llm_lineage.facets.curation import (
+    CurationLibrary,
+    LanguageCount,
+    LlmLineageCurationDatasetFacet,
+    PiiCount,
+    RuleCount,
+)
 from llm_lineage.facets.document_collection import (
     AuthorCount,
     DateRange,
@@ -29,10 +36,13 @@ __all__ = [
     "SCHEMA_BASE_URL",
     "AuthorCount",
     "BaseModelReference",
+    "CurationLibrary",
     "DateRange",
     "DocumentSample",
     "FormatCount",
     "Hyperparameters",
+    "LanguageCount",
+    "LlmLineageCurationDatasetFacet",
     "LlmLineageDocumentCollectionDatasetFacet",
     "LlmLineageEventBoundsRunFacet",
     "LlmLineageLoraAdapterDatasetFacet",
@@ -41,6 +51,8 @@ __all__ = [
     "LlmLineageTrainingRunFacet",
     "LlmLineageTransformationsDatasetFacet",
     "LossSummary",
+    "PiiCount",
+    "RuleCount",
     "TokenStatistics",
     "TokenizerIdentity",
     "TransformCount",
