@@ -20,6 +20,7 @@ from openlineage.client.facet_v2 import (
 )
 
 from llm_lineage import __version__
+from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.common.versions import package_version
 from llm_lineage.curation import (
     DECISIONS_SCHEMA,
@@ -256,70 +257,78 @@ def _describe(plan: CurationPlan, result: CurationResult) -> str:
     )
 
 
+def _text_facets(
+    plan: CurationPlan, info: SourceInfo | None, result: CurationResult
+) -> dict[str, DatasetFacet]:
+    """What the curated text holds, once written: version, chain, counts, description."""
+    assert result.text is not None
+    return {
+        "version": version(result.text.content_hash),
+        "columnLineage": _text_lineage(dataset_id(plan.source), plan.settings),
+        facet_key("transformations"): transformation_chain(plan, info),
+        facet_key("curation"): curation_facet(plan, result),
+        "documentation": documentation_dataset.DocumentationDatasetFacet(
+            description=_describe(plan, result), contentType="text/plain"
+        ),
+        "tags": tags(
+            step="curation",
+            documents=str(result.documents_out),
+            dropped=str(result.documents_dropped),
+        ),
+        "lifecycleStateChange": lifecycle(plan.output in plan.replaced),
+    }
+
+
+def _decision_facets(plan: CurationPlan, result: CurationResult) -> dict[str, DatasetFacet]:
+    assert result.decisions is not None
+    source = dataset_id(plan.source)
+    return {
+        "version": version(result.decisions.content_hash),
+        "columnLineage": _decisions_lineage(source),
+        "documentation": documentation_dataset.DocumentationDatasetFacet(
+            description=(
+                f"One row per document of {source.uri} (no text): kept or not, the rules "
+                "that dropped or changed it, the document it duplicates, its language, "
+                "quality measures and counts of personal data by kind."
+            )
+        ),
+        "lifecycleStateChange": lifecycle(plan.decisions in plan.replaced),
+    }
+
+
+def _dataset(
+    location: str, facets: dict[str, DatasetFacet], written: WrittenFile | None
+) -> OutputDataset:
+    target = dataset_id(location)
+    if written is None:
+        return OutputDataset(namespace=target.namespace, name=target.name, facets=facets)
+    return OutputDataset(
+        namespace=target.namespace,
+        name=target.name,
+        facets=facets,
+        outputFacets=output_statistics(written.rows, written.size_bytes),
+    )
+
+
 def output_datasets(
     plan: CurationPlan, info: SourceInfo | None, result: CurationResult | None
 ) -> list[OutputDataset]:
-    source = dataset_id(plan.source)
-    text, decisions = dataset_id(plan.output), dataset_id(plan.decisions)
+    """The curated text and the decisions; versions and counts once the run has written them."""
     text_facets: dict[str, DatasetFacet] = {
         "schema": schema_facet(info.schema if info and info.schema else TEXT_SCHEMA),
-        **file_facets(text),
+        **file_facets(dataset_id(plan.output)),
     }
     decision_facets: dict[str, DatasetFacet] = {
         "schema": schema_facet(DECISIONS_SCHEMA),
-        **file_facets(decisions),
+        **file_facets(dataset_id(plan.decisions)),
     }
-    if result is None or result.text is None or result.decisions is None:
-        return [
-            OutputDataset(namespace=text.namespace, name=text.name, facets=text_facets),
-            OutputDataset(
-                namespace=decisions.namespace, name=decisions.name, facets=decision_facets
-            ),
-        ]
-    text_facets.update(
-        {
-            "version": version(result.text.content_hash),
-            "columnLineage": _text_lineage(source, plan.settings),
-            facet_key("transformations"): transformation_chain(plan, info),
-            facet_key("curation"): curation_facet(plan, result),
-            "documentation": documentation_dataset.DocumentationDatasetFacet(
-                description=_describe(plan, result), contentType="text/plain"
-            ),
-            "tags": tags(
-                step="curation",
-                documents=str(result.documents_out),
-                dropped=str(result.documents_dropped),
-            ),
-            "lifecycleStateChange": lifecycle(plan.output in plan.replaced),
-        }
-    )
-    decision_facets.update(
-        {
-            "version": version(result.decisions.content_hash),
-            "columnLineage": _decisions_lineage(source),
-            "documentation": documentation_dataset.DocumentationDatasetFacet(
-                description=(
-                    f"One row per document of {source.uri} (no text): kept or not, the rules "
-                    "that dropped or changed it, the document it duplicates, its language, "
-                    "quality measures and counts of personal data by kind."
-                )
-            ),
-            "lifecycleStateChange": lifecycle(plan.decisions in plan.replaced),
-        }
-    )
+    written = result is not None and result.text is not None and result.decisions is not None
+    if result is not None and written:
+        text_facets.update(_text_facets(plan, info, result))
+        decision_facets.update(_decision_facets(plan, result))
     return [
-        OutputDataset(
-            namespace=text.namespace,
-            name=text.name,
-            facets=text_facets,
-            outputFacets=output_statistics(result.text.rows, result.text.size_bytes),
-        ),
-        OutputDataset(
-            namespace=decisions.namespace,
-            name=decisions.name,
-            facets=decision_facets,
-            outputFacets=output_statistics(result.decisions.rows, result.decisions.size_bytes),
-        ),
+        _dataset(plan.output, text_facets, result.text if result and written else None),
+        _dataset(plan.decisions, decision_facets, result.decisions if result and written else None),
     ]
 
 
