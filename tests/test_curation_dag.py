@@ -133,3 +133,66 @@ def test_a_source_that_is_not_extraction_output_fails_clearly(pipeline) -> None:
     failed = run.of("not_extraction", "FAIL")
     assert failed["outputs"] == []
     assert "missing column(s) text" in run.output
+
+
+# -- the governance report on these events -----------------------------------------------------
+
+
+def _events_file(run: DagRun, folder: Path) -> Path:
+    import json
+
+    path = folder / "events.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in run.events))
+    return path
+
+
+def test_report_trace_says_a_document_was_dropped_and_why(pipeline, tmp_path: Path) -> None:
+    from report_fixtures import cli, cli_json
+
+    run, out = pipeline
+    events, tokens = str(_events_file(run, tmp_path)), str(out / "tokens" / "tokens.parquet")
+    corpus = Path(run.of("extract", "COMPLETE")["inputs"][0]["name"])
+    status, doc = cli_json(
+        "trace", tokens, "--document", str(corpus / "d-rivers-edited.txt"), "--events", events
+    )
+    assert status == 1 and doc["document"]["verdict"] == "no"
+    assert doc["document"]["explanation"] == "dropped by curation (near-duplicate of a-rivers.txt)"
+    [curation] = doc["document"]["curations"]
+    assert curation["decisions"] == (out / "curated" / "decisions.parquet").as_uri()
+    status, text = cli(
+        "trace", tokens, "--document", str(corpus / "f-library-de.txt"), "--events", events
+    )
+    assert status == 1 and "feeds this dataset: no (dropped by curation (language))" in text
+    status, text = cli(
+        "trace", tokens, "--document", str(corpus / "j-registration.txt"), "--events", events
+    )
+    assert status == 0
+    assert (
+        "feeds this dataset: yes (kept; redacted: 2 e-mail addresses, 1 phone number, 1 card number)"
+        in text
+    )
+    status, text = cli(
+        "trace", tokens, "--document", str(corpus / "a-rivers.txt"), "--events", events
+    )
+    assert status == 0 and "feeds this dataset: yes (kept)" in text
+
+
+def test_report_usage_counts_the_tokens_curation_saved(pipeline, tmp_path: Path) -> None:
+    from llm_lineage.report.units import count
+    from report_fixtures import cli, cli_json
+
+    run, _ = pipeline
+    events = str(_events_file(run, tmp_path))
+    status, doc = cli_json("usage", "--events", events)
+    assert status == 0
+    [saved] = doc["usage"]["curation"]
+    curated = run.of("curate", "COMPLETE")["outputs"][0]["facets"]["llmLineage_curation"]
+    tokens = run.of("tokenize", "COMPLETE")["outputs"][0]["facets"]["llmLineage_tokenization"]
+    rate = tokens["tokensPerDocument"]["mean"] * tokens["documentsOut"] / curated["charactersOut"]
+    assert saved["documents_dropped"] == 6
+    assert saved["characters_dropped"] == curated["charactersDropped"]
+    assert saved["tokens_saved"] == round(curated["charactersDropped"] * rate) > 0
+    decisions = next(d for d in doc["usage"]["datasets"] if d["name"].endswith("decisions.parquet"))
+    assert decisions["kind"] == "decisions" and "orphaned" not in decisions["flags"]
+    _, text = cli("usage", "--events", events)
+    assert f"about {count(saved['tokens_saved'])} tokens not tokenized or trained on" in text

@@ -133,6 +133,7 @@ def test_document_question_reads_the_manifest(scenario: Scenario) -> None:
     assert (status, doc["document"]["verdict"]) == (0, "yes")
     assert check["matches"] == [
         {
+            "doc_id": hashlib.sha256(b"notes/dedup-ideas.md").hexdigest()[:16],  # the stable id
             "relative_path": "notes/dedup-ideas.md",
             "source_uri": note.as_uri(),
             "sha256": hashlib.sha256(note.read_bytes()).hexdigest(),

@@ -29,6 +29,7 @@ PREFIX = "llmLineage_"
 KNOWN = frozenset(
     {
         "documentCollection",
+        "curation",
         "transformations",
         "tokenization",
         "loraAdapter",
