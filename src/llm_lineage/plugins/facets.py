@@ -13,6 +13,7 @@ from llm_lineage.facets import facet_key
 COLLECTION = facet_key("documentCollection")
 TRANSFORMATIONS = facet_key("transformations")
 TOKENIZATION = facet_key("tokenization")
+CURATION = facet_key("curation")
 ADAPTER = facet_key("loraAdapter")
 TRAINING = facet_key("training")
 RESOURCES = facet_key("resourceUsage")
@@ -24,6 +25,7 @@ _KINDS = (
     (COLLECTION, "documents"),
     (ADAPTER, "adapter"),
     (TOKENIZATION, "tokens"),
+    (CURATION, "curated text"),
     (TRANSFORMATIONS, "text"),
 )
 
