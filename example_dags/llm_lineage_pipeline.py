@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
+from llm_lineage.operators.curation import TextCurationOperator
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 from llm_lineage.operators.lora import LoRAFineTuningOperator
 from llm_lineage.operators.tokenization import TokenizationOperator
@@ -28,7 +29,10 @@ DOC_MD = """
    language).
 2. **extract_documents**: every PDF, DOCX, HTML, Markdown and text document under `source` to
    `<output>/extracted/text.parquet` (+ `manifest.parquet`).
-3. **tokenize**: clean, deduplicate and pack the text into 128-token blocks with the base
+   **curate**: keep the English text, drop near-duplicates and low-quality text, replace
+   e-mail addresses and other personal data with placeholders: `<output>/curated/text.parquet`
+   (+ `decisions.parquet`, one row per document with the reasons).
+3. **tokenize**: clean, deduplicate and pack the curated text into 128-token blocks with the base
    model's tokenizer: `<output>/tokens/tokens.parquet`.
 4. **fine_tune**: a LoRA adapter (PEFT) on those blocks: `<output>/adapter/`.
 
@@ -74,9 +78,16 @@ with DAG(
         exclude=["README.md"],
         author_policy="include",
     )
+    curate = TextCurationOperator(
+        task_id="curate",
+        source="{{ ti.xcom_pull(task_ids='extract_documents')['text'] }}",
+        destination="{{ params.output }}/curated",
+        languages=["en"],
+        pii="redact",
+    )
     tokenize = TokenizationOperator(
         task_id="tokenize",
-        source="{{ ti.xcom_pull(task_ids='extract_documents')['text'] }}",
+        source="{{ ti.xcom_pull(task_ids='curate')['text'] }}",
         destination="{{ params.output }}/tokens",
         tokenizer="{{ ti.xcom_pull(task_ids='prepare_base_model') }}",
         transforms=["unicode_normalize", "clean_whitespace", "deduplicate"],
@@ -92,4 +103,5 @@ with DAG(
         training={"learning_rate": 5e-3, "epochs": 3, "batch_size": 4, "seed": 42},
         cost_per_hour=0.10,
     )
-    [base_model, extract] >> tokenize >> fine_tune
+    extract >> curate
+    [base_model, curate] >> tokenize >> fine_tune
