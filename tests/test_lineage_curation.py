@@ -103,3 +103,33 @@ def test_fingerprints_change_with_the_settings(tmp_path: Path) -> None:
     strict = transformation_chain(_plan(tmp_path, jaccard_threshold=0.9), info).fingerprint
     default = transformation_chain(_plan(tmp_path), info).fingerprint
     assert strict != default == transformation_chain(_plan(tmp_path), info).fingerprint
+
+
+def test_what_curation_did_travels_to_the_tokens_and_the_model_card(tmp_path: Path) -> None:
+    """The curated text's footer carries the counts; tokenization copies them forward; the
+    adapter's card says them."""
+    from llm_lineage.lineage.model_card import _shard
+    from llm_lineage.lineage.tokenization import TokenizationPlan, tokenization_footer
+    from llm_lineage.tokenization import TokenizationSettings, load_tokenizer
+    from tokenizers_fixtures import train_bpe
+
+    source = extracted(tmp_path)
+    plan, info = _plan(tmp_path, languages=["en"]), _info(source)
+    result = curate_corpus(source, tmp_path / "curated", plan.settings, content=content_of)
+    footer = {k.encode(): v.encode() for k, v in curation_footer(plan, info, result).items()}
+    curated = read_provenance(footer)
+    assert curated is not None and curated.curation is not None
+    assert (curated.curation.documents_in, curated.curation.documents_out) == (10, 4)
+    assert curated.curation.decisions.version == result.decisions.content_hash
+    assert dict(curated.curation.pii_found) == {"email": 2, "card": 1, "phone": 1}
+    text_info = SourceInfo(content_hash=result.text.content_hash, provenance=curated)
+    tokenizer = load_tokenizer(str(train_bpe(tmp_path / "bpe")))
+    tokens_plan = TokenizationPlan(
+        plan.output, str(tmp_path / "t.parquet"), "bpe", TokenizationSettings()
+    )
+    tokens_footer = tokenization_footer(tokens_plan, tokenizer, text_info)
+    tokens = read_provenance({k.encode(): v.encode() for k, v in tokens_footer.items()})
+    assert tokens is not None and tokens.curation == curated.curation
+    card = "\n".join(_shard(str(tmp_path / "t.parquet"), SourceInfo(provenance=tokens)))
+    assert "- Curation: 4 of 10 documents kept (dropped: language 3," in card
+    assert "near\\_duplicate 1" in card and "personal data (redact): email 2" in card

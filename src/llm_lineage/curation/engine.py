@@ -222,10 +222,11 @@ class _Run:
                 f"dropped ({describe_reasons(result)})",
                 result,
             )
-        result.text = self.text.close(footer(result) if footer else None)
+        # The decisions first: the text's footer may name their version.
         result.decisions = self.decisions.close(
             decisions_footer(result) if decisions_footer else None
         )
+        result.text = self.text.close(footer(result) if footer else None)
 
     def abort(self) -> None:
         for writer in (self.text, self.decisions):

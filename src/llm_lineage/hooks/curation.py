@@ -115,15 +115,13 @@ class TextCurationHook(StepHook):
             self._reported([plan.source], outputs, CurationFailed),
             self._publication(destination, OUTPUT_FILES) as unit,
         ):
-            text_footer = unit.stamp(curation_footer(plan, info))
-            other_footer = unit.stamp(decisions_footer())
             result = curate_corpus(
                 local_copy(source_path, unit.scratch),
                 unit.output,
                 plan.settings,
                 self.log,
-                footer=lambda _: text_footer,
-                decisions_footer=lambda _: other_footer,
+                footer=lambda done: unit.stamp(curation_footer(plan, info, done)),
+                decisions_footer=lambda _: unit.stamp(decisions_footer()),
                 content=content_of,
             )
             replaced = unit.publish(last=TEXT_FILE)

@@ -42,6 +42,7 @@ from llm_lineage.facets import (
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.chain import (
     STEP_KEY,
+    CurationSummary,
     DatasetRef,
     Provenance,
     chain_footer,
@@ -168,11 +169,29 @@ def curation_facet(plan: CurationPlan, result: CurationResult) -> LlmLineageCura
     )
 
 
-def curation_footer(plan: CurationPlan, info: SourceInfo | None) -> dict[str, str]:
-    """The curated text's footer: this step's chain and the documents' provenance, copied on."""
+def curation_summary(plan: CurationPlan, result: CurationResult) -> CurationSummary:
+    """What curation did, for the footer: the next steps and the model card read it."""
+    decisions = result.decisions.content_hash if result.decisions else None
+    return CurationSummary(
+        decisions=DatasetRef(dataset_id(plan.decisions).uri, decisions),
+        documents_in=result.documents_in,
+        documents_out=result.documents_out,
+        documents_changed=result.documents_changed,
+        dropped=tuple(sorted(result.reasons.items(), key=lambda item: (-item[1], item[0]))),
+        pii_mode=plan.settings.pii,
+        pii_found=tuple((kind, count) for kind, count in result.pii_found.items() if count),
+    )
+
+
+def curation_footer(
+    plan: CurationPlan, info: SourceInfo | None, result: CurationResult | None = None
+) -> dict[str, str]:
+    """The curated text's footer: this step's chain, and the provenance copied on with what
+    curation did (``result``, once the run knows it)."""
     provenance = Provenance(
         documents=info.provenance.documents if info and info.provenance else None,
         text=DatasetRef(dataset_id(plan.source).uri, info.content_hash if info else None),
+        curation=curation_summary(plan, result) if result is not None else None,
     )
     return {
         **chain_footer("curation", transformation_chain(plan, info)),
