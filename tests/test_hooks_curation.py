@@ -72,5 +72,5 @@ def test_a_failed_run_publishes_nothing_and_keeps_the_previous_unit(tmp_path: Pa
 
 def test_a_missing_source_is_named(tmp_path: Path) -> None:
     hook = TextCurationHook(hook_lineage=False)
-    with pytest.raises(CurationSourceError, match="nowhere.parquet does not exist"):
+    with pytest.raises(CurationSourceError, match=r"nowhere\.parquet does not exist"):
         hook.curate(hook.plan(tmp_path / "nowhere.parquet", tmp_path / "out"))
