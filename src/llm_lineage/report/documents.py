@@ -5,7 +5,9 @@ every document with its sha256, relative path, source URI and status. For each d
 collection in a trace, the manifest named by its ``manifestUri`` is read (only the columns
 needed, so size does not matter) where it can be reached, and searched for the document. The
 manifest's footer records its content hash: when it differs from the version the traced run
-wrote, the file was rewritten since, and the answer says so.
+wrote, the file was rewritten since, and the answer says so. A document listed as extracted may
+still have been dropped by a curation on the way: when every path from the dataset to the
+documents goes through a curated text, the decisions files decide (``report/curation.py``).
 """
 
 from __future__ import annotations
