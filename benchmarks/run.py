@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_curation
 import bench_embedding
 import bench_extraction
 import bench_lineage
@@ -38,6 +39,7 @@ def suites(
     return {
         "extraction": lambda root: bench_extraction.rows(root, scale, pdfs, real_pdfs),
         "tokenization": lambda root: bench_tokenization.rows(root, 2_000 if quick else 10_000),
+        "curation": lambda root: bench_curation.rows(root, 500 if quick else 2_000),
         "events": lambda root: bench_lineage.event_size_rows(
             root, (10, 100, 1_000) if quick else (10, 1_000, 100_000)
         ),

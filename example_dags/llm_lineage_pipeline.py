@@ -9,6 +9,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from llm_lineage.hooks.storage import default_conn_id
+from llm_lineage.operators.curation import TextCurationOperator
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 from llm_lineage.operators.lora import LoRAFineTuningOperator
 from llm_lineage.operators.tokenization import TokenizationOperator
@@ -41,7 +42,10 @@ DOC_MD = """
    reads it.
 2. **extract_documents**: every PDF, DOCX, HTML, Markdown and text document under `source` to
    `<output>/extracted/text.parquet` (+ `manifest.parquet`).
-3. **tokenize**: clean, deduplicate and pack the text into 128-token blocks with the base
+   **curate**: keep the English text, drop near-duplicates and low-quality text, replace
+   e-mail addresses and other personal data with placeholders: `<output>/curated/text.parquet`
+   (+ `decisions.parquet`, one row per document with the reasons).
+3. **tokenize**: clean, deduplicate and pack the curated text into 128-token blocks with the base
    model's tokenizer: `<output>/tokens/tokens.parquet`.
 4. **fine_tune**: a LoRA adapter (PEFT) on those blocks: `<output>/adapter/`.
 
@@ -99,9 +103,18 @@ with DAG(
         source_conn_id=SOURCE_CONN,
         destination_conn_id=OUTPUT_CONN,
     )
+    curate = TextCurationOperator(
+        task_id="curate",
+        source="{{ ti.xcom_pull(task_ids='extract_documents')['text'] }}",
+        destination="{{ params.output }}/curated",
+        languages=["en"],
+        pii="redact",
+        source_conn_id=OUTPUT_CONN,
+        destination_conn_id=OUTPUT_CONN,
+    )
     tokenize = TokenizationOperator(
         task_id="tokenize",
-        source="{{ ti.xcom_pull(task_ids='extract_documents')['text'] }}",
+        source="{{ ti.xcom_pull(task_ids='curate')['text'] }}",
         destination="{{ params.output }}/tokens",
         tokenizer=BASE_MODEL,
         transforms=["unicode_normalize", "clean_whitespace", "deduplicate"],
@@ -123,4 +136,5 @@ with DAG(
         output_conn_id=OUTPUT_CONN,
         base_model_conn_id=BASE_MODEL_CONN,
     )
-    [base_model, extract] >> tokenize >> fine_tune
+    extract >> curate
+    [base_model, curate] >> tokenize >> fine_tune

@@ -26,7 +26,12 @@ OUTPUT = REPO / ".demo-output"
 EVENTS = OUTPUT / "openlineage" / "events.jsonl"
 DAGS_TEST_LOG = OUTPUT / "airflow-dags-test.log"
 DAG_ID = "llm_lineage_pipeline"
-STEPS = (("extract_documents", "text"), ("tokenize", "tokens"), ("fine_tune", "adapter"))
+STEPS = (
+    ("extract_documents", "text"),
+    ("curate", "curated"),
+    ("tokenize", "tokens"),
+    ("fine_tune", "adapter"),
+)
 NAMESPACE = "llm-lineage-demo"
 COLLECTION = "llmLineage_documentCollection"
 MARQUEZ = '{"type": "http", "url": "http://localhost:5000", "endpoint": "api/v1/lineage"}'
@@ -259,6 +264,7 @@ def describe_dataset(kind: str, dataset: dict[str, Any]) -> list[str]:
             f"of {tokenization.get('blockSize')}, tokenizer {tokenizer['modelType']} "
             f"(vocabulary {tokenizer['vocabSize']}, sha256 {tokenizer['sha256'][:12]})"
         )
+    lines += describe_curation(facets.get("llmLineage_curation"))
     adapter = facets.get("llmLineage_loraAdapter")
     if adapter:
         lines.append(
@@ -270,6 +276,22 @@ def describe_dataset(kind: str, dataset: dict[str, Any]) -> list[str]:
     if stats.get("rowCount") is not None and not tokenization:
         lines.append(f"  {'':<9} {stats['rowCount']} rows, {stats.get('size', 0):,d} bytes")
     return lines
+
+
+def describe_curation(curation: dict[str, Any] | None) -> list[str]:
+    """Kept and dropped documents, the rules that dropped them, the personal data found."""
+    if not curation:
+        return []
+    dropped = ", ".join(f"{item['rule']} {item['documents']}" for item in curation["dropped"])
+    found = ", ".join(
+        f"{item['kind']} {item['found']}" for item in curation["piiFound"] if item["found"]
+    )
+    return [
+        f"  {'':<9} kept {curation['documentsOut']} of {curation['documentsIn']} documents; "
+        f"dropped: {dropped or 'none'}",
+        f"  {'':<9} personal data ({curation['piiMode']}): {found or 'none found'} in "
+        f"{curation['piiDocuments']} documents; decisions in {curation.get('decisionsUri')}",
+    ]
 
 
 def describe_training(event: dict[str, Any]) -> list[str]:

@@ -38,7 +38,7 @@ ARTIFACTS = Path(os.environ.get("LLM_LINEAGE_TEST_ARTIFACTS") or TESTS / "artifa
 CHROMIUM = Path("/usr/bin/chromium")
 PIPELINE = "llm_lineage_pipeline"
 TASKFLOW = "llm_lineage_taskflow"
-PIPELINE_TASKS = {"prepare_base_model", "extract_documents", "tokenize", "fine_tune"}
+PIPELINE_TASKS = {"prepare_base_model", "extract_documents", "curate", "tokenize", "fine_tune"}
 TASKFLOW_TASKS = {"prepare_base_model", "extract", "tokenize", "fine_tune"}
 #: The pipeline takes about 30 s in `airflow dags test`; a loaded 2-core CI machine is slower.
 RUN_TIMEOUT = 360.0
@@ -146,12 +146,17 @@ def test_pipeline_succeeds_with_each_task_in_its_own_process(
     assert None not in pids and len(set(pids)) == len(pids), pids
     for event in run.events:
         validate_event(event)
-    extract, tokenize, fine_tune = (
-        run.complete(task) for task in ("extract_documents", "tokenize", "fine_tune")
+    extract, curate, tokenize, fine_tune = (
+        run.complete(task) for task in ("extract_documents", "curate", "tokenize", "fine_tune")
     )
     # Each step read what the one before wrote, found through XCom from another process.
-    [text] = [d for d in extract["outputs"] if key(d) == key(tokenize["inputs"][0])]
-    assert version(tokenize["inputs"][0]) == version(text)
+    [text] = [d for d in extract["outputs"] if key(d) == key(curate["inputs"][0])]
+    assert version(curate["inputs"][0]) == version(text)
+    curated = curate["outputs"][0]
+    assert (key(tokenize["inputs"][0]), version(tokenize["inputs"][0])) == (
+        key(curated),
+        version(curated),
+    )
     [tokens] = tokenize["outputs"]
     tokens_in, base_in = fine_tune["inputs"]
     assert (key(tokens_in), version(tokens_in)) == (key(tokens), version(tokens))

@@ -87,6 +87,7 @@ def urns_of(outputs: Path) -> dict[str, str]:
     return {
         "corpus": dataset(EXAMPLES / "data" / "sample_corpus"),
         "text": dataset(outputs / "extracted" / "text.parquet"),
+        "curated": dataset(outputs / "curated" / "text.parquet"),
         "tokens": dataset(outputs / "tokens" / "tokens.parquet"),
     }
 
@@ -125,10 +126,28 @@ def test_adapter_model_training_data_and_edges_come_from_the_live_run(pipeline) 
     loss = complete(events, "fine_tune")["run"]["facets"]["llmLineage_training"]["loss"]
     assert params["lora_r"] == "8" and float(metrics["loss_last"]) == loss["last"]
     data = latest(catalog, model, "mlModelTrainingData")["trainingData"]
-    assert [d["dataset"] for d in data] == [urns["tokens"], urns["text"], urns["corpus"]]
-    assert data[0]["preProcessing"][0].startswith("extraction.select_documents")
-    assert data[0]["preProcessing"][-1].startswith("tokenization.write_parquet")
-    for child, parent in (("tokens", "text"), ("text", "corpus")):
+    assert [d["dataset"] for d in data] == [
+        urns["tokens"],
+        urns["curated"],
+        urns["text"],
+        urns["corpus"],
+    ]
+    steps = data[0]["preProcessing"]
+    assert steps[0].startswith("extraction.select_documents")
+    assert steps[-1].startswith("tokenization.write_parquet")
+    curation = [line.split(" | ")[0] for line in steps if line.startswith("curation.")]
+    assert curation == [
+        "curation.language_filter",
+        "curation.quality_filter",
+        "curation.pii_redact",
+        "curation.deduplicate",
+        "curation.write_parquet",
+    ]
+    # what curation kept, dropped and found, as the curated text's properties
+    curated = latest(catalog, urns["curated"], "datasetProperties")["customProperties"]
+    assert (curated["curation.documentsIn"], curated["curation.documentsOut"]) == ("15", "13")
+    assert '"rule":"near_duplicate"' in curated["curation.dropped"]
+    for child, parent in (("tokens", "curated"), ("curated", "text"), ("text", "corpus")):
         lineage = latest(catalog, urns[child], "upstreamLineage")
         assert [u["dataset"] for u in lineage["upstreams"]] == [urns[parent]]
 

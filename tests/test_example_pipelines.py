@@ -58,14 +58,20 @@ def test_pipeline_is_one_graph_from_documents_to_adapter(run_example) -> None:
     run, out = run_example("llm_lineage_pipeline")
     root = out / "pipeline"
     extract = run.of("extract_documents", "COMPLETE")
+    curate = run.of("curate", "COMPLETE")
     tokenize = run.of("tokenize", "COMPLETE")
     fine_tune = run.of("fine_tune", "COMPLETE")
     assert [key(d) for d in extract["inputs"]] == [file_key(CORPUS)]
     text = next(d for d in extract["outputs"] if d["name"].endswith("text.parquet"))
     assert key(text) == file_key(root / "extracted" / "text.parquet")
     # each step's input is the previous step's output: same name, same version
+    [curate_in] = curate["inputs"]
+    assert (key(curate_in), version(curate_in)) == (key(text), version(text))
+    curated, decisions = curate["outputs"]
+    assert key(curated) == file_key(root / "curated" / "text.parquet")
+    assert key(decisions) == file_key(root / "curated" / "decisions.parquet")
     [tokens_in] = tokenize["inputs"]
-    assert (key(tokens_in), version(tokens_in)) == (key(text), version(text))
+    assert (key(tokens_in), version(tokens_in)) == (key(curated), version(curated))
     [tokens] = tokenize["outputs"]
     dataset, base = fine_tune["inputs"]
     assert (key(dataset), version(dataset)) == (key(tokens), version(tokens))
@@ -74,7 +80,13 @@ def test_pipeline_is_one_graph_from_documents_to_adapter(run_example) -> None:
     assert key(adapter) == file_key(root / "adapter")
     assert (root / "adapter" / "adapter_model.safetensors").is_file()
     collection = extract["inputs"][0]["facets"]["llmLineage_documentCollection"]
-    assert collection["documentCount"] == 12 and collection["authors"]
+    assert collection["documentCount"] == 15 and collection["authors"]
+    # the sample corpus's near-duplicate and German note are dropped, the e-mail redacted
+    facet = curated["facets"]["llmLineage_curation"]
+    assert (facet["documentsIn"], facet["documentsOut"], facet["documentsChanged"]) == (15, 13, 1)
+    dropped = {item["rule"]: item["documents"] for item in facet["dropped"]}
+    assert dropped == {"language": 1, "near_duplicate": 1}
+    assert {item["kind"]: item["found"] for item in facet["piiFound"]}["email"] == 1
     training = fine_tune["run"]["facets"]["llmLineage_training"]
     assert training["status"] == "completed" and training["steps"] > 0
     assert training["loss"]["last"] < training["loss"]["first"]
@@ -95,7 +107,7 @@ def test_pipeline_tokens_are_the_asset_the_scheduled_example_waits_for(
     """
     run, _ = run_example("llm_lineage_pipeline")
     db = AirflowDb(airflow_home)
-    for task_id in ("extract_documents", "tokenize", "fine_tune"):
+    for task_id in ("extract_documents", "curate", "tokenize", "fine_tune"):
         for output in run.of(task_id, "COMPLETE")["outputs"]:
             [event] = db.events(DatasetId(*key(output)).uri)
             assert (event["source_task_id"], event["extra"]["version"]) == (
@@ -113,7 +125,7 @@ def test_pipeline_tokens_are_the_asset_the_scheduled_example_waits_for(
         run_id,
         "_link_CatalogLink",
     )
-    assert [row["value"] for row in links] == ['""'] * 3  # no catalog configured: no link
+    assert [row["value"] for row in links] == ['""'] * 4  # no catalog configured: no link
 
 
 def test_demo_summary_reads_the_graph_back_from_the_events(run_example, capsys) -> None:
@@ -131,9 +143,12 @@ def test_demo_summary_reads_the_graph_back_from_the_events(run_example, capsys) 
     adapter_version = fine_tune["outputs"][0]["facets"]["version"]["datasetVersion"]
     for expected in (
         "documents ",
-        "12 documents read",
+        "15 documents read",
         "authors (include): ",
         "text      ",
+        "curated   ",
+        "kept 13 of 15 documents; dropped: language 1, near_duplicate 1",
+        "personal data (redact): email 1 in 1 documents",
         "tokens    ",
         "adapter   ",
         f"datasetVersion {adapter_version[:16]}",
@@ -142,7 +157,12 @@ def test_demo_summary_reads_the_graph_back_from_the_events(run_example, capsys) 
         "loss ",
     ):
         assert expected in printed, (expected, printed)
-    assert printed.index("text      ") < printed.index("tokens    ") < printed.index("adapter   ")
+    assert (
+        printed.index("text      ")
+        < printed.index("curated   ")
+        < printed.index("tokens    ")
+        < printed.index("adapter   ")
+    )
     broken = [e for e in run.events if not e["job"]["name"].endswith(".fine_tune")]
     assert demo.summarize(broken) is False
 

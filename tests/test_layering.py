@@ -17,7 +17,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "llm_lineage"
 
-ENGINES = ("extraction", "tokenization", "training", "embedding")
+ENGINES = ("extraction", "curation", "tokenization", "training", "embedding")
 #: Packages that must work on a machine without Airflow (reader processes, lineage backends,
 #: the governance report, and the builders a newcomer unit-tests).
 AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
@@ -25,6 +25,7 @@ AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
 ALLOWED = {
     "common": {"common"},
     "extraction": {"common", "extraction"},
+    "curation": {"common", "curation"},
     "tokenization": {"common", "tokenization"},
     "training": {"common", "training"},
     "embedding": {"common", "embedding"},
@@ -173,3 +174,18 @@ def test_only_the_training_engine_imports_torch_at_module_level() -> None:
             if any(name.split(".")[0] in {"torch", "peft", "transformers"} for name in names):
                 importers.append(str(path.relative_to(SRC)))
     assert sorted(set(importers)) == ["training/engine.py"]
+
+
+def test_no_module_imports_the_curation_libraries_at_module_level() -> None:
+    """lingua and datasketch (the ``[curation]`` extra) load when a curation run starts, so a
+    DAG that imports the curation operator parses without them."""
+    importers = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in tree.body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            if any(name.split(".")[0] in {"lingua", "datasketch"} for name in names):
+                importers.append(str(path.relative_to(SRC)))
+    assert importers == []

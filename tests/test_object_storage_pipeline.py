@@ -223,7 +223,7 @@ def test_s3_run_names_datasets_by_bucket_and_key_with_the_local_versions(
         assert None not in versions, (task_id, found)
         assert versions == [version for _, _, version in local_sets[task_id]], task_id
     collection = pipelines.s3_run.of("extract_documents", "COMPLETE")["inputs"][0]["facets"]
-    assert collection["llmLineage_documentCollection"]["documentCount"] == 12 + PADDING_DOCUMENTS
+    assert collection["llmLineage_documentCollection"]["documentCount"] == 15 + PADDING_DOCUMENTS
     assert sorted(pipelines.outputs) == [
         "out/adapter/README.md",
         "out/adapter/adapter_config.json",

@@ -54,7 +54,7 @@ def test_trace_walks_the_adapter_back_to_its_documents_at_each_version(scenario:
     ]
     collection = source["facets"]["llmLineage_documentCollection"]
     documents = walk(root)[3]["details"]
-    assert documents["documents"] == collection["documentCount"] == 12
+    assert documents["documents"] == collection["documentCount"] == 15
     assert documents["formats"] == {f["format"]: f["documentCount"] for f in collection["formats"]}
     assert documents["authors"] == [
         {"name": a["name"], "documents": a["documentCount"]} for a in collection["authors"]
@@ -116,8 +116,8 @@ def test_trace_text_is_a_tree_with_authors_and_settings(scenario: Scenario) -> N
     assert lines[0] == f"adapter    {(scenario.out_b / 'adapter').as_uri()}"
     for expected in (
         f"└─ documents  {scenario.corpus_b.as_uri()}",
-        "12 documents, 0 failed, 119.0 KiB; formats: docx (3), html (2), markdown (2), pdf (3), text (2)",
-        "authors (include): Maya Okafor (3), Jonas Lindqvist (2), Priya Raman (2), Tomás Ferreira (2), Elena Brandt (1); 5 distinct, 3 documents without author",
+        "15 documents, 0 failed, 120.9 KiB; formats: docx (3), html (2), markdown (3), pdf (3), text (4)",
+        "authors (include): Maya Okafor (3), Tomás Ferreira (3), Jonas Lindqvist (2), Priya Raman (2), Elena Brandt (1); 5 distinct, 5 documents without author",
         "LoRA r=4 alpha=8 dropout=0 on c_attn: 2,048 of 131,840 parameters (peft ",
         "transform deduplicate {}: changed 0, dropped 0",
     ):
@@ -133,6 +133,7 @@ def test_document_question_reads_the_manifest(scenario: Scenario) -> None:
     assert (status, doc["document"]["verdict"]) == (0, "yes")
     assert check["matches"] == [
         {
+            "doc_id": hashlib.sha256(b"notes/dedup-ideas.md").hexdigest()[:16],  # the stable id
             "relative_path": "notes/dedup-ideas.md",
             "source_uri": note.as_uri(),
             "sha256": hashlib.sha256(note.read_bytes()).hexdigest(),

@@ -13,8 +13,8 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-llm-lineage",
         "name": "LLM Lineage",
         "description": (
-            "Document extraction, tokenization and LoRA fine-tuning operators that report "
-            "every step as OpenLineage events."
+            "Document extraction, text curation, tokenization and LoRA fine-tuning operators "
+            "that report every step as OpenLineage events."
         ),
         "versions": [__version__],
         "integrations": [
@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "LLM Lineage",
                 "python-modules": [
                     "llm_lineage.hooks.extraction",
+                    "llm_lineage.hooks.curation",
                     "llm_lineage.hooks.tokenization",
                     "llm_lineage.hooks.lora",
                 ],
@@ -39,6 +40,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "LLM Lineage",
                 "python-modules": [
                     "llm_lineage.operators.extraction",
+                    "llm_lineage.operators.curation",
                     "llm_lineage.operators.tokenization",
                     "llm_lineage.operators.lora",
                 ],

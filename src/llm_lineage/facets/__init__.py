@@ -9,6 +9,13 @@ from llm_lineage.facets.base import (
     packaged_schemas,
     schema_url,
 )
+from llm_lineage.facets.curation import (
+    CurationLibrary,
+    LanguageCount,
+    LlmLineageCurationDatasetFacet,
+    PiiCount,
+    RuleCount,
+)
 from llm_lineage.facets.document_collection import (
     AuthorCount,
     DateRange,
@@ -47,11 +54,14 @@ __all__ = [
     "Accelerator",
     "AuthorCount",
     "BaseModelReference",
+    "CurationLibrary",
     "DateRange",
     "DocumentSample",
     "EmbeddingModelIdentity",
     "FormatCount",
     "Hyperparameters",
+    "LanguageCount",
+    "LlmLineageCurationDatasetFacet",
     "LlmLineageDocumentCollectionDatasetFacet",
     "LlmLineageEmbeddingDatasetFacet",
     "LlmLineageEnvironmentRunFacet",
@@ -62,6 +72,8 @@ __all__ = [
     "LlmLineageTrainingRunFacet",
     "LlmLineageTransformationsDatasetFacet",
     "LossSummary",
+    "PiiCount",
+    "RuleCount",
     "SourceCodeState",
     "TokenStatistics",
     "TokenizerIdentity",

@@ -11,6 +11,7 @@ import pyarrow as pa
 from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.curation import DECISIONS_FILE
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.model_cache import local_model_copy
@@ -208,12 +209,13 @@ class TokenizerHook(StepHook):
 
 
 def _checked_source(path: ObjectStoragePath) -> ObjectStoragePath:
-    """``path`` if it is a file, and for a text.parquet, one of a whole extraction unit."""
+    """``path`` if it is a file, and for a text.parquet, one of a whole extraction or curation
+    unit."""
     if not path.is_file():
         raise SourceError(f"source {location_uri(path)} does not exist")
     if path.name == TEXT_FILE:
         try:
-            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE))
+            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE, DECISIONS_FILE))
         except MixedOutput as error:
             raise SourceError(f"source {location_uri(path)}: {error}") from error
     return path

@@ -91,12 +91,27 @@ class TokenizerRef:
 
 
 @dataclass(frozen=True)
+class CurationSummary:
+    """What curation did to the text behind a file: counts only, and where its decisions are."""
+
+    decisions: DatasetRef
+    documents_in: int
+    documents_out: int
+    documents_changed: int
+    dropped: tuple[tuple[str, int], ...]
+    """Documents each rule dropped, most first."""
+    pii_mode: str
+    pii_found: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where a file's data came from, as far as the steps that wrote it knew."""
 
     documents: DocumentsSummary | None = None
     text: DatasetRef | None = None
     tokenizer: TokenizerRef | None = None
+    curation: CurationSummary | None = None
 
 
 def provenance_footer(provenance: Provenance) -> dict[str, str]:
@@ -126,6 +141,7 @@ def read_provenance(metadata: Mapping[bytes, bytes] | None) -> Provenance | None
             )
             if tokenizer
             else None,
+            curation=_curation(record.get("curation")),
         )
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
@@ -133,6 +149,25 @@ def read_provenance(metadata: Mapping[bytes, bytes] | None) -> Provenance | None
 
 def _optional(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _pairs(values: Any) -> tuple[tuple[str, int], ...]:
+    return tuple((str(name), int(count)) for name, count in values)
+
+
+def _curation(record: dict[str, Any] | None) -> CurationSummary | None:
+    if not record:
+        return None
+    decisions = record["decisions"]
+    return CurationSummary(
+        decisions=DatasetRef(str(decisions["uri"]), _optional(decisions.get("version"))),
+        documents_in=int(record["documents_in"]),
+        documents_out=int(record["documents_out"]),
+        documents_changed=int(record["documents_changed"]),
+        dropped=_pairs(record["dropped"]),
+        pii_mode=str(record["pii_mode"]),
+        pii_found=_pairs(record["pii_found"]),
+    )
 
 
 def _documents(record: dict[str, Any] | None) -> DocumentsSummary | None:

@@ -24,7 +24,7 @@ import yaml
 from llm_lineage import __version__
 from llm_lineage.common.hub import looks_like_hub_id
 from llm_lineage.facets import LlmLineageEnvironmentRunFacet
-from llm_lineage.lineage.chain import DocumentsSummary
+from llm_lineage.lineage.chain import CurationSummary, DocumentsSummary
 from llm_lineage.lineage.code_location import CodeLocation
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.lineage.standard_facets import SourceInfo
@@ -192,11 +192,24 @@ def _shard(uri: str, info: SourceInfo | None) -> list[str]:
             f"- Tokenizer {_code(public_name(tokenizer.name))}{revision}, sha256 of its "
             f"`tokenizer.json` {_code(tokenizer.sha256)}."
         )
+    if provenance.curation:
+        lines.append(_curation(provenance.curation))
     if provenance.documents:
         lines += _documents(provenance.documents)
     else:
         lines.append("- Documents: not recorded in the text's footer.")
     return lines
+
+
+def _curation(summary: CurationSummary) -> str:
+    dropped = ", ".join(f"{_escape(rule)} {count}" for rule, count in summary.dropped) or "none"
+    found = ", ".join(f"{_escape(kind)} {count}" for kind, count in summary.pii_found)
+    return (
+        f"- Curation: {summary.documents_out} of {summary.documents_in} documents kept "
+        f"(dropped: {dropped}); personal data ({_escape(summary.pii_mode)}): "
+        f"{found or 'none found'}, {summary.documents_changed} document(s) changed; decisions "
+        f"{_code(summary.decisions.uri)}, datasetVersion {_version(summary.decisions.version)}."
+    )
 
 
 def _documents(summary: DocumentsSummary) -> list[str]:

@@ -190,13 +190,15 @@ def tokenization_footer(
 ) -> dict[str, str]:
     """This step's chain, and the provenance the next step needs without reading the text.
 
-    The documents summary is copied forward from the text's footer; the text dataset (URI and
-    version) and the tokenizer's identity are added, so the tokens name everything behind them.
+    The documents summary (and, for curated text, what curation did) is copied forward from the
+    text's footer; the text dataset (URI and version) and the tokenizer's identity are added, so
+    the tokens name everything behind them.
     """
     provenance = Provenance(
         documents=info.provenance.documents if info and info.provenance else None,
         text=DatasetRef(dataset_id(plan.source).uri, info.content_hash if info else None),
         tokenizer=TokenizerRef(tokenizer.source, tokenizer.revision, tokenizer.sha256),
+        curation=info.provenance.curation if info and info.provenance else None,
     )
     return {
         **chain_footer("tokenization", transformation_chain(plan, tokenizer, info)),

@@ -51,6 +51,7 @@ from llm_lineage.training import base_model_location, is_hub_id
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context
 
+    from llm_lineage.hooks.curation import CurationRun
     from llm_lineage.hooks.embedding import EmbeddingRun
     from llm_lineage.hooks.extraction import ExtractionRun
     from llm_lineage.hooks.lora import TrainingRun
@@ -233,6 +234,23 @@ def extraction_assets(run: ExtractionRun) -> list[AssetUpdate]:
         AssetUpdate(_uri(plan.text), _compact(version=result.text_output.content_hash, **common)),
         AssetUpdate(
             _uri(plan.manifest), _compact(version=result.manifest_output.content_hash, **common)
+        ),
+    ]
+
+
+def curation_assets(run: CurationRun) -> list[AssetUpdate]:
+    """``text.parquet`` and ``decisions.parquet``: versions, documents kept and read, the text."""
+    plan, result = run.plan, run.result
+    assert result.text is not None and result.decisions is not None
+    common = {
+        "documents": result.documents_out,
+        "documents_in": result.documents_in,
+        "sources": _sources([(plan.source, run.info.content_hash)]),
+    }
+    return [
+        AssetUpdate(_uri(plan.output), _compact(version=result.text.content_hash, **common)),
+        AssetUpdate(
+            _uri(plan.decisions), _compact(version=result.decisions.content_hash, **common)
         ),
     ]
 

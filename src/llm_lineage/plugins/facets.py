@@ -15,6 +15,7 @@ COLLECTION = facet_key("documentCollection")
 TRANSFORMATIONS = facet_key("transformations")
 TOKENIZATION = facet_key("tokenization")
 EMBEDDING = facet_key("embedding")
+CURATION = facet_key("curation")
 ADAPTER = facet_key("loraAdapter")
 TRAINING = facet_key("training")
 RESOURCES = facet_key("resourceUsage")
@@ -29,6 +30,7 @@ _KINDS = (
     (ADAPTER, "adapter"),
     (TOKENIZATION, "tokens"),
     (EMBEDDING, "embeddings"),
+    (CURATION, "curated text"),
     (TRANSFORMATIONS, "text"),
 )
 

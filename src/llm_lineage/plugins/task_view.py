@@ -56,6 +56,7 @@ class DatasetView:
     transformations: dict[str, Any] | None
     tokenization: dict[str, Any] | None
     adapter: dict[str, Any] | None
+    curation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
         transformations=f.facet(dataset, f.TRANSFORMATIONS),
         tokenization=f.facet(dataset, f.TOKENIZATION),
         adapter=f.facet(dataset, f.ADAPTER),
+        curation=f.facet(dataset, f.CURATION),
     )
 
 

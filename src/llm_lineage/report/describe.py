@@ -92,6 +92,25 @@ def _tokens(facets: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _curated(facets: Mapping[str, Any]) -> dict[str, Any]:
+    curation = custom(facets, "curation")
+    return {
+        "documents_in": integer(curation, "documentsIn"),
+        "documents_out": integer(curation, "documentsOut"),
+        "documents_changed": integer(curation, "documentsChanged"),
+        "characters_dropped": integer(curation, "charactersDropped"),
+        "dropped": {
+            str(entry.get("rule")): integer(entry, "documents")
+            for entry in items(curation, "dropped")
+        },
+        "pii_mode": text(curation, "piiMode"),
+        "pii_found": {
+            str(entry.get("kind")): integer(entry, "found") for entry in items(curation, "piiFound")
+        },
+        "decisions": text(curation, "decisionsUri"),
+    }
+
+
 def _adapter(facets: Mapping[str, Any]) -> dict[str, Any]:
     adapter = custom(facets, "loraAdapter")
     return {
@@ -161,6 +180,7 @@ def _embeddings(facets: Mapping[str, Any]) -> dict[str, Any]:
 
 _BY_KIND = {
     kinds.DOCUMENTS: _documents,
+    kinds.CURATED: _curated,
     kinds.TOKENS: _tokens,
     kinds.ADAPTER: _adapter,
     kinds.BASE_MODEL: _base_model,

@@ -5,7 +5,9 @@ every document with its sha256, relative path, source URI and status. For each d
 collection in a trace, the manifest named by its ``manifestUri`` is read (only the columns
 needed, so size does not matter) where it can be reached, and searched for the document. The
 manifest's footer records its content hash: when it differs from the version the traced run
-wrote, the file was rewritten since, and the answer says so.
+wrote, the file was rewritten since, and the answer says so. A document listed as extracted may
+still have been dropped by a curation on the way: when every path from the dataset to the
+documents goes through a curated text, the decisions files decide (``report/curation.py``).
 
 For embeddings (the Parquet, or a LanceDB table at a table version), the answer also counts the
 chunks of the document in the index: the manifest gives the document's ``doc_id``, and only
@@ -22,10 +24,11 @@ from typing import Any
 
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.report import kinds
+from llm_lineage.report.curation import CurationCheck, check_curations
 from llm_lineage.report.trace import Node
 
 CONTENT_HASH_KEY = b"llm_lineage.content_hash"
-_COLUMNS = ["relative_path", "source_uri", "sha256", "status"]
+_COLUMNS = ["doc_id", "relative_path", "source_uri", "sha256", "status"]
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
@@ -106,23 +109,61 @@ class DocumentAnswer:
     verdict: str
     checks: list[ManifestCheck]
     chunks: ChunkCount | None = None
+    curations: list[CurationCheck] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str | None:
+        """What curation did to the document: why it was dropped, or what was redacted."""
+        said = [row["explanation"] for check in self.curations for row in check.rows]
+        return "; ".join(dict.fromkeys(said)) or None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "query": self.query.as_dict(),
             "verdict": self.verdict,
+            "explanation": self.explanation,
             "manifests": [check.as_dict() for check in self.checks],
             "chunks": self.chunks.as_dict() if self.chunks else None,
+            "curations": [check.as_dict() for check in self.curations],
         }
 
 
 def check_document(root: Node, wanted: Query) -> DocumentAnswer:
     checks = [_check(node, wanted, manifest_version) for node, manifest_version in _sources(root)]
-    answer = DocumentAnswer(wanted, _verdict(checks), checks)
+    listed = [row for check in checks for row in check.matches if row.get("status") == "extracted"]
+    curations = []
+    if listed:
+        doc_ids = {str(row["doc_id"]) for row in listed if row.get("doc_id")}
+        paths = {str(row["relative_path"]) for row in listed if row.get("relative_path")}
+        curations = check_curations(root, doc_ids, paths)
+    verdict = _verdict(checks)
+    if verdict == YES and curations and _curated_only(root):
+        verdict = _after_curation(curations)
+    answer = DocumentAnswer(wanted, verdict, checks, curations=curations)
     if root.kind == kinds.EMBEDDINGS:
         doc_ids = {doc_id for check in checks for doc_id in check.doc_ids}
         answer.chunks = count_chunks(root, doc_ids)
     return answer
+
+
+def _curated_only(root: Node) -> bool:
+    """Every path from ``root`` to a document collection goes through a curated text."""
+
+    def down(node: Node, curated: bool) -> bool:
+        if node.kind == kinds.DOCUMENTS:
+            return curated
+        curated = curated or node.kind == kinds.CURATED
+        return all(down(child, curated) for child in node.inputs)
+
+    return down(root, False)
+
+
+def _after_curation(curations: list[CurationCheck]) -> str:
+    """No when every curation that saw the document dropped it; unknown when one is unread."""
+    if not all(check.reachable for check in curations):
+        return UNKNOWN
+    seen = [check for check in curations if check.rows]
+    return NO if seen and all(check.dropped for check in seen) else YES
 
 
 def count_chunks(index: Node, doc_ids: set[str]) -> ChunkCount:

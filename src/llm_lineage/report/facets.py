@@ -32,6 +32,7 @@ PREFIX = "llmLineage_"
 KNOWN = frozenset(
     {
         "documentCollection",
+        "curation",
         "transformations",
         "tokenization",
         "loraAdapter",

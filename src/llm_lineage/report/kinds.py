@@ -1,8 +1,9 @@
-"""What a dataset is (documents, text, manifest, tokens, adapter, base model, embeddings and their
-model), from its facets.
+"""What a dataset is (documents, text, curated text, manifest, decisions, tokens, adapter, base
+model, embeddings and their model), from its facets.
 
-The custom facets say it most precisely; ``datasetType`` says it for catalogs; the manifest has
-no facet of its own and is known by its file name, which extraction always gives it.
+The custom facets say it most precisely; ``datasetType`` says it for catalogs; the manifest and
+the curation decisions have no facet of their own and are known by their file names, which
+extraction and curation always give them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from llm_lineage.report.facets import custom, text
 
 DOCUMENTS = "documents"
 TEXT = "text"
+CURATED = "curated text"
 MANIFEST = "manifest"
+DECISIONS = "decisions"
 TOKENS = "tokens"
 ADAPTER = "adapter"
 BASE_MODEL = "base model"
@@ -22,9 +25,9 @@ EMBEDDINGS = "embeddings"
 EMBEDDING_MODEL = "embedding model"
 OTHER = "dataset"
 
-#: Kinds that are a pipeline's product: nothing downstream is expected to read them, so they
-#: are never flagged idle or orphaned.
-PRODUCTS = frozenset({ADAPTER})
+#: Kinds that are a pipeline's product or its record: nothing downstream is expected to read
+#: them, so they are never flagged idle or orphaned.
+PRODUCTS = frozenset({ADAPTER, DECISIONS})
 
 
 def kind_of(facets: Mapping[str, Any], name: str) -> str:
@@ -41,8 +44,12 @@ def kind_of(facets: Mapping[str, Any], name: str) -> str:
         return EMBEDDING_MODEL
     if custom(facets, "tokenization"):
         return TOKENS
+    if custom(facets, "curation"):
+        return CURATED
     if name.endswith("/manifest.parquet") or name == "manifest.parquet":
         return MANIFEST
+    if name.endswith("/decisions.parquet") or name == "decisions.parquet":
+        return DECISIONS
     if custom(facets, "transformations"):
         return TEXT
     return OTHER

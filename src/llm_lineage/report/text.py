@@ -198,7 +198,8 @@ def document_lines(answer: DocumentAnswer) -> list[str]:
         f"document {label}"
         + (f" (sha256 {wanted.sha256})" if wanted.path and wanted.sha256 else "")
     ]
-    lines.append(f"feeds this dataset: {answer.verdict}")
+    because = f" ({answer.explanation})" if answer.explanation else ""
+    lines.append(f"feeds this dataset: {answer.verdict}{because}")
     for check in answer.checks:
         lines.append(f"  collection {check.collection}: manifest {check.manifest or '-'}")
         if not check.reachable:
@@ -213,6 +214,14 @@ def document_lines(answer: DocumentAnswer) -> list[str]:
             f"    listed: {row['relative_path']} sha256 {short(row['sha256'])} status {row['status']}"
             for row in check.matches
         ] or ["    not listed"]
+    for curation in answer.curations:
+        lines.append(f"  curation {curation.dataset}: decisions {curation.decisions or '-'}")
+        if not curation.reachable:
+            lines.append(f"    not readable: {curation.reason}")
+            continue
+        lines += [f"    {row['relative_path']}: {row['explanation']}" for row in curation.rows] or [
+            "    not read by this curation"
+        ]
     chunks = answer.chunks
     if chunks is not None:
         lines.append(
@@ -249,6 +258,7 @@ def usage_text(report: UsageReport, tally: Tally) -> str:
             f"{old['written'][:19].replace('T', ' ')})"
             for old in entry.superseded
         ]
+    lines += _curation_lines(report.curation)
     freed = report.freeable()
     lines += [
         "",
@@ -259,6 +269,25 @@ def usage_text(report: UsageReport, tally: Tally) -> str:
         "where the store keeps old versions",
     ]
     return "\n".join([*lines, *skipped(tally)]) + "\n"
+
+
+def _curation_lines(savings: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for entry in savings:
+        tokens = entry["tokens_saved"]
+        estimate = (
+            f"about {count(tokens)} tokens not tokenized or trained on"
+            if tokens is not None
+            else "tokens unknown (no tokenization read it)"
+        )
+        lines += [
+            "",
+            f"curation   {entry['uri']}",
+            f"{' ' * 11}dropped {count(entry['documents_dropped'])} of "
+            f"{count(entry['documents_in'])} documents, {count(entry['characters_dropped'])} "
+            f"characters: {estimate}",
+        ]
+    return lines
 
 
 def _cited(cited: Mapping[str, Any] | None) -> str:

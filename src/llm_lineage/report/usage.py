@@ -25,6 +25,7 @@ from typing import Any
 
 from llm_lineage.lineage.naming import DatasetId
 from llm_lineage.report import kinds
+from llm_lineage.report.curation import tokens_saved
 from llm_lineage.report.graph import Access, History, Lineage
 from llm_lineage.report.timeutil import iso
 
@@ -68,6 +69,8 @@ class UsageReport:
     now: dt.datetime
     idle_days: float
     datasets: list[DatasetUsage]
+    curation: list[dict[str, Any]] = field(default_factory=list)
+    """Per curated text: documents, characters and (estimated) tokens curation saved."""
 
     def freeable(self) -> dict[str, int]:
         by_flag = {flag: 0 for flag in (ORPHANED, IDLE, REDUNDANT)}
@@ -89,6 +92,7 @@ class UsageReport:
             "idle_days": self.idle_days,
             "datasets": [usage.as_dict() for usage in self.datasets],
             "freeable_bytes": self.freeable(),
+            "curation": self.curation,
         }
 
 
@@ -104,7 +108,7 @@ def usage(lineage: Lineage, now: dt.datetime, idle_days: float) -> UsageReport:
         if entry.superseded:
             entry.flags.append(SUPERSEDED)
     _mark_redundant(found)
-    return UsageReport(now, idle_days, list(found.values()))
+    return UsageReport(now, idle_days, list(found.values()), tokens_saved(lineage))
 
 
 def _activity_flags(lineage: Lineage, history: History, cutoff: dt.datetime) -> list[str]:
