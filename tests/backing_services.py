@@ -32,7 +32,7 @@ DB_NAME = "airflow"
 
 def missing(what: str) -> None:
     """Skip on a developer's machine; fail under CI."""
-    message = f"{what} is not installed (Debian packages postgresql and redis-server)"
+    message = f"{what} is not installed (Debian packages postgresql, redis-server, util-linux)"
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI is set, so this fails instead of skipping")
     pytest.skip(message)

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 from cryptography.fernet import Fernet
 
-from backing_services import Postgres, Redis
+from backing_services import Postgres, Redis, missing
 from real_airflow import AIRFLOW, RealAirflow, tail, wait_for
 
 TESTS = Path(__file__).resolve().parent
@@ -100,6 +100,8 @@ class CeleryAirflow(RealAirflow):
     def start(self, timeout: float = 300.0) -> None:
         """PostgreSQL and Redis, then Airflow's components, then the workers (all bounded)."""
         started = time.monotonic()
+        if shutil.which("unshare") is None:
+            missing("unshare (util-linux)")
         self.redis = Redis(self.root / "redis")
         self.postgres.start()
         self.redis.start()

@@ -450,8 +450,11 @@ def test_no_credential_in_events_logs_xcom_or_outputs(runs: Runs, s3: S3) -> Non
         str(path): path.read_bytes() for path in cluster.events_files() if path.exists()
     }
     places["xcom"] = json.dumps(xcom_rows(runs)).encode()
-    for log in cluster.logs.glob("*.log"):  # scheduler, DAG processor, API server, workers
-        places[str(log)] = log.read_bytes()
+    # The components' output (scheduler, DAG processor, API server, workers) and the logs
+    # Airflow writes under its home (the DAG processor's).
+    for log in [*cluster.logs.glob("*.log"), *(cluster.home / "logs").rglob("*")]:
+        if log.is_file():
+            places[str(log)] = log.read_bytes()
     for worker in cluster.workers:
         for part in ("logs", "tmp", "work", "output"):
             for path in (worker.disk / part).rglob("*"):
