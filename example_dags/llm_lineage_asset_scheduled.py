@@ -9,6 +9,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Asset, Param, task
 
+from llm_lineage.hooks.storage import default_conn_id
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.operators.lora import LoRAFineTuningOperator
 
@@ -44,7 +45,9 @@ consumer.
    that further DAGs can be scheduled on.
 
 **Params.** `output` defaults to `asset_scheduled/` under `$LLM_LINEAGE_OUTPUT` (else
-`.demo-output/`), `base_model` to empty. The asset follows `$LLM_LINEAGE_OUTPUT` too; for your
+`.demo-output/`), `base_model` to empty. `dataset_conn_id`, `output_conn_id` and
+`base_model_conn_id` name the connections of the tokens, the adapter and the base model; empty,
+`s3://` uses `aws_default` and a local path none. The asset follows `$LLM_LINEAGE_OUTPUT` too; for your
 own pipeline, schedule on `Asset("<its tokens.parquet URI>")` (a `file:///...` or `s3://...`
 URI as the lineage events name the dataset).
 """
@@ -73,10 +76,16 @@ def new_tokens(triggering_asset_events: Any = None) -> str:
 @task
 def prepare_base_model(params: dict[str, Any] | None = None) -> str:
     """The configured base model, or the pipeline's tiny one (whose tokenizer made the tokens)."""
-    from llm_lineage.training.tiny import base_model_or_tiny
+    from llm_lineage.hooks.tiny_model import base_model_or_tiny
 
     assert params is not None
     return base_model_or_tiny(params["base_model"], PIPELINE_OUTPUT / "tiny-base-model")
+
+
+#: The tokens' location is known at run time only: the connection follows its scheme.
+DATASET_CONN = (
+    "{{ default_conn_id(ti.xcom_pull(task_ids='new_tokens'), params.dataset_conn_id) or '' }}"
+)
 
 
 with DAG(
@@ -88,7 +97,11 @@ with DAG(
     params={
         "output": Param(DEFAULT_OUTPUT, type="string", minLength=1),
         "base_model": Param("", type="string", description="Empty: the pipeline's tiny model"),
+        "dataset_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
+        "output_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
+        "base_model_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
     },
+    user_defined_macros={"default_conn_id": default_conn_id},
 ):
     base_model = prepare_base_model()
     fine_tune = LoRAFineTuningOperator(
@@ -98,5 +111,11 @@ with DAG(
         output="{{ params.output }}/adapter",
         lora={"r": 8, "alpha": 16, "dropout": 0.05},
         training={"learning_rate": 5e-3, "epochs": 3, "batch_size": 4, "seed": 42},
+        dataset_conn_id=DATASET_CONN,
+        output_conn_id="{{ default_conn_id(params.output, params.output_conn_id) or '' }}",
+        base_model_conn_id=(
+            "{{ default_conn_id(ti.xcom_pull(task_ids='prepare_base_model'), "
+            "params.base_model_conn_id) or '' }}"
+        ),
     )
     base_model >> fine_tune

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, Param
 
+from llm_lineage.hooks.storage import default_conn_id
 from llm_lineage.operators.extraction import DocumentExtractionOperator
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +36,8 @@ content-hash `datasetVersion`. Where the events go is Airflow configuration only
 original short documents) and `destination` is `extraction/` under `$LLM_LINEAGE_OUTPUT`, else
 under `.demo-output/` at the repository root. Trigger with other params to run on another corpus, e.g.
 `{"source": "s3://my-bucket/docs", "destination": "s3://my-bucket/extracted"}`.
+`source_conn_id` and `destination_conn_id` name their Airflow connections; empty, an `s3://`
+location uses `aws_default` and a local path none.
 
 Authors are included in lineage as written (`author_policy="include"`); use `"hash"` or
 `"omit"` for corpora where author names are personal data.
@@ -53,7 +56,10 @@ with DAG(
         "destination": Param(
             DEFAULT_DESTINATION, type="string", minLength=1, description="Folder for the outputs"
         ),
+        "source_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
+        "destination_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
     },
+    user_defined_macros={"default_conn_id": default_conn_id},
 ):
     DocumentExtractionOperator(
         task_id="extract_documents",
@@ -61,4 +67,8 @@ with DAG(
         destination="{{ params.destination }}",
         exclude=["README.md"],
         author_policy="include",
+        source_conn_id="{{ default_conn_id(params.source, params.source_conn_id) or '' }}",
+        destination_conn_id=(
+            "{{ default_conn_id(params.destination, params.destination_conn_id) or '' }}"
+        ),
     )

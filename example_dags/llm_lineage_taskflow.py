@@ -8,6 +8,8 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 
+from llm_lineage.hooks.storage import default_conn_id
+
 HERE = Path(__file__).resolve().parent
 SAMPLE_CORPUS = HERE / "data" / "sample_corpus"
 DEFAULT_OUTPUT = str(
@@ -25,8 +27,21 @@ tokens), fine_tune (tokens, base model → adapter). The rich facets (authors, t
 settings, losses) come with the operators; use those when you want them.
 
 **Params.** As `llm_lineage_pipeline`: `source`, `output` (default `taskflow/` under
-`$LLM_LINEAGE_OUTPUT`, else `.demo-output/`), and `base_model` (empty: a tiny local model).
+`$LLM_LINEAGE_OUTPUT`, else `.demo-output/`), `base_model` (empty: a tiny model built in the
+output's store), and their connections `source_conn_id`, `output_conn_id`, `base_model_conn_id`
+(empty: `aws_default` for `s3://`, none for a local path).
 """
+
+
+def connections(params: dict[str, Any], base_model: str = "") -> dict[str, str | None]:
+    """Each location's connection: the param, else the scheme's default, else none."""
+    output = default_conn_id(params["output"], params["output_conn_id"])
+    named = params["base_model_conn_id"] or params["output_conn_id"]
+    return {
+        "source": default_conn_id(params["source"], params["source_conn_id"]),
+        "output": output,
+        "base_model": default_conn_id(base_model, named) if base_model else None,
+    }
 
 
 @dag(
@@ -38,16 +53,21 @@ settings, losses) come with the operators; use those when you want them.
     params={
         "source": Param(str(SAMPLE_CORPUS), type="string", minLength=1),
         "output": Param(DEFAULT_OUTPUT, type="string", minLength=1),
-        "base_model": Param("", type="string", description="Empty: build a tiny local model"),
+        "base_model": Param("", type="string", description="Empty: build a tiny model"),
+        "source_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
+        "output_conn_id": Param("", type="string", description="Empty: aws_default for s3://"),
+        "base_model_conn_id": Param("", type="string", description="Empty: output_conn_id's"),
     },
 )
 def llm_lineage_taskflow() -> None:
     @task
     def prepare_base_model(params: dict[str, Any] | None = None) -> str:
-        from llm_lineage.training.tiny import ensure_base_model
+        from llm_lineage.hooks.tiny_model import base_model_or_tiny
 
         assert params is not None
-        return ensure_base_model(params["base_model"], Path(params["output"]) / "tiny-base-model")
+        output = str(params["output"]).rstrip("/")
+        tiny = f"{output}/tiny-base-model"
+        return base_model_or_tiny(params["base_model"], tiny, connections(params)["output"])
 
     @task
     def extract(params: dict[str, Any] | None = None) -> str:
@@ -55,7 +75,10 @@ def llm_lineage_taskflow() -> None:
         from llm_lineage.hooks.extraction import DocumentExtractionHook
 
         assert params is not None
-        hook = DocumentExtractionHook()
+        conn = connections(params)
+        hook = DocumentExtractionHook(
+            source_conn_id=conn["source"], destination_conn_id=conn["output"]
+        )
         plan = hook.plan(
             params["source"],
             f"{params['output']}/extracted",
@@ -70,7 +93,12 @@ def llm_lineage_taskflow() -> None:
 
         assert params is not None
         settings = TokenizationSettings(packing=True, block_size=128)
-        hook = TokenizerHook()
+        conn = connections(params, base_model)
+        hook = TokenizerHook(
+            source_conn_id=conn["output"],
+            destination_conn_id=conn["output"],
+            tokenizer_conn_id=conn["base_model"],
+        )
         plan = hook.plan(text, f"{params['output']}/tokens", base_model, settings)
         return hook.tokenize(plan).plan.output
 
@@ -81,7 +109,12 @@ def llm_lineage_taskflow() -> None:
         from llm_lineage.hooks.lora import LoRAFineTuningHook
 
         assert params is not None
-        hook = LoRAFineTuningHook()
+        conn = connections(params, base_model)
+        hook = LoRAFineTuningHook(
+            dataset_conn_id=conn["output"],
+            output_conn_id=conn["output"],
+            base_model_conn_id=conn["base_model"],
+        )
         plan = hook.plan(
             tokens,
             base_model,

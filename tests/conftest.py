@@ -6,6 +6,7 @@ DagBag) and the ``airflow`` subprocesses share one temporary home and never touc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -74,9 +75,16 @@ def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Run
     """Run a DAG file for real with ``airflow dags test``; every event it emits is validated."""
 
     def run(
-        dag_file: Path, dag_id: str, env: dict[str, str] | None = None, in_place: bool = False
+        dag_file: Path,
+        dag_id: str,
+        env: dict[str, str] | None = None,
+        in_place: bool = False,
+        conf: dict[str, Any] | None = None,
     ) -> DagRun:
-        """``in_place``: parse the DAG from its own folder (example DAGs find data beside them)."""
+        """``in_place``: parse the DAG from its own folder (example DAGs find data beside them).
+
+        ``conf``: the DAG run's conf (params), as ``airflow dags trigger --conf`` takes it.
+        """
         workdir = tmp_path_factory.mktemp(dag_id)
         events_file = workdir / "events.jsonl"
         if not in_place:
@@ -92,7 +100,7 @@ def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Run
             **(env or {}),
         }
         result = subprocess.run(
-            [str(AIRFLOW), "dags", "test", dag_id],
+            [str(AIRFLOW), "dags", "test", dag_id, *(["-c", json.dumps(conf)] if conf else [])],
             capture_output=True,
             text=True,
             env=run_env,

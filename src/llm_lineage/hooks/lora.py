@@ -14,9 +14,11 @@ from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.model_cache import local_model_copy
 from llm_lineage.hooks.openlineage_run import current_run
 from llm_lineage.hooks.publishing import foreign_files
 from llm_lineage.hooks.storage import (
+    is_remote,
     local_copy,
     location_uri,
     parquet_info,
@@ -33,6 +35,7 @@ from llm_lineage.training import (
     ADAPTER_CONFIG,
     ADAPTER_FILES,
     MODEL_CARD,
+    BaseModelError,
     BaseModelInfo,
     DatasetError,
     LoRASettings,
@@ -41,6 +44,7 @@ from llm_lineage.training import (
     TrainingSettings,
     base_model_location,
     resolve_base_model,
+    resolve_local_copy,
 )
 from llm_lineage.training.adapter_files import adapter_output
 
@@ -78,6 +82,7 @@ class LoRAFineTuningHook(StepHook):
     :param hub_conn_id: Connection whose password is a Hugging Face token (private models).
     :param dataset_conn_id: Connection for the token dataset's object store.
     :param output_conn_id: Connection for the adapter's object store.
+    :param base_model_conn_id: Connection for a base model in an object store.
     """
 
     hook_name = "LoRA fine-tuning"
@@ -87,6 +92,7 @@ class LoRAFineTuningHook(StepHook):
         hub_conn_id: str | None = None,
         dataset_conn_id: str | None = None,
         output_conn_id: str | None = None,
+        base_model_conn_id: str | None = None,
         hook_lineage: bool = True,
         owner: str | None = None,
         lock_timeout: float = 0.0,
@@ -95,9 +101,23 @@ class LoRAFineTuningHook(StepHook):
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
         self.output_conn_id = output_conn_id
+        self.base_model_conn_id = base_model_conn_id
 
     def resolve_base_model(self, spec: str, revision: str | None = None) -> BaseModelInfo:
-        """A local folder or hub id (downloaded, with the connection's token) and its fingerprint."""
+        """A local folder, an object store's folder or a hub id, and its fingerprint.
+
+        An object store's folder (``s3://bucket/models/name``) is downloaded once per worker
+        (``hooks/model_cache.py``) and named in lineage by its URI; a hub id is downloaded with
+        the hub connection's token.
+        """
+        if is_remote(spec):
+            path = storage_path(spec, self.base_model_conn_id)
+            uri = location_uri(path)
+            try:
+                folder = local_model_copy(path, logger=self.log)
+            except OSError as error:
+                raise BaseModelError(f"base model {uri} cannot be read: {error}") from error
+            return resolve_local_copy(uri, folder, self.log)
         token = self._password(self.hub_conn_id)
         return resolve_base_model(spec, revision=revision, token=token, logger=self.log)
 
@@ -146,7 +166,7 @@ class LoRAFineTuningHook(StepHook):
             ),
             output=self._uri(storage_path(output, self.output_conn_id)),
             base_model=base_model,
-            base_location=base_model_location(base_model),
+            base_location=self._base_location(base_model),
             lora=_settings(LoRASettings, lora),
             training=_settings(TrainingSettings, training),
             revision=revision,
@@ -154,6 +174,11 @@ class LoRAFineTuningHook(StepHook):
             currency=currency,
             environment=allowed_environment(environment_variables),
         )
+
+    def _base_location(self, base_model: str) -> str:
+        if is_remote(base_model):
+            return location_uri(storage_path(base_model, self.base_model_conn_id))
+        return base_model_location(base_model)
 
     def fine_tune(
         self,

@@ -20,6 +20,31 @@ from llm_lineage.lineage.chain import read_chain, read_provenance
 from llm_lineage.lineage.naming import decode_path, encode_path
 from llm_lineage.lineage.standard_facets import SourceInfo
 
+#: The connection each scheme's provider hooks use when none is named (``S3Hook``'s default).
+DEFAULT_CONNECTIONS = {"s3": "aws_default", "s3a": "aws_default", "s3n": "aws_default"}
+
+
+def default_conn_id(location: str | os.PathLike[str], conn_id: str | None = None) -> str | None:
+    """``conn_id`` when one is named, else the provider's default connection for the scheme.
+
+    ``aws_default`` for ``s3://``, none for local paths and schemes without a default. A URL
+    that names its connection (``s3://my_conn@bucket/key``) needs none: ObjectStoragePath reads
+    it from the URL. An empty string counts as none, so a DAG can pass an empty param as it is.
+    """
+    if conn_id:
+        return conn_id
+    text = os.fspath(location)
+    scheme, separator, rest = text.partition("://")
+    if not separator or "@" in rest.split("/", 1)[0]:
+        return None
+    return DEFAULT_CONNECTIONS.get(scheme.lower())
+
+
+def is_remote(location: str | os.PathLike[str]) -> bool:
+    """A URL of an object store (``s3://``, ``gs://``, ...), not a local path or ``file://``."""
+    scheme, separator, _ = os.fspath(location).partition("://")
+    return bool(separator) and scheme.lower() not in ("file", "local", "http", "https")
+
 
 def storage_path(location: str | os.PathLike[str], conn_id: str | None = None) -> ObjectStoragePath:
     """An ObjectStoragePath for a local path or URL; local paths become absolute ``file://``.

@@ -13,8 +13,10 @@ from airflow.sdk import ObjectStoragePath
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.model_cache import local_model_copy
 from llm_lineage.hooks.publishing import MixedOutput, check_one_run
 from llm_lineage.hooks.storage import (
+    is_remote,
     local_copy,
     location_uri,
     parquet_info,
@@ -31,9 +33,11 @@ from llm_lineage.tokenization import (
     TokenizationFailed,
     TokenizationResult,
     TokenizationSettings,
+    TokenizerLoadError,
     load_tokenizer,
     tokenize_corpus,
 )
+from llm_lineage.tokenization.loader import TOKENIZER_CONFIG_FILE
 
 
 class SourceError(LlmLineageError, ValueError):
@@ -77,6 +81,7 @@ class TokenizerHook(StepHook):
     :param hub_conn_id: Connection whose password is a Hugging Face token (private hub ids).
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
+    :param tokenizer_conn_id: Connection for a tokenizer in an object store.
     """
 
     hook_name = "Tokenizer"
@@ -86,6 +91,7 @@ class TokenizerHook(StepHook):
         hub_conn_id: str | None = None,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
+        tokenizer_conn_id: str | None = None,
         hook_lineage: bool = True,
         owner: str | None = None,
         lock_timeout: float = 0.0,
@@ -94,9 +100,31 @@ class TokenizerHook(StepHook):
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.tokenizer_conn_id = tokenizer_conn_id
 
     def load_tokenizer(self, spec: str, revision: str | None = None) -> LoadedTokenizer:
+        """From a local file or folder, an object store's file or folder, or a hub id.
+
+        An object store's ``tokenizer.json`` (or a folder holding one: a model folder) is
+        downloaded once per worker with its ``tokenizer_config.json`` (``hooks/model_cache.py``)
+        and named in lineage by its URI.
+        """
+        if is_remote(spec):
+            return self._remote_tokenizer(spec)
         return load_tokenizer(spec, revision=revision, token=self._password(self.hub_conn_id))
+
+    def _remote_tokenizer(self, spec: str) -> LoadedTokenizer:
+        path = storage_path(spec, self.tokenizer_conn_id)
+        uri = location_uri(path)
+        named = path.name.endswith(".json")
+        folder, file = (path.parent, path.name) if named else (path, TOKENIZER_FILE)
+        try:
+            local = local_model_copy(folder, (file, TOKENIZER_CONFIG_FILE), self.log)
+        except OSError as error:
+            raise TokenizerLoadError(f"tokenizer {uri} cannot be read: {error}") from error
+        if not (local / file).is_file():
+            raise TokenizerLoadError(f"tokenizer {uri} has no {file}")
+        return replace(load_tokenizer(local / file), source=uri)
 
     def source_path(self, source: str | os.PathLike[str]) -> ObjectStoragePath:
         """The text Parquet: ``source`` itself, or ``source``/text.parquet for a folder.

@@ -102,6 +102,8 @@ def fixed_location_uri(location: str, conn_id: str | None = None) -> str | None:
     """
     if _templated(location) or ("://" not in location and not Path(location).is_absolute()):
         return None
+    if conn_id is not None and _templated(conn_id):
+        conn_id = None  # naming a location reads no connection
     try:
         return dataset_id(location_uri(storage_path(location, conn_id))).uri
     except (ValueError, ImportError):
@@ -109,7 +111,9 @@ def fixed_location_uri(location: str, conn_id: str | None = None) -> str | None:
 
 
 def fixed_base_model_uri(spec: str) -> str | None:
-    """The URI lineage names a base model by (absolute folder or hub id), if the DAG fixes it."""
+    """The URI lineage names a base model by (absolute folder, URL or hub id), if the DAG fixes it."""
+    if "://" in spec:
+        return fixed_location_uri(spec)
     if _templated(spec) or not (Path(spec).is_absolute() or is_hub_id(spec)):
         return None
     return dataset_id(base_model_location(spec)).uri

@@ -66,11 +66,18 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         the task's process, without the time and memory limits.
     :param follow_symlinks_outside_source: Read files that symlinks inside ``source`` point to
         outside it (refused by default, so a link cannot pull in files the corpus does not own).
-    :param source_conn_id: Connection for the source's object store.
-    :param destination_conn_id: Connection for the destination's object store.
+    :param source_conn_id: Connection for the source's object store. Templated; empty is none.
+    :param destination_conn_id: Connection for the destination's object store. Templated;
+        empty is none.
     """
 
-    template_fields: Sequence[str] = ("source", "destination", "author_salt")
+    template_fields: Sequence[str] = (
+        "source",
+        "destination",
+        "author_salt",
+        "source_conn_id",
+        "destination_conn_id",
+    )
     step_failure = ExtractionFailed
     ui_color = "#e8f0fe"
     operator_extra_links = (CatalogLink(),)
@@ -142,8 +149,8 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
 
     def _make_hook(self) -> DocumentExtractionHook:
         return DocumentExtractionHook(
-            source_conn_id=self.source_conn_id,
-            destination_conn_id=self.destination_conn_id,
+            source_conn_id=self.source_conn_id or None,  # a rendered "" is no connection
+            destination_conn_id=self.destination_conn_id or None,
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 

@@ -47,7 +47,8 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
     :param dataset: The tokenization output: its ``tokens.parquet`` or the folder holding it, or
         a list of them (the shards of a mapped tokenization, trained on as one dataset).
         Templated; an XComArg that resolves to a path or a list of paths works too.
-    :param base_model: A local model folder (``config.json`` and weights) or a hub id.
+    :param base_model: A model folder (``config.json``, weights, tokenizer files), local or in
+        an object store (``s3://bucket/models/name``, downloaded once per worker), or a hub id.
         Templated.
     :param output: Folder for the adapter; replaced as a whole when the run succeeds. Templated
         (as the attribute ``output_folder``: ``output`` is the task's XComArg).
@@ -60,6 +61,9 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
     :param cost_currency: ISO 4217 code of ``cost_per_hour``.
     :param base_model_revision: Hub revision (branch, tag or commit). Templated.
     :param hub_conn_id: Connection whose password is a Hugging Face token.
+    :param dataset_conn_id: Connection for the tokens' object store. Templated; empty is none.
+    :param output_conn_id: Connection for the adapter's object store. Templated.
+    :param base_model_conn_id: Connection for a base model in an object store. Templated.
     :param environment_variables: Names of environment variables to record in lineage (e.g.
         ``CUDA_VISIBLE_DEVICES``); names that look like secrets are refused, and at run time a
         value that looks like a credential is dropped and URL passwords are redacted
@@ -71,6 +75,9 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
         "base_model",
         "output_folder",
         "base_model_revision",
+        "dataset_conn_id",
+        "output_conn_id",
+        "base_model_conn_id",
     )
     step_failure = TrainingFailed
     ui_color = "#fce8e6"
@@ -91,6 +98,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
         hub_conn_id: str | None = None,
         dataset_conn_id: str | None = None,
         output_conn_id: str | None = None,
+        base_model_conn_id: str | None = None,
         environment_variables: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
@@ -114,6 +122,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
         self.output_conn_id = output_conn_id
+        self.base_model_conn_id = base_model_conn_id
         declare_assets(self, fixed_base_model_uri(self.base_model))  # tokens: tokenize's events
         self._run: TrainingRun | None = None
         self._base: BaseModelInfo | None = None
@@ -123,8 +132,9 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
     def _make_hook(self) -> LoRAFineTuningHook:
         return LoRAFineTuningHook(
             hub_conn_id=self.hub_conn_id,
-            dataset_conn_id=self.dataset_conn_id,
-            output_conn_id=self.output_conn_id,
+            dataset_conn_id=self.dataset_conn_id or None,  # a rendered "" is no connection
+            output_conn_id=self.output_conn_id or None,
+            base_model_conn_id=self.base_model_conn_id or None,
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 

@@ -37,7 +37,8 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
 
     :param source: The extraction output: its ``text.parquet`` or the folder holding it. Templated.
     :param destination: Folder for ``tokens.parquet``. Templated.
-    :param tokenizer: A ``tokenizer.json``, a folder holding one, or a hub id. Templated.
+    :param tokenizer: A ``tokenizer.json``, a folder holding one, or a hub id; local or in an
+        object store (``s3://bucket/models/name``, downloaded once per worker). Templated.
     :param transforms: Ordered text transforms before encoding: names or dicts, e.g.
         ``["unicode_normalize", "clean_whitespace", "deduplicate", {"name": "min_length",
         "chars": 200}]``.
@@ -48,9 +49,20 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
     :param add_eos: Append the tokenizer's end-of-text token to every document.
     :param tokenizer_revision: Hub revision (branch, tag or commit). Templated.
     :param hub_conn_id: Connection whose password is a Hugging Face token.
+    :param source_conn_id: Connection for the source's object store. Templated; empty is none.
+    :param destination_conn_id: Connection for the destination's object store. Templated.
+    :param tokenizer_conn_id: Connection for a tokenizer in an object store. Templated.
     """
 
-    template_fields: Sequence[str] = ("source", "destination", "tokenizer", "tokenizer_revision")
+    template_fields: Sequence[str] = (
+        "source",
+        "destination",
+        "tokenizer",
+        "tokenizer_revision",
+        "source_conn_id",
+        "destination_conn_id",
+        "tokenizer_conn_id",
+    )
     step_failure = TokenizationFailed
     ui_color = "#e6f4ea"
     operator_extra_links = (CatalogLink(),)
@@ -73,6 +85,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
         hub_conn_id: str | None = None,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
+        tokenizer_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -96,6 +109,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.tokenizer_conn_id = tokenizer_conn_id
         declare_assets(self)  # its input, the text, is an asset through extraction's events
         self._run: TokenizationRun | None = None
         self._loaded: LoadedTokenizer | None = None
@@ -105,8 +119,9 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
     def _make_hook(self) -> TokenizerHook:
         return TokenizerHook(
             hub_conn_id=self.hub_conn_id,
-            source_conn_id=self.source_conn_id,
-            destination_conn_id=self.destination_conn_id,
+            source_conn_id=self.source_conn_id or None,  # a rendered "" is no connection
+            destination_conn_id=self.destination_conn_id or None,
+            tokenizer_conn_id=self.tokenizer_conn_id or None,
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 

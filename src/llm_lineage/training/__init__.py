@@ -9,6 +9,7 @@ from llm_lineage.training.base_model import (
     base_model_location,
     is_hub_id,
     resolve_base_model,
+    resolve_local_copy,
 )
 from llm_lineage.training.data import INPUT_IDS, DatasetError, TokenData
 from llm_lineage.training.model import (
@@ -55,5 +56,6 @@ __all__ = [
     "base_model_or_tiny",
     "is_hub_id",
     "resolve_base_model",
+    "resolve_local_copy",
     "tiny_base_model",
 ]

@@ -39,7 +39,12 @@ def is_hub_id(spec: str) -> bool:
 
 
 def base_model_location(spec: str) -> str:
-    """The URI lineage names a base model by, known before anything is downloaded or hashed."""
+    """The URI lineage names a base model by, known before anything is downloaded or hashed.
+
+    A URL (an object store's, ``s3://bucket/models/name``) names itself.
+    """
+    if "://" in spec:
+        return spec
     if is_hub_id(spec):
         return f"{hub_endpoint()}/{spec}"
     return Path(spec).expanduser().absolute().as_uri()
@@ -66,6 +71,17 @@ def resolve_base_model(
     return _fingerprint(
         source, base_model_location(source), folder, revision, folder.name or None, logger
     )
+
+
+def resolve_local_copy(
+    source: str, folder: str | os.PathLike[str], logger: LogLike | None = None
+) -> BaseModelInfo:
+    """A model copied from ``source`` (an object store's URI) into the local ``folder``.
+
+    Lineage names it by ``source``; its fingerprint is the content's, the same as any other
+    copy's.
+    """
+    return _fingerprint(source, source, Path(folder), None, None, logger)
 
 
 def _download(repo_id: str, revision: str | None, token: str | None) -> Path:

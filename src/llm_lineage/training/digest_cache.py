@@ -28,14 +28,20 @@ ENVIRONMENT = "LLM_LINEAGE_CACHE_DIR"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def cache_folder() -> Path | None:
+def cache_root() -> Path | None:
+    """The provider's cache folder on this machine, None when ``LLM_LINEAGE_CACHE_DIR=off``."""
     configured = os.environ.get(ENVIRONMENT, "")
     if configured.strip().lower() == "off":
         return None
     if configured:
-        return Path(configured).expanduser() / "weight-digests"
+        return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "llm-lineage" / "weight-digests"
+    return Path(base) / "llm-lineage"
+
+
+def cache_folder() -> Path | None:
+    root = cache_root()
+    return None if root is None else root / "weight-digests"
 
 
 def _identity(path: Path) -> dict[str, int | str]:
