@@ -123,6 +123,13 @@ class RealAirflow:
             if not name.startswith(("AIRFLOW__", "OPENLINEAGE")) and name != "AIRFLOW_HOME"
         }
         transport = {"type": "file", "log_file_path": str(self.events_file), "append": True}
+        # Components run in other folders: a relative PYTHONPATH (``PYTHONPATH=src``) made absolute
+        # so they import the same source as the tests.
+        python_path = [
+            str(Path(p).resolve()) for p in inherited.get("PYTHONPATH", "").split(os.pathsep) if p
+        ]
+        if python_path:
+            inherited["PYTHONPATH"] = os.pathsep.join(python_path)
         return {
             **inherited,
             "PATH": f"{AIRFLOW.parent}{os.pathsep}{os.environ.get('PATH', '')}",
