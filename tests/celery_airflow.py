@@ -158,6 +158,8 @@ class CeleryAirflow(RealAirflow):
             "TMPDIR": str(local / "tmp"),
             "LLM_LINEAGE_OUTPUT": str(local / "output"),
             "LLM_LINEAGE_CACHE_DIR": str(local / "cache"),
+            # Two "machines" on the cores of one: one torch thread each, as on one core.
+            "OMP_NUM_THREADS": "1",
         }
         unshare = ["unshare", "--mount", "--uts", "--propagation", "private"]
         if os.geteuid() != 0:  # a user namespace grants the mount as a non-root user

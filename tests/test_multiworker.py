@@ -54,22 +54,23 @@ PIPELINE = "llm_lineage_pipeline"
 SHARDED = "llm_lineage_sharded"
 SHARDS = sorted(p.name for p in SAMPLE_CORPUS.iterdir() if p.is_dir())
 #: Offsets for the cluster policy: each step's successor runs on the other worker; mapped
-#: instances alternate, and each shard's tokenize runs where its extraction did not.
+#: instances alternate, and each shard's tokenize runs where its extraction did not. The two
+#: DAGs build their base models and fine-tune on different workers (they are the slow steps).
 ROUTES = {
     PIPELINE: {"prepare_base_model": 0, "extract_documents": 1, "tokenize": 0, "fine_tune": 1},
     SHARDED: {
-        "prepare_base_model": 0,
-        "list_shards": 1,
+        "prepare_base_model": 1,
+        "list_shards": 0,
         "extract_documents": 0,
         "tokenize": 1,
-        "token_files": 0,
-        "fine_tune": 1,
+        "token_files": 1,
+        "fine_tune": 0,
     },
 }
 #: The steps that report datasets (the others are plain @task functions).
 STEPS = {"extract_documents", "tokenize", "fine_tune"}
-#: Both runs at once on a loaded two-core machine (about 100 s measured; see measurements.json).
-RUN_TIMEOUT = 240.0
+#: Both runs at once; generous for a two-core machine shared with other test runs.
+RUN_TIMEOUT = 480.0
 S3_NAMESPACE = f"s3://{BUCKET}"
 
 
@@ -471,3 +472,30 @@ def test_no_credential_in_events_logs_xcom_or_outputs(runs: Runs, s3: S3) -> Non
         if secret in data
     ]
     assert leaks == []
+
+
+# -- no false alarms ----------------------------------------------------------------------------
+
+
+def component_lines(runs: Runs, needle: bytes) -> list[str]:
+    """Lines of the components' output (workers with their task supervisors, scheduler, DAG
+    processor, API server) and of every task log that contain ``needle``."""
+    cluster = runs.cluster
+    logs = [*cluster.logs.glob("*.log")]
+    for worker in cluster.workers:
+        logs += [p for p in worker.task_logs.rglob("*.log") if p.is_file()]
+    return [
+        f"{log.name}: {line[:300].decode('utf-8', 'replace')}"
+        for log in logs
+        for line in log.read_bytes().splitlines()
+        if needle in line
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 22 item 4 (multiworker-examples): the asset probes log ERROR Asset not found",
+)
+def test_a_successful_run_logs_no_asset_not_found_error(runs: Runs) -> None:
+    assert all(run.run["state"] == "success" for run in runs.runs.values())
+    assert component_lines(runs, b"Asset not found") == []
