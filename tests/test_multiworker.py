@@ -175,8 +175,9 @@ def runs(cluster: CeleryAirflow, s3: S3) -> Runs:
 
         by_file = wait_for("every task instance's last event", all_finished, 60.0, every=1.0)
     events = [e for file_events in by_file.values() for e in file_events]
-    record(cluster, found, seconds)
-    return Runs(cluster, found, events, by_file, seconds)
+    result = Runs(cluster, found, events, by_file, seconds)
+    record(result)
+    return result
 
 
 def ti_key(event: dict[str, Any]) -> tuple[str, str, int]:
@@ -186,8 +187,9 @@ def ti_key(event: dict[str, Any]) -> tuple[str, str, int]:
     return dag_id, task_id, int(facet.get("map_index", -1))
 
 
-def record(cluster: CeleryAirflow, runs: dict[str, Run], seconds: float) -> None:
-    """Wall time and per-task placement, for the deployment guide."""
+def record(result: Runs) -> None:
+    """Wall time, per-task placement and stored sizes, for the deployment guide."""
+    cluster, runs = result.cluster, result.runs
     placement = {
         dag_id: [
             {
@@ -206,8 +208,15 @@ def record(cluster: CeleryAirflow, runs: dict[str, Run], seconds: float) -> None
     }
     measured = {
         "cluster_start_s": round(cluster.started_seconds, 1),
-        "both_runs_wall_s": round(seconds, 1),
+        "both_runs_wall_s": round(result.seconds, 1),
         "cpu_count": os.cpu_count(),
+        "load_average_1_5_15": os.getloadavg(),
+        "events_per_file": {str(path): len(events) for path, events in result.by_file.items()},
+        "xcom_llm_lineage_bytes": {
+            f"{row['dag_id']}.{row['task_id']}[{row['map_index']}]": len(row["text"])
+            for row in xcom_rows(result)
+            if row["key"] == "llm_lineage"
+        },
         "runs": {
             dag_id: {
                 "state": run.run["state"],
