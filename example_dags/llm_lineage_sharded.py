@@ -86,7 +86,9 @@ def tokenize_arguments(extraction: dict[str, Any]) -> dict[str, str]:
 
 @task
 def token_files(tokenizations: list[dict[str, Any]]) -> list[str]:
-    return [result["tokens"] for result in tokenizations]
+    # By index up to its length: iterating the lazy XCom sequence reads one past the end, which
+    # the task SDK logs as "ERROR XCom not found" in a run that succeeded.
+    return [tokenizations[index]["tokens"] for index in range(len(tokenizations))]
 
 
 with DAG(

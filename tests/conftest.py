@@ -70,6 +70,13 @@ class DagRun:
         return found[0]
 
 
+def assert_no_asset_errors(output: str) -> None:
+    """A successful run logs no error about assets: the task SDK logs ``ERROR Asset not found``
+    when a task looks up a URI Airflow has no asset for (every new output, before)."""
+    noisy = [line for line in output.splitlines() if "Asset not found" in line]
+    assert noisy == [], noisy[:5]
+
+
 @pytest.fixture(scope="session")
 def run_dag(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> RunDag:
     """Run a DAG file for real with ``airflow dags test``; every event it emits is validated."""

@@ -168,6 +168,29 @@ def test_pipeline_succeeds_with_each_task_in_its_own_process(
     assert (Path(adapter["name"]) / "adapter_model.safetensors").is_file()
 
 
+def test_runs_under_a_scheduler_log_no_asset_errors(
+    real_airflow: RealAirflow, runs: dict[str, Run]
+) -> None:
+    """The workers' task logs and the scheduler's, DAG processor's and API server's logs hold no
+    ``Asset not found`` error (the task SDK's look-up of a URI Airflow has no asset for), and the
+    DAG processor never took a sample document for a DAG file (``.airflowignore``)."""
+    assert {run.state for run in runs.values()} == {"success"}
+    task_logs = [p for p in (real_airflow.home / "logs").rglob("*") if p.is_file()]
+    assert any(f"dag_id={PIPELINE}" in str(p) for p in task_logs)  # the workers' logs are here
+    components = [p for p in real_airflow.logs.rglob("*") if p.is_file()]
+    noisy = [
+        f"{path.name}: {line[:300]}"
+        for path in [*task_logs, *components]
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if "Asset not found" in line
+    ]
+    assert noisy == [], noisy[:5]
+    # the DAG processor writes a log per file it parses: the DAG files, never a document
+    parsed = [p.name for p in task_logs if "dag_processor" in p.parts]
+    assert f"{PIPELINE}.py.log" in parsed, parsed
+    assert not [name for name in parsed if not name.endswith(".py.log")], parsed
+
+
 def test_taskflow_hooks_report_exactly_each_tasks_datasets(runs: dict[str, Run]) -> None:
     """With a fresh process per task, each task's events carry only what its own hook reported.
 

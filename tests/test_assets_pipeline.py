@@ -2,8 +2,8 @@
 
 ``asset_pipeline`` (``tests/dags/asset_pipeline.py``) runs extract → tokenize → fine_tune on a
 literal corpus and base model, with ``[llm_lineage] catalog_url_template`` set.
-``asset_consumer`` (``tests/dags/asset_consumer.py``) is scheduled on the token file under a
-name of its own. ``airflow dags test`` registers asset events and queues the consumer
+``asset_consumer`` (``tests/dags/asset_consumer.py``) is scheduled on the token file by its URI
+(``Asset(uri)``). ``airflow dags test`` registers asset events and queues the consumer
 (``asset_dag_run_queue``), but only a scheduler turns the queue into a DAG run and activates
 assets created at run time, so one scheduler pass runs here in a subprocess, with the scheduler's
 own methods, and the consumer's task then runs in that DAG run with ``airflow tasks test``.
@@ -23,7 +23,7 @@ from urllib.parse import quote
 import pytest
 
 from airflow_db import AirflowDb
-from conftest import AIRFLOW, TESTS, DagRun, RunDag
+from conftest import AIRFLOW, TESTS, DagRun, RunDag, assert_no_asset_errors
 from corpora import make_mixed_corpus
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 from lora_fixtures import tiny_base
@@ -94,6 +94,7 @@ def assets_run(run_dag: RunDag, airflow_home: Path, tmp_path_factory: pytest.Tem
                 },
             )
             assert run.returncode == 0, run.output[-5000:]
+            assert_no_asset_errors(run.output)
             yield AssetsRun(run, AirflowDb(airflow_home), out, corpus, base)
     finally:
         consumer.unlink()
@@ -150,8 +151,8 @@ def test_every_dataset_of_the_run_is_an_airflow_asset(assets_run: AssetsRun) -> 
     assert named == expected
     for uri in expected:
         assert assets_run.db.asset(uri)["uri"] == uri
-    # the token file is the asset the consumer declared, reached by its URI
-    assert assets_run.db.asset(assets_run.tokens_uri)["name"] == "test-tokens"
+    # the asset the consumer declared, ``Asset(uri)``: named by its URI
+    assert assets_run.db.asset(assets_run.tokens_uri)["name"] == assets_run.tokens_uri
 
 
 @pytest.mark.dag

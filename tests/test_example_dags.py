@@ -151,6 +151,37 @@ def test_asset_scheduled_example_trains_on_the_file_of_the_triggering_event(
     assert read(triggering_asset_events={}) == dataset_id(scheduled.uri).name  # a manual run
 
 
+@pytest.mark.parametrize("syntax", ["glob", "regexp"])
+def test_dag_processor_never_opens_the_sample_documents(
+    syntax: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``example_dags/.airflowignore`` keeps the corpus out of DAG discovery: a DOCX is a ZIP,
+    which the DAG processor would open as a zipped DAG on every parse loop. Without the file it
+    does (the copy below), so the check can fail."""
+    import shutil
+    import zipfile
+
+    from airflow.utils import file as discovery
+
+    monkeypatch.setenv("AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX", syntax)
+    opened: list[str] = []
+    real = zipfile.is_zipfile
+
+    def recording(path: object) -> bool:
+        opened.append(str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery.zipfile, "is_zipfile", recording)
+    found = discovery.find_dag_file_paths(EXAMPLE_DAGS, safe_mode=True)
+    assert sorted(Path(p).name for p in found) == sorted(f"{d}.py" for d in ALL_EXAMPLES)
+    assert not [p for p in opened if "/data/" in p], opened
+    unignored = tmp_path / "example_dags"
+    shutil.copytree(EXAMPLE_DAGS, unignored, ignore=shutil.ignore_patterns(".airflowignore"))
+    opened.clear()
+    discovery.find_dag_file_paths(unignored, safe_mode=True)
+    assert [p for p in opened if p.endswith(".docx")]
+
+
 @pytest.mark.dag
 def test_airflow_lists_no_import_errors(airflow_home: Path, tmp_path: Path) -> None:
     """`airflow dags list-import-errors` names the broken file beside the examples, and only it."""

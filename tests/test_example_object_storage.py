@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import llm_lineage
-from conftest import TESTS, RunDag
+from conftest import TESTS, RunDag, assert_no_asset_errors
 from llm_lineage.training import resolve_base_model
 from s3_fixtures import ACCESS_KEY, BUCKET, S3, SECRET_KEY, moto_s3_server  # noqa: F401
 
@@ -65,6 +65,7 @@ def test_pipeline_runs_on_s3_with_the_readme_conf(
         conf=README_CONF,
     )
     assert run.returncode == 0, run.output[-5000:]
+    assert_no_asset_errors(run.output)
     assert list(workdir.iterdir()) == []  # no s3:/... folder, nothing else
     model = f"s3://{BUCKET}/llm/tiny-base-model"
     tokenize = run.of("tokenize", "COMPLETE")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_db import AirflowDb
-from conftest import DagRun, RunDag
+from conftest import DagRun, RunDag, assert_no_asset_errors
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 
 pytestmark = pytest.mark.dag
@@ -47,6 +47,7 @@ def run_example(run_dag: RunDag, tmp_path_factory: pytest.TempPathFactory):
             EXAMPLES / f"{dag_id}.py", dag_id, env={"LLM_LINEAGE_OUTPUT": str(out)}, in_place=True
         )
         assert result.returncode == 0, result.output[-5000:]
+        assert_no_asset_errors(result.output)
         done[dag_id] = (result, out)
         return done[dag_id]
 

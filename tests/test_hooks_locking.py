@@ -13,11 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+import llm_lineage.hooks.locking as locking
 import llm_lineage.hooks.publishing as publishing
 from llm_lineage.hooks.extraction import DocumentExtractionHook
 from llm_lineage.hooks.locking import (
@@ -71,6 +73,80 @@ def test_machine_id_names_the_pid_namespace() -> None:
     assert machine_id().startswith(os.uname().nodename)
     if Path("/proc/self/ns/pid").exists():
         assert "pid:[" in machine_id()
+
+
+SAME_HOST_OTHER_CONTAINER = """
+import json, sys
+from llm_lineage.hooks.locking import current_owner
+print(json.dumps(current_owner("run-b", "file:///dest", None).__dict__))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/ns/pid").exists(), reason="Linux pid namespaces")
+def test_two_workers_with_one_host_name_are_told_apart() -> None:
+    """A second worker in its own pid namespace with this host name (one pod, ``--network
+    host``): its record differs from ours beyond the host name, so neither judges the other's
+    pid, and a live one is never taken over for a pid missing here."""
+    unshare = subprocess.run(
+        [
+            "unshare",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            sys.executable,
+            "-c",
+            SAME_HOST_OTHER_CONTAINER,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(publishing.__file__).parents[2])},
+        timeout=120,
+    )
+    if unshare.returncode != 0 and "Operation not permitted" in unshare.stderr:
+        pytest.skip("no permission to make a pid namespace here")
+    assert unshare.returncode == 0, unshare.stderr[-2000:]
+    other = Owner(**json.loads(unshare.stdout.strip().splitlines()[-1]))
+    me = make_owner()
+    assert other.host == me.host  # what the OS host name alone cannot tell apart
+    assert (other.machine, other.process) != (me.machine, me.process)
+    now = time.time()
+    assert not is_stale(other, now - 599, 600, now)  # its pid means nothing in our namespace
+    assert is_stale(other, now - 601, 600, now)  # a frozen or dead worker: heartbeats stop
+    assert f"process {other.process[:12]}" in other.describe()
+
+
+def test_without_a_readable_pid_namespace_only_heartbeats_judge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sandbox that hides /proc: the machine id is this process's, so a record from another
+    process (a dead pid here, same host name) is never judged gone, only stale by time."""
+    monkeypatch.setattr(locking, "_pid_namespace", lambda: None)
+    locking._machine.cache_clear()
+    try:
+        assert machine_id() == f"{os.uname().nodename}|process:{locking.process_id()}"
+        me = make_owner()
+        now = time.time()
+        assert not is_stale(me, now, 600, now)
+        other = replace(me, machine=me.machine.replace(me.process or "", "0" * 32), pid=dead_pid())
+        assert not is_stale(other, now - 599, 600, now)
+        assert is_stale(other, now - 601, 600, now)
+        assert is_stale(replace(me, pid=dead_pid()), now, 600, now)  # ours, and gone
+    finally:
+        locking._machine.cache_clear()
+
+
+def test_each_process_has_its_own_id_and_old_records_still_read() -> None:
+    me = make_owner()
+    assert me.process == locking.process_id() and len(me.process) == 32
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a forked worker process (Celery's prefork pool): an id of its own
+        os.write(write, locking.process_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 64).decode() not in ("", me.process)
+    old = {k: v for k, v in json.loads(me.to_bytes()).items() if k != "process"}
+    assert Owner.from_bytes(json.dumps(old).encode()) == replace(me, process=None)
 
 
 def test_lock_takes_over_a_dead_owner_and_waits_for_a_live_one(tmp_path: Path) -> None:

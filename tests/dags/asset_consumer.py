@@ -1,6 +1,7 @@
-"""Test DAG scheduled on the token file that ``asset_pipeline`` writes, under a name of its own.
+"""Test DAG scheduled on the token file that ``asset_pipeline`` writes, by its URI.
 
-The asset is declared here as ``test-tokens``: tokenization's event must reach it by its URI.
+``Asset(uri)``, named by its URI as the README says: tokenization's event must reach it before
+it has ever had one, when the task SDK has no quiet look-up by URI.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from airflow.sdk import DAG, Asset, task
 
 from llm_lineage.lineage.naming import dataset_id
 
-TOKENS = Asset(
-    name="test-tokens", uri=dataset_id(os.environ.get("TEST_ASSET_TOKENS", "/nonexistent")).uri
-)
+TOKENS = Asset(dataset_id(os.environ.get("TEST_ASSET_TOKENS", "/nonexistent")).uri)
 
 
 @task

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -56,6 +57,7 @@ class Owner:
 
     run_id: str
     destination: str
+    #: The OS host name, for people: two workers in one pod (or on ``--network host``) share it.
     host: str
     #: Where ``pid`` means something: host name, boot id and pid namespace (see machine_id).
     machine: str
@@ -67,6 +69,9 @@ class Owner:
     refreshed: float
     #: The Airflow task instance, e.g. ``dag_id=a task_id=b run_id=c try=2``, if known.
     label: str | None = None
+    #: A random id of the writing process (``process_id``): names it on any machine, whatever
+    #: its host name and pid. None in records written before it existed.
+    process: str | None = None
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode()
@@ -83,8 +88,9 @@ class Owner:
     def describe(self) -> str:
         since = dt.datetime.fromtimestamp(self.since, dt.timezone.utc)
         who = f"{self.label}, " if self.label else ""
+        process = f", process {self.process[:12]}" if self.process else ""
         return (
-            f"run {self.run_id} ({who}pid {self.pid} on host {self.host}) "
+            f"run {self.run_id} ({who}pid {self.pid} on host {self.host}{process}) "
             f"since {since.isoformat(timespec='seconds')}"
         )
 
@@ -93,19 +99,51 @@ def describe(owner: Owner | None) -> str:
     return owner.describe() if owner else "a run that has not written its owner record yet"
 
 
+_PROCESS: tuple[int, str] | None = None
+
+
+def process_id() -> str:
+    """A random id of this process, made on first use; a forked child makes its own."""
+    global _PROCESS
+    if _PROCESS is None or _PROCESS[0] != os.getpid():
+        _PROCESS = (os.getpid(), uuid.uuid4().hex)
+    return _PROCESS[1]
+
+
+def _boot_id() -> str | None:
+    """Linux's id of this boot; elsewhere the boot time (the same for every process)."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None if sys.platform.startswith("linux") else f"boot:{psutil.boot_time():.0f}"
+
+
+def _pid_namespace() -> str | None:
+    """Linux's pid namespace of this process; elsewhere there are none: one per machine."""
+    try:
+        return str(Path("/proc/self/ns/pid").readlink())
+    except OSError:
+        return None if sys.platform.startswith("linux") else "no-pid-namespaces"
+
+
 @cache
+def _machine() -> tuple[str, str | None, str | None]:
+    return socket.gethostname(), _boot_id(), _pid_namespace()
+
+
 def machine_id() -> str:
     """Host name, boot id and pid namespace: two records with the same value can compare pids.
 
-    A container has its own pid namespace and often the host's name, so the name alone would
-    let one container judge another's live process dead.
+    Two containers often share a host name (one pod, ``--network host``, a fixed
+    ``hostname:``) and each has its own pid namespace, so the name alone would let one judge
+    the other's live process dead. Where the boot id or the pid namespace cannot be read (a
+    sandbox that hides ``/proc``), the id is this process's own (``process_id``): no other
+    process then judges its pid, and its lock goes stale only by missing heartbeats.
     """
-    parts = [socket.gethostname()]
-    with contextlib.suppress(OSError):
-        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
-    with contextlib.suppress(OSError):
-        parts.append(str(Path("/proc/self/ns/pid").readlink()))
-    return "|".join(parts)
+    host, boot, namespace = _machine()
+    if boot is None or namespace is None:
+        return f"{host}|process:{process_id()}"
+    return f"{host}|{boot}|{namespace}"
 
 
 def _process_started(pid: int) -> float | None:
@@ -127,6 +165,7 @@ def current_owner(run_id: str, destination: str, label: str | None) -> Owner:
         since=now,
         refreshed=now,
         label=label,
+        process=process_id(),
     )
 
 

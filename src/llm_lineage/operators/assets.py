@@ -13,9 +13,9 @@ was updated" and queues the DAGs scheduled on it, which reading a corpus or a ba
 not do. A corpus or base model whose location is fixed when the DAG is parsed (a literal absolute
 path, URL or hub id) becomes an inlet ``Asset``, registered with the DAG and never given an
 event. A templated one is known only at run time, and Airflow 3 registers an asset from a
-running task only through an event. So the run looks the input up first: an asset Airflow
-already has (declared somewhere, or seen before) gets no event, ever; one Airflow does not have
-gets one event that creates it (``extra.role`` is ``"input"``). No DAG can be scheduled on an
+running task only through an event. So the run looks the input up first (``KnownAssets``): an
+asset Airflow already has (declared by the DAG, or seen before) gets no event; one it does not
+have gets one event that creates it (``extra.role`` is ``"input"``). No DAG can be scheduled on an
 asset that does not exist yet, so that first event triggers nothing. Text and tokens read by the
 next step are assets already, through the events of the step that wrote them.
 
@@ -23,8 +23,11 @@ next step are assets already, through the events of the step that wrote them.
 (``DatasetId.uri``): ``file:///abs/path/text.parquet``, ``s3://bucket/key``. Airflow keeps
 those as they are (no query, no fragment, no trailing slash, the path percent-encoded once), so
 Airflow's asset and the OpenLineage dataset are the same thing under the same name. An event
-goes to the active asset Airflow already has under that URI, whatever its name, so a DAG
-scheduled on ``Asset("contract-tokens", uri=...)`` is triggered as well.
+goes to the asset Airflow is known to have under that URI, whatever its name: one the task's
+DAG declares, one this task's alias reached before, or the active one with that URI once it has
+had an event. The task SDK's look-up by URI is not used: for a URI Airflow does not have (every
+new output) it logs ``ERROR Asset not found``. So a DAG scheduled on an output that has never
+had an event declares it by its URI, ``Asset("<uri>")`` or ``Asset.ref(uri="<uri>")``.
 
 **Extras** hold versions (the ``datasetVersion`` the OpenLineage events name), counts and the
 inputs' URIs: small, JSON-safe, no document text and nothing from settings that could be secret.
@@ -40,7 +43,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
-from airflow.sdk.exceptions import AirflowRuntimeError, ErrorType
 
 from llm_lineage.hooks.storage import location_uri, storage_path
 from llm_lineage.lineage.naming import dataset_id
@@ -135,41 +137,84 @@ def publish_assets(
     _append_new(operator.outlets, alias)  # mapped and DAG-less operators get it only here
     try:
         events = context["outlet_events"][alias]
+        known = KnownAssets(operator, alias.name)
         for update in updates:
+            asset = known.find(update.uri)
             if update.input:
-                _register_input(events, update.uri, update.extra)
+                if asset is None:  # an event would tell a known input's consumers it changed
+                    log.info(
+                        "Airflow has no asset for the input %s: one event registers it", update.uri
+                    )
+                    events.add(
+                        Asset(name=update.uri, uri=update.uri),
+                        extra={"role": "input", **update.extra},
+                    )
                 continue
-            _add_event(events, update.uri, update.extra)
+            events.add(asset or Asset(name=update.uri, uri=update.uri), extra=update.extra)
             operator.log.info("Airflow asset event for %s: %s", update.uri, update.extra)
     except Exception:
         log.warning("Could not add Airflow asset events through %s", alias.name, exc_info=True)
 
 
-def _add_event(events: Any, uri: str, extra: dict[str, Any]) -> None:
-    """To the active asset Airflow has under ``uri``, else to a new one named by its URI."""
-    asset = Asset(name=uri, uri=uri)  # checks the URI as Airflow will store it
-    try:
-        events.add(Asset.ref(uri=asset.uri), extra=extra)
-    except AirflowRuntimeError as error:
-        if error.error.error is not ErrorType.ASSET_NOT_FOUND:
-            raise
-        log.info("No active Airflow asset has the URI %s yet: this event creates it", asset.uri)
-        events.add(asset, extra=extra)
+class KnownAssets:
+    """The asset Airflow has under a URI, found without asking for one that may not exist.
+
+    The task SDK's look-up by URI (``Asset.ref(uri=...)``) answers a missing asset with an
+    ``ERROR Asset not found`` in the task log, and most outputs are new. So the asset is looked
+    for where the answer for a missing one is "nothing": the assets this task's DAG declares, the
+    events this task's alias added before, and the events of the active asset with that URI.
+    None means Airflow has no asset under the URI that it could name; the event then creates one
+    named by its URI, as ``Asset(uri)`` names it.
+    """
+
+    #: Events of the alias read back: the latest ones, enough for every output of many runs.
+    ALIAS_EVENTS = 500
+
+    def __init__(self, operator: BaseOperator, alias_name: str) -> None:
+        self.declared = _declared_assets(operator)
+        self.alias_name = alias_name
+        self._through_alias: dict[str, Asset] | None = None
+
+    def find(self, uri: str) -> Asset | None:
+        return self.declared.get(uri) or self._alias_assets().get(uri) or _active_asset(uri)
+
+    def _alias_assets(self) -> dict[str, Asset]:
+        if self._through_alias is None:
+            events = _events(alias_name=self.alias_name, limit=self.ALIAS_EVENTS)
+            self._through_alias = {
+                e.asset.uri: Asset(name=e.asset.name, uri=e.asset.uri) for e in events
+            }
+        return self._through_alias
 
 
-def _register_input(events: Any, uri: str, extra: dict[str, Any]) -> None:
-    """Create the asset of an input Airflow does not know yet; a known one gets no event."""
-    from airflow.sdk.execution_time.context import OutletEventAccessor
+def _declared_assets(operator: BaseOperator) -> dict[str, Asset]:
+    """Assets the operator's DAG names (inlets, outlets, schedule), by URI."""
+    if not operator.has_dag():
+        return {}
+    dag = operator.dag
+    found: list[Any] = [obj for task in dag.tasks for obj in (*task.inlets, *task.outlets)]
+    condition = getattr(dag.timetable, "asset_condition", None)
+    if condition is not None:
+        found.extend(asset for _, asset in condition.iter_assets())
+    return {obj.uri: obj for obj in found if isinstance(obj, Asset)}
 
-    asset = Asset(name=uri, uri=uri)
-    try:
-        OutletEventAccessor._get_asset_from_db(uri=asset.uri)
-        return  # known: an event would tell its consumers it was updated
-    except AirflowRuntimeError as error:
-        if error.error.error is not ErrorType.ASSET_NOT_FOUND:
-            raise
-    log.info("Airflow has no asset for the input %s: one event registers it", asset.uri)
-    events.add(asset, extra={"role": "input", **extra})
+
+def _active_asset(uri: str) -> Asset | None:
+    """The active asset with this URI, if it has had an event (any name)."""
+    for event in _events(uri=uri, limit=1):
+        return Asset(name=event.asset.name, uri=event.asset.uri)
+    return None
+
+
+def _events(**query: Any) -> list[Any]:
+    """Asset events from the API server, as the task SDK's ``inlet_events`` reads them."""
+    from airflow.sdk.execution_time.context import InletEventsAccessor
+
+    limit = query.pop("limit")
+    accessor = InletEventsAccessor(
+        asset_uri=query.get("uri"), alias_name=query.get("alias_name")
+    ).ascending(False)
+    return list(accessor.limit(limit))
 
 
 def extraction_assets(run: ExtractionRun) -> list[AssetUpdate]:
