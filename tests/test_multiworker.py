@@ -501,10 +501,8 @@ def component_lines(runs: Runs, needle: bytes) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22 item 4 (multiworker-examples): the asset probes log ERROR Asset not found",
-)
 def test_a_successful_run_logs_no_asset_not_found_error(runs: Runs) -> None:
+    """The provider's asset look-ups once logged ``ERROR Asset not found`` on the workers for
+    every new output (issue 22)."""
     assert all(run.run["state"] == "success" for run in runs.runs.values())
     assert component_lines(runs, b"Asset not found") == []
