@@ -55,7 +55,8 @@ class Postgres:
 
     port: int = field(default_factory=free_port)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-    root: Path = field(init=False)
+    #: Set by ``start``: the cluster's folder (data, socket, log).
+    root: Path = field(init=False, default=Path("/nonexistent"))
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -164,7 +165,8 @@ class Postgres:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root.name.startswith("llm-lineage-pg-"):  # made by ``start``
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 @dataclass
