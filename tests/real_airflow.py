@@ -123,6 +123,13 @@ class RealAirflow:
             if not name.startswith(("AIRFLOW__", "OPENLINEAGE")) and name != "AIRFLOW_HOME"
         }
         transport = {"type": "file", "log_file_path": str(self.events_file), "append": True}
+        # Components run in other folders: a relative PYTHONPATH (``PYTHONPATH=src``) made absolute
+        # so they import the same source as the tests.
+        python_path = [
+            str(Path(p).resolve()) for p in inherited.get("PYTHONPATH", "").split(os.pathsep) if p
+        ]
+        if python_path:
+            inherited["PYTHONPATH"] = os.pathsep.join(python_path)
         return {
             **inherited,
             "PATH": f"{AIRFLOW.parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -180,23 +187,39 @@ class RealAirflow:
         for name, args in COMPONENTS:
             if name == "api-server":
                 args = [*args, "--port", str(self.port)]
-            log = self.logs / f"{name}.log"
-            handle = log.open("wb")
-            process = subprocess.Popen(
-                [str(AIRFLOW), *args],
-                env=self._env,
-                stdin=subprocess.DEVNULL,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                cwd=self.root,
-                start_new_session=True,  # its own process group, killed as one at the end
-            )
-            self.components.append(Component(name, process, log, handle))
+            self.spawn(name, [str(AIRFLOW), *args])
+        self.spawn_more()
         wait_for(
             "a healthy scheduler, DAG processor and metadata database",
             self._healthy,
             max(deadline - time.monotonic(), 1.0),
         )
+
+    def spawn_more(self) -> None:
+        """More components to start with the others (before the wait); none here."""
+
+    def spawn(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> Component:
+        """Start one component in its own process group, its output in ``logs/<name>.log``."""
+        log = self.logs / f"{name}.log"
+        handle = log.open("wb")
+        process = subprocess.Popen(
+            command,
+            env=env or self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=cwd or self.root,
+            start_new_session=True,  # its own process group, killed as one at the end
+        )
+        component = Component(name, process, log, handle)
+        self.components.append(component)
+        return component
 
     def _healthy(self) -> bool | None:
         self.check_alive()
