@@ -28,7 +28,7 @@ from llm_lineage.report.curation import CurationCheck, check_curations
 from llm_lineage.report.trace import Node
 
 CONTENT_HASH_KEY = b"llm_lineage.content_hash"
-_COLUMNS = ["doc_id", "relative_path", "source_uri", "sha256", "status"]
+_COLUMNS = ["relative_path", "source_uri", "sha256", "status"]
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
@@ -245,8 +245,7 @@ def _check(collection: Node, wanted: Query, expected: str | None) -> ManifestChe
         check.reason = f"{type(error).__name__}: {error}"[:300]
         return check
     check.reachable = True
-    ids = [row.pop("doc_id", None) for row in rows]  # the answer lists what it always did
-    check.doc_ids = [str(doc_id) for doc_id in ids if doc_id]
+    check.doc_ids = [str(row["doc_id"]) for row in rows if row.get("doc_id")]
     check.matches = rows
     return check
 
