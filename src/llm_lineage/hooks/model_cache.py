@@ -97,11 +97,10 @@ def _listing(
     except FileNotFoundError:
         return {}
     prefix = str(folder.path).rstrip("/") + "/"
+    relative = (str(e["name"]).rstrip("/").removeprefix(prefix) for e in entries)
     files = {
-        str(entry["name"]).rstrip("/").removeprefix(prefix).rsplit("/", 1)[-1]
-        if not subfolders
-        else str(entry["name"]).rstrip("/").removeprefix(prefix): entry
-        for entry in entries
+        name if subfolders else name.rsplit("/", 1)[-1]: entry
+        for name, entry in zip(relative, entries, strict=True)
         if entry.get("type") == "file"
     }
     wanted = {
