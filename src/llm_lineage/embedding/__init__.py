@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from llm_lineage.embedding.chunking import Chunk, Chunker
 from llm_lineage.embedding.engine import embed_corpus
-from llm_lineage.embedding.loader import is_hub_id, load_model, model_location, resolve_model
+from llm_lineage.embedding.loader import (
+    DEFINING_PATTERNS,
+    is_hub_id,
+    load_model,
+    model_location,
+    resolve_local_copy,
+    resolve_model,
+)
 from llm_lineage.embedding.model import (
     EmbeddingFailed,
     EmbeddingModelError,
@@ -26,6 +33,7 @@ from llm_lineage.embedding.vector_store import (
 )
 
 __all__ = [
+    "DEFINING_PATTERNS",
     "EMBEDDINGS_FILE",
     "Chunk",
     "Chunker",
@@ -42,6 +50,7 @@ __all__ = [
     "load_model",
     "model_location",
     "output_schema",
+    "resolve_local_copy",
     "resolve_model",
     "version_tag",
     "write_lance_table",

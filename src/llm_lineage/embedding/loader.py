@@ -21,6 +21,8 @@ from llm_lineage.embedding.model import EmbeddingModelError, LoadedModel, ModelF
 #: The files that define a model: configs, vocabularies, tokenizers and weights. A README or a
 #: training log beside them changes no vector, so it changes no fingerprint.
 DEFINING_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model", ".py")
+#: The same files as name patterns: what is copied of a model folder in an object store.
+DEFINING_PATTERNS = tuple(f"*{suffix}" for suffix in DEFINING_SUFFIXES)
 MODULES_FILE = "modules.json"
 _CHUNK = 8 * 1024 * 1024
 
@@ -53,6 +55,15 @@ def resolve_model(
     return _fingerprint(
         source, model_location(source), _download(source, revision, token), revision
     )
+
+
+def resolve_local_copy(source: str, folder: str | os.PathLike[str]) -> ModelFiles:
+    """A model copied from ``source`` (an object store's URI) into the local ``folder``.
+
+    Lineage names it by ``source``; its fingerprint is the content's, the same as any other
+    copy's.
+    """
+    return _fingerprint(source, source, Path(folder), None)
 
 
 def _download(repo_id: str, revision: str | None, token: str | None) -> Path:

@@ -9,8 +9,10 @@ from pathlib import Path
 from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.embedding import (
+    DEFINING_PATTERNS,
     EMBEDDINGS_FILE,
     EmbeddingFailed,
+    EmbeddingModelError,
     EmbeddingSettings,
     LoadedModel,
     ModelFiles,
@@ -18,13 +20,21 @@ from llm_lineage.embedding import (
     embed_corpus,
     load_model,
     model_location,
+    resolve_local_copy,
     resolve_model,
     write_lance_table,
 )
 from llm_lineage.extraction import TEXT_FILE
 from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.model_cache import local_model_copy
 from llm_lineage.hooks.openlineage_run import current_run
-from llm_lineage.hooks.storage import local_copy, parquet_path, storage_path
+from llm_lineage.hooks.storage import (
+    is_remote,
+    local_copy,
+    location_uri,
+    parquet_path,
+    storage_path,
+)
 from llm_lineage.hooks.tokenization import _checked_source, _footer
 from llm_lineage.lineage.dataset_card import CARD_FILE, dataset_card
 from llm_lineage.lineage.embedding import Embedded, EmbeddingPlan, embedding_footer
@@ -47,6 +57,7 @@ class EmbeddingHook(StepHook):
     :param hub_conn_id: Connection whose password is a Hugging Face token (private hub ids).
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
+    :param model_conn_id: Connection for a model folder in an object store.
     """
 
     hook_name = "Embedding"
@@ -56,6 +67,7 @@ class EmbeddingHook(StepHook):
         hub_conn_id: str | None = None,
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
+        model_conn_id: str | None = None,
         hook_lineage: bool = True,
         owner: str | None = None,
         lock_timeout: float = 0.0,
@@ -64,10 +76,34 @@ class EmbeddingHook(StepHook):
         self.hub_conn_id = hub_conn_id
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
+        self.model_conn_id = model_conn_id
 
     def resolve_model(self, spec: str, revision: str | None = None) -> ModelFiles:
-        """The model's local folder and fingerprint (downloads a hub id; no torch)."""
+        """The model's local folder and fingerprint (downloads a hub id; no torch).
+
+        An object store's folder (``s3://bucket/models/name``) is downloaded once per worker,
+        subfolders such as ``1_Pooling/`` included (``hooks/model_cache.py``), and named in
+        lineage by its URI; its fingerprint is the content's, the same as a local copy's.
+        """
+        if is_remote(spec):
+            return self._remote_model(spec)
         return resolve_model(spec, revision=revision, token=self._password(self.hub_conn_id))
+
+    def _remote_model(self, spec: str) -> ModelFiles:
+        path = storage_path(spec, self.model_conn_id)
+        uri = location_uri(path)
+        try:
+            folder = local_model_copy(
+                path, DEFINING_PATTERNS, self.log, subfolders=True, prefer_safetensors=False
+            )
+        except OSError as error:
+            raise EmbeddingModelError(f"embedding model {uri} cannot be read: {error}") from error
+        return resolve_local_copy(uri, folder)
+
+    def _model_location(self, spec: str) -> str:
+        if is_remote(spec):
+            return location_uri(storage_path(spec, self.model_conn_id))
+        return model_location(spec)
 
     def load_model(self, files: ModelFiles, settings: EmbeddingSettings) -> LoadedModel:
         return load_model(files, settings.device, self.log)
@@ -90,7 +126,7 @@ class EmbeddingHook(StepHook):
             source=self._uri(parquet_path(source, self.source_conn_id, TEXT_FILE)),
             output=child_uri(destination_uri, EMBEDDINGS_FILE),
             model=model,
-            model_location=model_location(model),
+            model_location=self._model_location(model),
             settings=settings or EmbeddingSettings(),
             revision=revision,
             vector_store=vector_store,

@@ -52,16 +52,23 @@ class ModelStoreError(LlmLineageError, OSError):
 
 
 def local_model_copy(
-    folder: ObjectStoragePath, patterns: Sequence[str] = MODEL_FILES, logger: LogLike = log
+    folder: ObjectStoragePath,
+    patterns: Sequence[str] = MODEL_FILES,
+    logger: LogLike = log,
+    *,
+    subfolders: bool = False,
+    prefer_safetensors: bool = True,
 ) -> Path:
     """The local folder holding the files of ``folder`` whose names match ``patterns``.
 
     Downloads them unless this worker's cache has a copy of exactly this listing. When the
-    folder has ``*.safetensors`` weights, ``pytorch_model*.bin`` files are left out (as the hub
-    download does).
+    folder has ``*.safetensors`` weights and ``prefer_safetensors`` is set,
+    ``pytorch_model*.bin`` files are left out (as the hub download does). With ``subfolders``
+    the files of its subfolders (e.g. a sentence-transformers model's ``1_Pooling/``) come too,
+    under their relative paths; names with a part starting with ``.`` never do.
     """
     uri = location_uri(folder)
-    files = _listing(folder, patterns)
+    files = _listing(folder, patterns, subfolders, prefer_safetensors)
     if not files:
         raise ModelStoreError(
             f"{uri} holds no files to load ({', '.join(patterns)}); is it a model folder?"
@@ -80,26 +87,38 @@ def local_model_copy(
     return _cached_download(folder.fs, uri, files, root, key, logger)
 
 
-def _listing(folder: ObjectStoragePath, patterns: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The folder's files (not its subfolders) that match ``patterns``, by name."""
+def _listing(
+    folder: ObjectStoragePath, patterns: Sequence[str], subfolders: bool, prefer_safetensors: bool
+) -> dict[str, dict[str, Any]]:
+    """The folder's files that match ``patterns`` (by base name), by path relative to it."""
     folder.fs.invalidate_cache(folder.path)  # a listing fsspec kept may predate a new upload
     try:
-        entries = folder.fs.ls(folder.path, detail=True)
+        entries = _entries(folder, subfolders)
     except FileNotFoundError:
         return {}
+    prefix = str(folder.path).rstrip("/") + "/"
+    relative = (str(e["name"]).rstrip("/").removeprefix(prefix) for e in entries)
     files = {
-        str(entry["name"]).rstrip("/").rsplit("/", 1)[-1]: entry
-        for entry in entries
+        name if subfolders else name.rsplit("/", 1)[-1]: entry
+        for name, entry in zip(relative, entries, strict=True)
         if entry.get("type") == "file"
     }
     wanted = {
         name: entry
         for name, entry in files.items()
-        if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+        if not any(part.startswith(".") for part in name.split("/"))
+        and any(fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], pattern) for pattern in patterns)
     }
-    if any(name.endswith(".safetensors") for name in wanted):
+    if prefer_safetensors and any(name.endswith(".safetensors") for name in wanted):
         wanted = {n: e for n, e in wanted.items() if not fnmatch.fnmatchcase(n, "pytorch_model*")}
     return dict(sorted(wanted.items()))
+
+
+def _entries(folder: ObjectStoragePath, subfolders: bool) -> list[dict[str, Any]]:
+    if subfolders:
+        found = folder.fs.find(folder.path, detail=True)
+        return [{**entry, "name": name} for name, entry in found.items()]
+    return list(folder.fs.ls(folder.path, detail=True))
 
 
 def _version(entry: dict[str, Any]) -> str | None:
@@ -183,6 +202,7 @@ def _download(
     for name, entry in files.items():
         digest = hashlib.sha256()
         written = 0
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         with fs.open(entry["name"], "rb") as remote, (target / name).open("wb") as local:
             while chunk := remote.read(_CHUNK):
                 digest.update(chunk)

@@ -42,7 +42,8 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
 
     :param source: The text: a ``text.parquet`` or the folder holding it. Templated.
     :param destination: Folder for ``embeddings.parquet``. Templated.
-    :param model: A sentence-transformers model folder or a hub id. Templated.
+    :param model: A sentence-transformers model folder, an object store's folder
+        (``s3://bucket/models/name``, downloaded once per worker) or a hub id. Templated.
     :param chunk_tokens: Tokens per chunk, by the model's tokenizer (special tokens not counted).
     :param overlap_tokens: Tokens shared by consecutive chunks of a document.
     :param normalize: Scale every vector to unit length.
@@ -55,6 +56,9 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
     :param cost_per_hour: Price of one device-hour; the run's estimated cost goes into lineage.
     :param cost_currency: ISO 4217 code of ``cost_per_hour``.
     :param hub_conn_id: Connection whose password is a Hugging Face token.
+    :param source_conn_id: Connection for the source's object store. Templated; empty is none.
+    :param destination_conn_id: Connection for the destination's object store. Templated.
+    :param model_conn_id: Connection for a model folder in an object store. Templated.
     :param environment_variables: Names of environment variables to report in lineage (the
         secrets rule applies: names that look like a secret's are refused at parse time).
     """
@@ -65,6 +69,9 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
         "model",
         "model_revision",
         "vector_store",
+        "source_conn_id",
+        "destination_conn_id",
+        "model_conn_id",
     )
     step_failure = EmbeddingFailed
     ui_color = "#fdf3e1"
@@ -93,6 +100,7 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
         environment_variables: Sequence[str] = (),
+        model_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -123,8 +131,8 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
         self.cost_currency = cost_currency
         self.model_revision = model_revision
         self.hub_conn_id = hub_conn_id
-        self.source_conn_id = source_conn_id
-        self.destination_conn_id = destination_conn_id
+        self.source_conn_id, self.destination_conn_id = source_conn_id, destination_conn_id
+        self.model_conn_id = model_conn_id
         self.environment_variables = environment_names(owner, environment_variables)
         declare_assets(self)  # its input, the text, is an asset through extraction's events
         self._run: EmbeddingRun | None = None
@@ -135,8 +143,9 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
     def _make_hook(self) -> EmbeddingHook:
         return EmbeddingHook(
             hub_conn_id=self.hub_conn_id,
-            source_conn_id=self.source_conn_id,
-            destination_conn_id=self.destination_conn_id,
+            source_conn_id=self.source_conn_id or None,  # a rendered "" is no connection
+            destination_conn_id=self.destination_conn_id or None,
+            model_conn_id=self.model_conn_id or None,
             hook_lineage=False,  # get_openlineage_facets_on_* report this task's lineage
         )
 
