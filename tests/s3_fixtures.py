@@ -70,10 +70,20 @@ def moto_s3_server() -> Iterator[S3]:
     server_s3 = S3(endpoint, client, connection)
     saved = {name: os.environ.get(name) for name in server_s3.env}
     os.environ.update(server_s3.env)
+    _forget_filesystems()
     yield server_s3
+    _forget_filesystems()
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
     server.stop()
+
+
+def _forget_filesystems() -> None:
+    """Airflow keeps one filesystem per connection id for the process; another module's would
+    still point at its own server, stopped by now."""
+    from airflow.sdk.io import store
+
+    store._STORE_CACHE.clear()

@@ -8,7 +8,6 @@ copy must bring along for the model to load.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +28,6 @@ from test_model_store import Requests, cache, requests  # noqa: F401
 from tokenizers_fixtures import write_text_parquet
 
 SETTINGS = EmbeddingSettings(chunk_tokens=16, overlap_tokens=4, device="cpu")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fresh_stores() -> Iterator[None]:
-    """Airflow keeps one filesystem per connection: another module's points at its own server."""
-    from airflow.sdk.io import store
-
-    store._STORE_CACHE.clear()
-    yield
-    store._STORE_CACHE.clear()
 
 
 def upload_tree(s3: S3, folder: Path, prefix: str) -> str:
