@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from llm_lineage.common.measure import Measure
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.text_source import footer_metadata, open_text_source
 from llm_lineage.curation import dedup, language, quality
 from llm_lineage.curation.dedup import Deduplicator, Duplicate
 from llm_lineage.curation.language import Identified, LanguageIdentifier
@@ -27,7 +28,6 @@ from llm_lineage.curation.model import CurationFailed, CurationResult
 from llm_lineage.curation.pii import find_and_redact
 from llm_lineage.curation.quality import QualityMeasures
 from llm_lineage.curation.settings import PII_KINDS, CurationSettings
-from llm_lineage.curation.source import open_source
 from llm_lineage.curation.tables import DECISIONS_FILE, DECISIONS_SCHEMA, TEXT_FILE
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,8 @@ class _Run:
 
     def open(self, output_dir: Path) -> pq.ParquetFile:
         """The source, once known to be extraction output; both output files are started."""
-        parquet, self.result.source_metadata = open_source(self.source, self.result)
+        parquet = open_text_source(self.source, self.result, CurationFailed)
+        self.result.source_metadata = footer_metadata(parquet)
         self.rules = _Rules(self.settings, self.result)
         output_dir.mkdir(parents=True, exist_ok=True)
         rows = self.settings.row_group_rows

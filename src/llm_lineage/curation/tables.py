@@ -14,9 +14,6 @@ from llm_lineage.curation.settings import PII_KINDS
 TEXT_FILE = "text.parquet"
 DECISIONS_FILE = "decisions.parquet"
 
-#: Columns the source must have (the rest are carried through as they are).
-REQUIRED_COLUMNS = ("doc_id", "text")
-
 
 def _field(name: str, kind: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
     return pa.field(name, kind, nullable=nullable, metadata={"description": description})

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from llm_lineage.common.measure import Measure
 from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.text_source import TEXT_COLUMNS, footer_metadata, open_text_source
 from llm_lineage.embedding.chunking import Chunk, Chunker, backend_tokenizer
 from llm_lineage.embedding.model import EmbeddingFailed, EmbeddingResult, LoadedModel
 from llm_lineage.embedding.settings import EmbeddingSettings
@@ -25,41 +26,8 @@ from llm_lineage.embedding.writer import EmbeddingWriter
 
 log = logging.getLogger(__name__)
 
-REQUIRED_COLUMNS = ("doc_id", "text")
-
 #: Renders Parquet footer metadata from a finished result (see embed_corpus).
 Footer = Callable[[EmbeddingResult], dict[str, str]]
-
-
-def _footer_metadata(parquet: pq.ParquetFile) -> dict[str, str]:
-    metadata = parquet.metadata.metadata or {}
-    return {
-        key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
-        for key, value in metadata.items()
-        if key != b"ARROW:schema"
-    }
-
-
-def _open_source(source: Path, result: EmbeddingResult) -> pq.ParquetFile:
-    try:
-        parquet = pq.ParquetFile(source)
-    except (OSError, pa.ArrowException) as error:
-        raise EmbeddingFailed(
-            f"{source} is not a readable Parquet file: {error}", result
-        ) from error
-    schema = parquet.schema_arrow
-    missing = [name for name in REQUIRED_COLUMNS if name not in schema.names]
-    if missing:
-        raise EmbeddingFailed(
-            f"{source} is not text Parquet: missing column(s) {', '.join(missing)}", result
-        )
-    for name in REQUIRED_COLUMNS:
-        kind = schema.field(name).type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            raise EmbeddingFailed(
-                f"{source} is not text Parquet: column {name} is {kind}, not a string", result
-            )
-    return parquet
 
 
 class _Run:
@@ -82,8 +50,8 @@ class _Run:
 
     def open(self, output_dir: Path) -> pq.ParquetFile:
         settings, model = self.settings, self.model
-        parquet = _open_source(self.source, self.result)
-        self.result.source_metadata = _footer_metadata(parquet)
+        parquet = open_text_source(self.source, self.result, EmbeddingFailed, "text Parquet")
+        self.result.source_metadata = footer_metadata(parquet)
         longest = settings.chunk_tokens + model.special_tokens
         if longest > model.max_seq_length:
             self.log.warning(
@@ -201,7 +169,7 @@ def embed_corpus(
             interval=settings.progress_interval,
         )
         run.stream(
-            parquet.iter_batches(batch_size=settings.read_rows, columns=list(REQUIRED_COLUMNS)),
+            parquet.iter_batches(batch_size=settings.read_rows, columns=list(TEXT_COLUMNS)),
             progress,
         )
         run.close(footer)

@@ -21,6 +21,7 @@ from tokenizers import Encoding, Tokenizer
 from llm_lineage.common.measure import Measure
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.common.progress import LogLike, ProgressReporter
+from llm_lineage.common.text_source import TEXT_COLUMNS, footer_metadata, open_text_source
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.model import TokenizationFailed, TokenizationResult
 from llm_lineage.tokenization.settings import TokenizationSettings
@@ -29,46 +30,11 @@ from llm_lineage.tokenization.transforms import TransformChain
 
 log = logging.getLogger(__name__)
 
-REQUIRED_COLUMNS = ("doc_id", "text")
-
 #: A batch on its way: the kept documents' ids, their encodings to come, the rows read.
 _Encoding = tuple[list[str], "Future[list[Encoding]]", int]
 
 #: Renders Parquet footer metadata from a finished result (see tokenize_corpus).
 Footer = Callable[[TokenizationResult], dict[str, str]]
-
-
-def _footer_metadata(parquet: pq.ParquetFile) -> dict[str, str]:
-    """The source's footer key-values (its chain, its content hash), without Arrow's schema."""
-    metadata = parquet.metadata.metadata or {}
-    return {
-        key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
-        for key, value in metadata.items()
-        if key != b"ARROW:schema"
-    }
-
-
-def _open_source(source: Path, result: TokenizationResult) -> pq.ParquetFile:
-    try:
-        parquet = pq.ParquetFile(source)
-    except (OSError, pa.ArrowException) as error:
-        raise TokenizationFailed(
-            f"{source} is not a readable Parquet file: {error}", result
-        ) from error
-    schema = parquet.schema_arrow
-    missing = [name for name in REQUIRED_COLUMNS if name not in schema.names]
-    if missing:
-        raise TokenizationFailed(
-            f"{source} is not extraction output: missing column(s) {', '.join(missing)}", result
-        )
-    for name in REQUIRED_COLUMNS:
-        kind = schema.field(name).type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            raise TokenizationFailed(
-                f"{source} is not extraction output: column {name} is {kind}, not a string",
-                result,
-            )
-    return parquet
 
 
 def _encoder(tokenizer: Tokenizer, logger: LogLike) -> Callable[[list[str]], list[Encoding]]:
@@ -242,8 +208,8 @@ class _Run:
             settings.check_against(tokenizer)
         except ValueError as error:
             raise TokenizationFailed(str(error), result) from error
-        parquet = _open_source(self.source, result)
-        result.source_metadata = _footer_metadata(parquet)
+        parquet = open_text_source(self.source, result, TokenizationFailed)
+        result.source_metadata = footer_metadata(parquet)
         self.eos_id = tokenizer.eos_token_id if settings.add_eos else None
         if settings.packing and not settings.add_eos:
             self.log.warning("packing with add_eos=False: documents join with no separator")
@@ -361,7 +327,7 @@ def tokenize_corpus(
             interval=settings.progress_interval,
         )
         run.stream(
-            parquet.iter_batches(batch_size=settings.batch_size, columns=list(REQUIRED_COLUMNS)),
+            parquet.iter_batches(batch_size=settings.batch_size, columns=list(TEXT_COLUMNS)),
             progress,
         )
         run.close(footer)
