@@ -14,11 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 
+import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
 
+from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.curation import DECISIONS_FILE
+from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.collector import report_hook_lineage
-from llm_lineage.hooks.publishing import Publication, publication
-from llm_lineage.hooks.storage import location_uri, uri_path
+from llm_lineage.hooks.publishing import MixedOutput, Publication, check_one_run, publication
+from llm_lineage.hooks.storage import location_uri, parquet_info, uri_path
+from llm_lineage.lineage.standard_facets import SourceInfo
 
 
 class StepHook(BaseHook):
@@ -92,3 +97,26 @@ class StepHook(BaseHook):
     def _report(self, inputs: Sequence[str], outputs: Sequence[str]) -> None:
         if self.hook_lineage:
             report_hook_lineage(self, inputs, outputs)
+
+
+def checked_text_source(path: ObjectStoragePath, error: type[LlmLineageError]) -> ObjectStoragePath:
+    """``path`` if it is a file, and for a text.parquet, one of a whole extraction or curation
+    unit; else ``error`` (the step's own source error) saying why not."""
+    if not path.is_file():
+        raise error(f"source {location_uri(path)} does not exist")
+    if path.name == TEXT_FILE:
+        try:
+            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE, DECISIONS_FILE))
+        except MixedOutput as mixed:
+            raise error(f"source {location_uri(path)}: {mixed}") from mixed
+    return path
+
+
+def text_source_info(path: ObjectStoragePath, error: type[LlmLineageError]) -> SourceInfo:
+    """The footer facts of a text Parquet source, or ``error`` when it is not Parquet."""
+    try:
+        return parquet_info(path)
+    except (pa.ArrowInvalid, OSError) as unreadable:
+        raise error(
+            f"source {location_uri(path)} is not a Parquet file of extracted text: {unreadable}"
+        ) from unreadable

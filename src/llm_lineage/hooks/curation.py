@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-import pyarrow as pa
 from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
@@ -17,14 +16,10 @@ from llm_lineage.curation import (
     CurationSettings,
     curate_corpus,
 )
-from llm_lineage.extraction import MANIFEST_FILE
 from llm_lineage.extraction.tables import content_of
-from llm_lineage.hooks.base import StepHook
-from llm_lineage.hooks.publishing import MixedOutput, check_one_run
+from llm_lineage.hooks.base import StepHook, checked_text_source, text_source_info
 from llm_lineage.hooks.storage import (
     local_copy,
-    location_uri,
-    parquet_info,
     parquet_path,
     storage_path,
 )
@@ -92,10 +87,12 @@ class TextCurationHook(StepHook):
 
     def source_info(self, plan: CurationPlan) -> SourceInfo:
         """Footer facts of the plan's source: schema, rows, content hash, the chain that made it."""
-        return _footer(self._source(plan))
+        return text_source_info(self._source(plan), CurationSourceError)
 
     def _source(self, plan: CurationPlan) -> ObjectStoragePath:
-        return checked_source(self._path(plan.source, self.source_conn_id))
+        return checked_text_source(
+            self._path(plan.source, self.source_conn_id), CurationSourceError
+        )
 
     def curate(self, plan: CurationPlan, *, info: SourceInfo | None = None) -> CurationRun:
         """Curate into the plan's destination; both files are published only if the run succeeds.
@@ -103,7 +100,7 @@ class TextCurationHook(StepHook):
         ``info`` skips reading the source's footer again when the caller already did.
         """
         source_path = self._source(plan)
-        info = info or _footer(source_path)
+        info = info or text_source_info(source_path, CurationSourceError)
         if info.written_by not in (None, "extraction", "curation"):
             self.log.warning("%s was written by the %s step", plan.source, info.written_by)
         self.log.info(
@@ -139,24 +136,3 @@ class TextCurationHook(StepHook):
         names = {TEXT_FILE: plan.output, DECISIONS_FILE: plan.decisions}
         done = replace(plan, replaced=frozenset(names[name] for name in replaced))
         return CurationRun(done, info, result)
-
-
-def checked_source(path: ObjectStoragePath) -> ObjectStoragePath:
-    """``path`` if it is a file, and for a text.parquet, one of a whole published unit."""
-    if not path.is_file():
-        raise CurationSourceError(f"source {location_uri(path)} does not exist")
-    if path.name == TEXT_FILE:
-        try:
-            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE, DECISIONS_FILE))
-        except MixedOutput as error:
-            raise CurationSourceError(f"source {location_uri(path)}: {error}") from error
-    return path
-
-
-def _footer(path: ObjectStoragePath) -> SourceInfo:
-    try:
-        return parquet_info(path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise CurationSourceError(
-            f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
-        ) from error

@@ -25,7 +25,7 @@ from llm_lineage.embedding import (
     write_lance_table,
 )
 from llm_lineage.extraction import TEXT_FILE
-from llm_lineage.hooks.base import StepHook
+from llm_lineage.hooks.base import StepHook, checked_text_source, text_source_info
 from llm_lineage.hooks.model_cache import local_model_copy
 from llm_lineage.hooks.openlineage_run import current_run
 from llm_lineage.hooks.storage import (
@@ -35,7 +35,7 @@ from llm_lineage.hooks.storage import (
     parquet_path,
     storage_path,
 )
-from llm_lineage.hooks.tokenization import _checked_source, _footer
+from llm_lineage.hooks.tokenization import SourceError
 from llm_lineage.lineage.dataset_card import CARD_FILE, dataset_card
 from llm_lineage.lineage.embedding import Embedded, EmbeddingPlan, embedding_footer
 from llm_lineage.lineage.naming import child_uri
@@ -137,10 +137,10 @@ class EmbeddingHook(StepHook):
 
     def source_info(self, plan: EmbeddingPlan) -> SourceInfo:
         """Footer facts of the plan's source: schema, rows, content hash, chain, provenance."""
-        return _footer(self._source(plan))
+        return text_source_info(self._source(plan), SourceError)
 
     def _source(self, plan: EmbeddingPlan) -> ObjectStoragePath:
-        return _checked_source(self._path(plan.source, self.source_conn_id))
+        return checked_text_source(self._path(plan.source, self.source_conn_id), SourceError)
 
     def embed(
         self,
@@ -158,7 +158,7 @@ class EmbeddingHook(StepHook):
             self.resolve_model(plan.model, plan.revision), plan.settings
         )
         source_path = self._source(plan)
-        info = info or _footer(source_path)
+        info = info or text_source_info(source_path, SourceError)
         self.log.info(
             "Embedding %d documents of %s with %s into %s",
             info.rows or 0,

@@ -7,20 +7,16 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pyarrow as pa
 from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.errors import LlmLineageError
-from llm_lineage.curation import DECISIONS_FILE
-from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
-from llm_lineage.hooks.base import StepHook
+from llm_lineage.extraction import TEXT_FILE
+from llm_lineage.hooks.base import StepHook, checked_text_source, text_source_info
 from llm_lineage.hooks.model_cache import local_model_copy
-from llm_lineage.hooks.publishing import MixedOutput, check_one_run
 from llm_lineage.hooks.storage import (
     is_remote,
     local_copy,
     location_uri,
-    parquet_info,
     parquet_path,
     storage_path,
 )
@@ -133,7 +129,9 @@ class TokenizerHook(StepHook):
         Refuses a text.parquet whose manifest beside it was written by another run: on object
         stores that is an extraction publishing now, or one that was interrupted.
         """
-        return _checked_source(parquet_path(source, self.source_conn_id, TEXT_FILE))
+        return checked_text_source(
+            parquet_path(source, self.source_conn_id, TEXT_FILE), SourceError
+        )
 
     def plan(
         self,
@@ -155,10 +153,10 @@ class TokenizerHook(StepHook):
 
     def source_info(self, plan: TokenizationPlan) -> SourceInfo:
         """Footer facts of the plan's source: schema, rows, content hash, the chain that made it."""
-        return _footer(self._source(plan))
+        return text_source_info(self._source(plan), SourceError)
 
     def _source(self, plan: TokenizationPlan) -> ObjectStoragePath:
-        return _checked_source(self._path(plan.source, self.source_conn_id))
+        return checked_text_source(self._path(plan.source, self.source_conn_id), SourceError)
 
     def tokenize(
         self,
@@ -175,7 +173,7 @@ class TokenizerHook(StepHook):
         """
         loaded = loaded or self.load_tokenizer(plan.tokenizer, plan.revision)
         source_path = self._source(plan)
-        info = info or _footer(source_path)
+        info = info or text_source_info(source_path, SourceError)
         if info.written_by not in (None, "extraction"):
             self.log.warning("%s was written by the %s step", plan.source, info.written_by)
         self.log.info(
@@ -206,25 +204,3 @@ class TokenizerHook(StepHook):
             result.output.content_hash,
         )
         return TokenizationRun(replace(plan, replaced=replaced), loaded, info, result)
-
-
-def _checked_source(path: ObjectStoragePath) -> ObjectStoragePath:
-    """``path`` if it is a file, and for a text.parquet, one of a whole extraction or curation
-    unit."""
-    if not path.is_file():
-        raise SourceError(f"source {location_uri(path)} does not exist")
-    if path.name == TEXT_FILE:
-        try:
-            check_one_run(path.parent, (TEXT_FILE, MANIFEST_FILE, DECISIONS_FILE))
-        except MixedOutput as error:
-            raise SourceError(f"source {location_uri(path)}: {error}") from error
-    return path
-
-
-def _footer(path: ObjectStoragePath) -> SourceInfo:
-    try:
-        return parquet_info(path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise SourceError(
-            f"source {location_uri(path)} is not a Parquet file of extracted text: {error}"
-        ) from error
