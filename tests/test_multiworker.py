@@ -57,7 +57,13 @@ SHARDS = sorted(p.name for p in SAMPLE_CORPUS.iterdir() if p.is_dir())
 #: instances alternate, and each shard's tokenize runs where its extraction did not. The two
 #: DAGs build their base models and fine-tune on different workers (they are the slow steps).
 ROUTES = {
-    PIPELINE: {"prepare_base_model": 0, "extract_documents": 1, "tokenize": 0, "fine_tune": 1},
+    PIPELINE: {
+        "prepare_base_model": 0,
+        "extract_documents": 0,
+        "curate": 1,
+        "tokenize": 0,
+        "fine_tune": 1,
+    },
     SHARDED: {
         "prepare_base_model": 1,
         "list_shards": 0,
@@ -68,7 +74,7 @@ ROUTES = {
     },
 }
 #: The steps that report datasets (the others are plain @task functions).
-STEPS = {"extract_documents", "tokenize", "fine_tune"}
+STEPS = {"extract_documents", "curate", "tokenize", "fine_tune"}
 #: Both runs at once; generous for a two-core machine shared with other test runs.
 RUN_TIMEOUT = 480.0
 S3_NAMESPACE = f"s3://{BUCKET}"
@@ -264,7 +270,8 @@ def test_every_task_instance_ran_on_the_worker_it_was_routed_to(runs: Runs) -> N
         assert set(used) == set(names), (run.dag_id, used)
     pipeline, sharded = runs.runs[PIPELINE], runs.runs[SHARDED]
     # Every hand-over of data crossed from one worker to the other.
-    assert pipeline.ti("extract_documents")["hostname"] != pipeline.ti("tokenize")["hostname"]
+    assert pipeline.ti("extract_documents")["hostname"] != pipeline.ti("curate")["hostname"]
+    assert pipeline.ti("curate")["hostname"] != pipeline.ti("tokenize")["hostname"]
     assert pipeline.ti("prepare_base_model")["hostname"] != pipeline.ti("fine_tune")["hostname"]
     for index in range(len(SHARDS)):
         assert (
@@ -325,13 +332,18 @@ def test_versions_chain_across_workers_and_every_dataset_is_in_the_bucket(runs: 
         for dag_id in (PIPELINE, SHARDED)
         for task_id in STEPS
     }
-    # Pipeline: text → tokens → adapter, each read with the version its writer reported.
-    [extract], [tokenize], [fine_tune] = (
+    # Pipeline: text → curated text → tokens → adapter, each read with the version its writer
+    # reported.
+    [extract], [curate], [tokenize], [fine_tune] = (
         list(complete[(PIPELINE, task)].values())
-        for task in ("extract_documents", "tokenize", "fine_tune")
+        for task in ("extract_documents", "curate", "tokenize", "fine_tune")
     )
     text = {k: v for k, v in datasets(extract, "outputs").items() if k[1].endswith("text.parquet")}
-    assert len(text) == 1 and datasets(tokenize, "inputs") == text
+    assert len(text) == 1 and datasets(curate, "inputs") == text
+    curated = {
+        k: v for k, v in datasets(curate, "outputs").items() if k[1].endswith("text.parquet")
+    }
+    assert len(curated) == 1 and curated != text and datasets(tokenize, "inputs") == curated
     tokens = datasets(tokenize, "outputs")
     assert len(tokens) == 1 and tokens.items() <= datasets(fine_tune, "inputs").items()
     # Sharded: each shard's text is read by that shard's tokenize (on the other worker), and
@@ -415,7 +427,7 @@ def test_plugin_pages_answer_for_every_run_and_task_instance(runs: Runs) -> None
         response = requests.get(url, params=params, headers=headers, timeout=30)
         assert response.status_code == 200, (url, params, response.text[:500])
         assert "text/html" in response.headers["content-type"]
-    assert len(pages) == 2 + 3 + 2 * len(SHARDS) + 1
+    assert len(pages) == 2 + 4 + 2 * len(SHARDS) + 1
 
 
 # -- no local disk between tasks, no credential anywhere ----------------------------------------
