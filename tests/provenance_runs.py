@@ -33,6 +33,10 @@ LEFT_OUT = (
     "reports/tokenizer-audit.docx",
     "web/glossary.html",
     "notes/field-notes.txt",
+    # the curation examples (a near-duplicate, a German note, an e-mail)
+    "notes/berlin-protokoll.txt",
+    "notes/dedup-notes-copy.md",
+    "notes/support-request.txt",
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 BUCKET = "llm-lineage-test"
@@ -66,6 +67,9 @@ def moto_s3_server() -> Iterator[S3]:
         aws_secret_access_key=SECRET_KEY,
         region_name="us-east-1",
     )
+    # moto keeps its buckets in the process, across servers: start from none, so an earlier
+    # module's objects never show up in this one's bucket.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
     client.create_bucket(Bucket=BUCKET)
     server_s3 = S3(endpoint, client, connection)
     saved = {name: os.environ.get(name) for name in server_s3.env}
