@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -69,8 +70,24 @@ def spool_settings(spool: Path, backend: FakeMarquez, **extra: Any) -> dict[str,
     }
 
 
+def private_database(airflow_home: Path, workdir: Path) -> dict[str, str]:
+    """A copy of the session's metadata database for one run, taken with SQLite's backup API.
+
+    Two ``airflow dags test`` processes writing one SQLite file left it malformed for the tests
+    that came after (``database disk image is malformed``); runs in parallel get a copy each.
+    """
+    copy = workdir / "airflow.db"
+    with sqlite3.connect(airflow_home / "airflow.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{copy}"}
+
+
 def start_run(
-    workdir: Path, inputs: dict[str, str], spool: dict[str, Any], logical_date: str
+    workdir: Path,
+    inputs: dict[str, str],
+    spool: dict[str, Any],
+    logical_date: str,
+    database: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[str], Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     events = workdir / "events.jsonl"
@@ -87,6 +104,7 @@ def start_run(
         "TEST_OUTPUT": str(workdir / "out"),
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "llm-lineage-test",
+        **(database or {}),
     }
     process = subprocess.Popen(
         [str(AIRFLOW), "dags", "test", "delivery_pipeline", logical_date],
@@ -215,7 +233,9 @@ def test_a_backend_slower_than_the_timeout_neither_stalls_tasks_nor_floods_the_c
     backend.stop()
 
 
-def test_two_runs_in_parallel_share_one_spool(tmp_path: Path, inputs: dict[str, str]) -> None:
+def test_two_runs_in_parallel_share_one_spool(
+    tmp_path: Path, inputs: dict[str, str], airflow_home: Path
+) -> None:
     backend = FakeMarquez().start()
     settings = spool_settings(tmp_path / "spool", backend)
     started = []
@@ -224,7 +244,9 @@ def test_two_runs_in_parallel_share_one_spool(tmp_path: Path, inputs: dict[str, 
         # inside Airflow's own asset table, which is not what this test is about.
         corpus = shutil.copytree(inputs["TEST_CORPUS"], tmp_path / f"corpus-{name}")
         own = {**inputs, "TEST_CORPUS": str(corpus)}
-        started.append(start_run(tmp_path / name, own, settings, date))
+        (tmp_path / name).mkdir()
+        database = private_database(airflow_home, tmp_path / name)
+        started.append(start_run(tmp_path / name, own, settings, date, database))
     runs = [finish(*pair) for pair in started]
     assert [r.returncode for r in runs] == [0, 0], runs[0].output[-3000:] + runs[1].output[-3000:]
     events = runs[0].events + runs[1].events
