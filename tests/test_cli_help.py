@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_lineage.cli.main import main, parser, subcommands
+from llm_lineage.cli.main import command_summaries, main, parser, subcommands
 
 BIN = Path(sys.executable).parent
 SPOOL_TYPE = "llm_lineage.transports.spool.SpoolTransport"
@@ -129,3 +129,18 @@ def test_a_transport_option_typo_names_the_known_types(tmp_path: Path) -> None:
     message = _one_error_line(result)
     assert "--transport: unknown transport type 'fiel' (did you mean 'file'?)" in message
     assert "http" in message and SPOOL_TYPE in message
+
+
+def test_the_cli_page_lists_every_command_with_its_help_line() -> None:
+    """docs/cli.md's table is the tree: each command with the description ``--help`` shows."""
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    rows = {line for line in page.splitlines() if line.startswith("| `llm-lineage ")}
+    expected = set()
+
+    def walk(command: argparse.ArgumentParser, path: list[str]) -> None:
+        for name, summary in command_summaries(command).items():
+            expected.add(f"| `llm-lineage {' '.join([*path, name])}` | {summary} |")
+            walk(subcommands(command)[name], [*path, name])
+
+    walk(parser(), [])
+    assert rows == expected
