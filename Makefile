@@ -33,6 +33,11 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# The pipeline, a redundant copy of its text, then `llm-lineage report usage` a month on.
+.PHONY: demo-usage
+demo-usage: $(STAMP)
+	$(BIN)/python scripts/demo.py --scenario usage
+
 # After a dependency change that the tests pass with: pin what .venv holds now.
 constraints: $(STAMP)
 	{ head -3 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new

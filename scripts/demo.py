@@ -2,11 +2,25 @@
 
 Everything stays inside the repository: Airflow's home and SQLite database in .airflow-demo/,
 the outputs and OpenLineage events in .demo-output/. The events go to a file by default so the
-demo needs no service; a transport the user configured is respected instead.
+demo needs no service; a transport the user configured is respected instead (and checked
+before anything runs: settings that cannot send events stop the demo with exit 2).
+
+Scenarios (``--scenario``):
+
+- ``pipeline`` (the default, ``make demo``): documents -> text -> curated -> tokens -> adapter.
+- ``usage`` (``make demo-usage``): the pipeline, then the extraction example into a second
+  folder (the same text under another name, read by nothing), then ``llm-lineage report usage``
+  judged a month from now, so it shows idle, orphaned and redundant data.
+
+The demo deletes only what it made: an events file it did not write (or that changed since) is
+moved aside, never removed, and a transport of your own is never touched.
 """
 
 from __future__ import annotations
 
+import argparse
+import collections
+import datetime as dt
 import json
 import os
 import re
@@ -25,7 +39,14 @@ DAGS_FOLDER = REPO / "example_dags"
 OUTPUT = REPO / ".demo-output"
 EVENTS = OUTPUT / "openlineage" / "events.jsonl"
 DAGS_TEST_LOG = OUTPUT / "airflow-dags-test.log"
+#: Fingerprint (size, mtime, inode) of the events file as the demo left it: the demo deletes
+#: the file on its next run only when it is still exactly that.
+EVENTS_MARK = EVENTS.with_name(".events.jsonl.demo")
 DAG_ID = "llm_lineage_pipeline"
+#: The usage scenario's second run: the same corpus extracted again, into extraction/.
+COPY_DAG_ID = "llm_lineage_extraction"
+#: The usage report is judged this many days from now, past its 30 idle days.
+USAGE_DAYS_AHEAD = 31
 STEPS = (
     ("extract_documents", "text"),
     ("curate", "curated"),
@@ -54,6 +75,15 @@ _EMITTED = re.compile(r"Successfully emitted OpenLineage `(\w+)` event")
 _RUN_CREATED = re.compile(r"creating dag run .* run_id=(\S+)")
 # The last line of a traceback, e.g. "FileNotFoundError: [Errno 2] ...".
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Failed|Interrupt)\w*: \S")
+
+
+def use_folders(airflow_home: Path, output: Path) -> None:
+    """Put Airflow's home and the outputs elsewhere (the tests run the demo in temp folders)."""
+    global AIRFLOW_HOME, OUTPUT, EVENTS, EVENTS_MARK, DAGS_TEST_LOG
+    AIRFLOW_HOME, OUTPUT = airflow_home.resolve(), output.resolve()
+    EVENTS = OUTPUT / "openlineage" / "events.jsonl"
+    EVENTS_MARK = EVENTS.with_name(".events.jsonl.demo")
+    DAGS_TEST_LOG = OUTPUT / "airflow-dags-test.log"
 
 
 def rel(path: Path) -> str:
@@ -105,16 +135,16 @@ def pin_config() -> None:
     config.write_text(text)
 
 
-def migrate(env: dict[str, str]) -> bool:
+def migrate(env: dict[str, str], step: str) -> bool:
     started = time.monotonic()
     done = subprocess.run(airflow("db", "migrate"), env=env, capture_output=True, text=True)
     if done.returncode != 0:
         print(done.stdout[-4000:] + done.stderr[-4000:])
-        print(f"[1/3] airflow db migrate failed (exit {done.returncode})")
+        print(f"{step} airflow db migrate failed (exit {done.returncode})")
         return False
     pin_config()
     took = time.monotonic() - started
-    print(f"[1/3] metadata database ready: {rel(AIRFLOW_HOME / 'airflow.db')} ({took:.1f}s)")
+    print(f"{step} metadata database ready: {rel(AIRFLOW_HOME / 'airflow.db')} ({took:.1f}s)")
     return True
 
 
@@ -141,14 +171,16 @@ def progress_line(line: str) -> str | None:
     return None
 
 
-def run_dag(env: dict[str, str]) -> tuple[int, set[str], str | None]:
-    """Run the DAG, echo its progress; return the exit code, event types emitted and run id."""
-    print(f"[2/3] airflow dags test {DAG_ID}  (full output: {rel(DAGS_TEST_LOG)})")
+def run_dag(
+    env: dict[str, str], dag_id: str, step: str
+) -> tuple[int, collections.Counter[str], str | None]:
+    """Run a DAG, echo its progress; return the exit code, events emitted by type and run id."""
+    print(f"{step} airflow dags test {dag_id}  (full output: {rel(DAGS_TEST_LOG)})")
     started = time.monotonic()
     with (
-        DAGS_TEST_LOG.open("w") as log,
+        DAGS_TEST_LOG.open("a") as log,
         subprocess.Popen(
-            airflow("dags", "test", DAG_ID),
+            airflow("dags", "test", dag_id),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -157,7 +189,7 @@ def run_dag(env: dict[str, str]) -> tuple[int, set[str], str | None]:
     ):
         assert process.stdout is not None
         last = None
-        emitted: set[str] = set()
+        emitted: collections.Counter[str] = collections.Counter()
         run_id = None
         for line in process.stdout:
             log.write(line)
@@ -318,9 +350,9 @@ def arrow(event: dict[str, Any]) -> list[str]:
     return lines
 
 
-def summarize(events: list[dict[str, Any]]) -> bool:
+def summarize(events: list[dict[str, Any]], step: str = "[3/3]") -> bool:
     """Print the graph the events describe; True when every step completed."""
-    print(f"[3/3] {len(events)} OpenLineage events in {rel(EVENTS)}")
+    print(f"{step} {len(events)} OpenLineage events in {rel(EVENTS)}")
     for event in events:
         print(f"  {event['eventType']:<9} {event['job']['namespace']}/{event['job']['name']}")
     completes = {
@@ -397,30 +429,177 @@ def ui_instructions(env: dict[str, str], own_transport: bool, run_id: str | None
     ]
 
 
-def main() -> int:
-    OUTPUT.mkdir(exist_ok=True)
+#: Run in a child process with the demo's environment: what Airflow's OpenLineage provider
+#: will make of the settings (the check every step hook logs), and whether lineage is off.
+_CHECK = """
+import json
+from airflow.providers.openlineage import conf
+from llm_lineage.hooks.openlineage_config import openlineage_settings_problem
+problem = openlineage_settings_problem()
+print(json.dumps({"problem": problem, "disabled": None if problem else conf.is_disabled()}))
+"""
+
+
+def transport_problem(env: dict[str, str]) -> str | None:
+    """Why the OpenLineage settings the DAG run will use cannot send an event, or None."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECK], env=env, capture_output=True, text=True, check=False
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"the OpenLineage settings could not be read: {last}"
+    found = json.loads(lines[-1])
+    if found["problem"]:
+        return str(found["problem"])
+    if found["disabled"]:
+        return (
+            "OpenLineage is off ([openlineage] disabled, OPENLINEAGE_DISABLED, or no transport "
+            "configured): the DAG would run and send no event"
+        )
+    return None
+
+
+def _fingerprint(path: Path) -> str:
+    found = path.stat()
+    return f"{found.st_size} {found.st_mtime_ns} {found.st_ino}"
+
+
+def clear_previous_events() -> Path | None:
+    """Delete the events file if the demo wrote it and nothing changed it since; otherwise move
+    it aside and return where it went. A file the demo did not make is never deleted."""
+    if not EVENTS.exists():
+        EVENTS_MARK.unlink(missing_ok=True)
+        return None
+    if EVENTS_MARK.exists() and EVENTS_MARK.read_text() == _fingerprint(EVENTS):
+        EVENTS.unlink()
+        EVENTS_MARK.unlink()
+        return None
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    kept = EVENTS.with_name(f"events-kept-{stamp}.jsonl")
+    EVENTS.rename(kept)
+    return kept
+
+
+def mark_events() -> None:
+    """Remember the events file as the demo leaves it, so the next run may delete it."""
+    if EVENTS.exists():
+        EVENTS_MARK.write_text(_fingerprint(EVENTS))
+
+
+def announce(env: dict[str, str], own: list[str]) -> bool:
+    """Say where events go, after checking they can go there; False: the settings cannot."""
+    problem = transport_problem(env)
+    whose = f"your settings ({', '.join(own)})" if own else "the demo's settings"
+    if problem:
+        print(f"OpenLineage: {whose} cannot send events: {problem}")
+        print(
+            "Demo stopped before running anything: fix the setting, or unset it to use the demo's"
+        )
+        print(f"events file ({rel(EVENTS)}).")
+        return False
+    if own:
+        print(f"OpenLineage: using {whose}, not the demo's event file")
+        return True
     EVENTS.parent.mkdir(parents=True, exist_ok=True)
-    EVENTS.unlink(missing_ok=True)
+    kept = clear_previous_events()
+    if kept:
+        print(f"An events file the demo did not write was at {rel(EVENTS)}: moved to {rel(kept)}")
+    namespace = env["AIRFLOW__OPENLINEAGE__NAMESPACE"]
+    print(f"OpenLineage: file transport to {rel(EVENTS)}, namespace {namespace}")
+    return True
+
+
+def sent_to_own_backend(step: str, emitted: collections.Counter[str]) -> bool:
+    """What the run's log says was sent, with a transport of the user's own; True on COMPLETE."""
+    if not emitted:
+        print(f"{step} no OpenLineage event was emitted: your backend got nothing from this run")
+        print(f"      (the WARNING lines above, and {rel(DAGS_TEST_LOG)}, say why)")
+        return False
+    counts = ", ".join(f"{count} {kind}" for kind, count in sorted(emitted.items()))
+    print(f"{step} {sum(emitted.values())} OpenLineage events sent to your backend ({counts})")
+    return emitted["COMPLETE"] > 0
+
+
+def usage_report(env: dict[str, str], step: str) -> bool:
+    """``llm-lineage report usage`` on the events, a month on; True if it flags all three."""
+    now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=USAGE_DAYS_AHEAD)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    command = ["report", "usage", "--events", str(EVENTS), "--now", stamp]
+    print(f"{step} llm-lineage report usage --events {rel(EVENTS)} --now {stamp}")
+    print(f"      (judged {USAGE_DAYS_AHEAD} days from now: what was read today is idle by then)\n")
+    cli = [sys.executable, "-m", "llm_lineage.cli", *command]
+    text = subprocess.run(cli, env=env, capture_output=True, text=True, check=False)
+    print(text.stdout + text.stderr)
+    found = subprocess.run([*cli, "--json"], env=env, capture_output=True, text=True, check=False)
+    if found.returncode != 0:
+        return False
+    flags = collections.Counter(
+        flag
+        for dataset in json.loads(found.stdout)["usage"]["datasets"]
+        for flag in dataset["flags"]
+    )
+    wanted = ("idle", "orphaned", "redundant")
+    print("Flagged: " + ", ".join(f"{flags[flag]} {flag}" for flag in wanted))
+    return all(flags[flag] for flag in wanted)
+
+
+def print_task_logs() -> None:
+    print(f"Task logs: {rel(DAGS_TEST_LOG)}, every task of the demo's runs, in order.")
+    print("  airflow dags test runs the tasks in its own process and logs them there, so the Logs")
+    print("  tab of these runs in the UI is empty; runs you trigger from the UI log to")
+    print(f"  {rel(AIRFLOW_HOME / 'logs')} and show in their Logs tab.")
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--scenario",
+        choices=("pipeline", "usage"),
+        default="pipeline",
+        help="pipeline: documents to adapter (default); usage: the pipeline, a redundant copy, "
+        "and `llm-lineage report usage` showing idle, orphaned and redundant data",
+    )
+    parser.add_argument("--airflow-home", type=Path, default=AIRFLOW_HOME, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = arguments(argv)
+    use_folders(options.airflow_home, options.output)
     env = demo_environment()
     own = user_transport()
+    usage = options.scenario == "usage"
+    total = 5 if usage else 3
     print(f"Airflow home {rel(AIRFLOW_HOME)} (SQLite), DAGs from {rel(DAGS_FOLDER)}")
-    if own:
-        print(f"OpenLineage: using your settings ({', '.join(own)}), not the demo's event file")
-    else:
-        namespace = env["AIRFLOW__OPENLINEAGE__NAMESPACE"]
-        print(f"OpenLineage: file transport to {rel(EVENTS)}, namespace {namespace}")
-    if not migrate(env):
+    if not announce(env, own):
+        return 2
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    DAGS_TEST_LOG.write_text("")
+    if not migrate(env, f"[1/{total}]"):
         return 1
-    returncode, emitted, run_id = run_dag(env)
+    returncode, emitted, run_id = run_dag(env, DAG_ID, f"[2/{total}]")
     if own:
-        print("[3/3] events went to your OpenLineage backend; no local summary")
-        complete = "COMPLETE" in emitted
+        complete = sent_to_own_backend(f"[3/{total}]", emitted)
     else:
-        complete = summarize(read_events(EVENTS))
+        complete = summarize(read_events(EVENTS), f"[3/{total}]")
+    if usage and returncode == 0 and complete:
+        copied, _, _ = run_dag(env, COPY_DAG_ID, f"[4/{total}]")
+        returncode = returncode or copied
+        if own:
+            print(f"[5/{total}] llm-lineage report usage --marquez URL: ask your backend")
+        elif returncode == 0 and not usage_report(env, f"[5/{total}]"):
+            mark_events()
+            print("Demo failed: the usage report does not show idle, orphaned and redundant data")
+            return 1
+    if not own:
+        mark_events()
         print(f"\nEvents file: {rel(EVENTS)} (one JSON event a line)")
         print(f"Send them to Marquez instead:  export AIRFLOW__OPENLINEAGE__TRANSPORT='{MARQUEZ}'")
         print("  (a Marquez of your own: docker compose -f docker/docker-compose.yml up --build)")
     print()
+    print_task_logs()
     for line in ui_instructions(env, bool(own), run_id):
         print(line)
     if returncode != 0:

@@ -204,6 +204,9 @@ def test_lora_target_modules_missing_from_the_model(tokens, info, tmp_path) -> N
     with pytest.raises(TrainingFailed, match="LoRA settings do not fit") as err:
         train(tokens, info, tmp_path, lora={"target_modules": ["q_proj"]})
     assert err.value.kind is FailureKind.ADAPTER
+    # The message lists the names that do exist in the tiny GPT-2, so the fix is one look away.
+    listed = str(err.value).split("modules LoRA can adapt in this model: ", 1)[1]
+    assert listed.split(", ") == ["c_attn", "c_fc", "c_proj", "lm_head", "wpe", "wte"]
 
 
 def test_fingerprint_depends_on_weights_not_on_the_path(base, info, tmp_path) -> None:

@@ -24,21 +24,19 @@ def get_cli_commands() -> list[Any]:
     """The ``cli`` entry of the provider info: one group, a command per ``llm-lineage`` command."""
     from airflow.cli.cli_config import ActionCommand, Arg, GroupCommand
 
-    from llm_lineage.cli.main import parser
+    from llm_lineage.cli.main import command_summaries, parser
 
     rest = Arg(("llm_lineage_args",), nargs=argparse.REMAINDER, help="options of the command")
-    action = parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
-    choices: dict[str, argparse.ArgumentParser] = action.choices  # type: ignore[assignment]
     commands = [
         ActionCommand(
             name=name,
-            help=(sub.description or name).split("\n")[0],
+            help=summary,
             func=lambda arguments, command=name: _run(
                 argparse.Namespace(llm_lineage_command=command, **vars(arguments))
             ),
             args=(rest,),
         )
-        for name, sub in choices.items()
+        for name, summary in command_summaries(parser()).items()
     ]
     return [
         GroupCommand(

@@ -24,10 +24,28 @@ def parser() -> argparse.ArgumentParser:
         prog="llm-lineage",
         description="Deliver and question the lineage that airflow-provider-llm-lineage emits.",
     )
-    subparsers = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = root.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, title="commands"
+    )
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)
     return root
+
+
+def subcommands(command: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommands of one command, by name, in help order (none for a leaf command)."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def command_summaries(command: argparse.ArgumentParser) -> dict[str, str]:
+    """Each subcommand's one-line description, as ``--help`` lists it."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return {choice.dest: choice.help or "" for choice in action._choices_actions}
+    return {}
 
 
 def _log_to_stderr() -> None:
@@ -54,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = arguments.handler(arguments)
     except CommandError as error:
         print(f"llm-lineage: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except (LlmLineageError, ValueError) as error:  # a configuration the code refused, in words
+        print(f"llm-lineage: error: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 2
     return status
 

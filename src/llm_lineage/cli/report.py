@@ -24,14 +24,18 @@ EXIT = {"yes": 0, "no": 1, "unknown": 3}
 def register(subparsers: Any) -> None:
     report = subparsers.add_parser(
         "report",
+        help="answer governance questions: trace, usage, cost, diff",
         description="Answer governance questions from the lineage: where an adapter's data "
         "came from, which data is idle or duplicated, and what each model cost.",
     )
-    questions = report.add_subparsers(dest="question", metavar="QUESTION", required=True)
+    questions = report.add_subparsers(
+        dest="question", metavar="QUESTION", required=True, title="questions"
+    )
     common = _common_options()
     trace = questions.add_parser(
         "trace",
         parents=[common],
+        help="trace a dataset back to the documents it came from",
         description="Trace a dataset (an adapter folder, a token file...) back to its documents.",
     )
     trace.add_argument("dataset", metavar="DATASET", help="dataset name, path or URI")
@@ -45,6 +49,7 @@ def register(subparsers: Any) -> None:
     usage = questions.add_parser(
         "usage",
         parents=[common],
+        help="datasets that are idle, orphaned, redundant or superseded",
         description="Every dataset with size, last write and read; idle, orphaned, redundant "
         "and superseded ones, and the storage that could be freed.",
     )
@@ -52,12 +57,14 @@ def register(subparsers: Any) -> None:
     cost = questions.add_parser(
         "cost",
         parents=[common],
+        help="documents, tokens, compute and estimated cost per adapter",
         description="Documents, tokens, compute and estimated cost per adapter, DAG and month.",
     )
     cost.set_defaults(handler=_gc_paused(_cost))
     changed = questions.add_parser(
         "diff",
         parents=[common],
+        help="what changed between two versions of a dataset",
         description="What changed between two versions of a dataset (an adapter, tokens, text): "
         "documents, tokenizer, transforms, base model, hyperparameters, code, environment, cost.",
     )

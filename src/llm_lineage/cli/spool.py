@@ -27,6 +27,7 @@ def _spool_options(command: argparse.ArgumentParser) -> None:
 def register(subparsers: Any) -> None:
     replay = subparsers.add_parser(
         "replay",
+        help="forward every event waiting in the spool to its backend",
         description="Forward every event waiting in the spool to its backend, oldest first. "
         "Exits 1 if any event is left pending or in dead-letter/.",
     )
@@ -52,10 +53,17 @@ def register(subparsers: Any) -> None:
     )
     replay.set_defaults(handler=_replay)
 
-    spool = subparsers.add_parser("spool", description="Inspect the lineage spool.")
-    actions = spool.add_subparsers(dest="spool_command", metavar="ACTION", required=True)
+    spool = subparsers.add_parser(
+        "spool", help="inspect the lineage spool", description="Inspect the lineage spool."
+    )
+    actions = spool.add_subparsers(
+        dest="spool_command", metavar="ACTION", required=True, title="actions"
+    )
     status = actions.add_parser(
-        "status", description="Pending and dead-letter events, the oldest one's age, the size."
+        "status",
+        help="pending and dead-letter events, the oldest one's age, the size",
+        description="Pending and dead-letter events, the oldest one's age, the size. "
+        "Exits 2 if the spool folder does not exist.",
     )
     _spool_options(status)
     status.set_defaults(handler=_status)

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from llm_lineage.cli.main import CommandError
+from llm_lineage.lineage.transport_types import check_transport_types, transport_type_problem
 from llm_lineage.transports.spool import SpoolConfig, SpoolTransport
 
 SPOOL_TYPE = f"{SpoolTransport.__module__}.{SpoolTransport.__name__}"
@@ -61,6 +62,7 @@ def configured_spools() -> list[SpoolConfig]:
     for source in (_airflow_transport, _client_transport):
         transport = source()
         if transport:
+            check_transport_types(transport)
             return [SpoolConfig.from_dict(dict(found)) for found in _spools(transport)]
     return []
 
@@ -79,6 +81,9 @@ def spool_config(
             raise CommandError(f"--transport is not JSON: {error}") from None
         if not directory:
             raise CommandError("--transport needs --spool DIR as well")
+        problem = transport_type_problem(inner)
+        if problem:
+            raise CommandError(f"--transport: {problem}")
         try:
             return SpoolConfig.from_dict({"directory": directory, "transport": inner})
         except ValueError as error:

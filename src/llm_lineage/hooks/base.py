@@ -21,6 +21,7 @@ from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.curation import DECISIONS_FILE
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.collector import report_hook_lineage
+from llm_lineage.hooks.openlineage_config import check_openlineage_settings
 from llm_lineage.hooks.publishing import MixedOutput, Publication, check_one_run, publication
 from llm_lineage.hooks.storage import location_uri, parquet_info, uri_path
 from llm_lineage.lineage.standard_facets import SourceInfo
@@ -41,6 +42,7 @@ class StepHook(BaseHook):
         self, hook_lineage: bool = True, owner: str | None = None, lock_timeout: float = 0.0
     ) -> None:
         super().__init__()
+        check_openlineage_settings()  # an ERROR in the task's log when no lineage can be sent
         self.hook_lineage = hook_lineage
         self.owner = owner
         self.lock_timeout = lock_timeout

@@ -210,7 +210,8 @@ class _Run:
             raise self.fail(
                 FailureKind.ADAPTER,
                 f"LoRA settings do not fit base model {self.base.source} "
-                f"({self.base.model_type}): {error}",
+                f"({self.base.model_type}): {error}; modules LoRA can adapt in this model: "
+                f"{', '.join(adaptable_module_names(model)) or 'none'}",
             ) from None
         adapter = cast(LoraConfig, peft_model.peft_config["default"])
         adapter.base_model_name_or_path = (
@@ -414,6 +415,19 @@ def _adapted_modules(model: torch.nn.Module, targets: list[str] | str | None) ->
         return []
     probe = LoraConfig(target_modules=names)
     return [m for name, m in model.named_modules() if check_target_module_exists(probe, name)]
+
+
+def adaptable_module_names(model: torch.nn.Module) -> list[str]:
+    """The names ``target_modules`` can take for this model: the last part of the name of every
+    layer LoRA knows how to wrap (linear, Conv1D, embedding, convolution), each once, sorted."""
+    kinds = (torch.nn.Linear, Conv1D, torch.nn.Embedding, torch.nn.Conv1d, torch.nn.Conv2d)
+    return sorted(
+        {
+            name.rsplit(".", 1)[-1]
+            for name, m in model.named_modules()
+            if name and isinstance(m, kinds)
+        }
+    )
 
 
 def _all_conv1d(modules: list[Any]) -> bool:
