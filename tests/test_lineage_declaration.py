@@ -34,8 +34,7 @@ GOOD = {
 def test_a_dict_and_a_yaml_file_give_the_same_declaration(tmp_path: Path) -> None:
     path = tmp_path / "source.yaml"
     path.write_text(
-        "kind: public_dataset\nlicence: CC-BY-4.0\nopt_out_respected: true\n"
-        "public_name: Handbook\n"
+        "kind: public_dataset\nlicence: CC-BY-4.0\nopt_out_respected: true\npublic_name: Handbook\n"
     )
     from_file, from_dict = load_declaration(path), load_declaration(GOOD)
     assert from_file == from_dict
@@ -126,7 +125,7 @@ def test_the_operator_checks_it_when_the_dag_is_parsed(tmp_path: Path) -> None:
 
     assert operator(GOOD).source_declaration == SourceDeclaration(**GOOD)  # type: ignore[arg-type]
     assert operator(None).source_declaration is None
-    with pytest.raises(InvalidParameterError, match="parameter 'source_declaration'.*'kind'") as e:
+    with pytest.raises(InvalidParameterError, match=r"parameter 'source_declaration'.*'kind'") as e:
         operator({**GOOD, "kind": "bogus"})
     assert "task_id='extract'" in str(e.value)
     with pytest.raises(InvalidParameterError, match=f"source_declaration': cannot read {tmp_path}"):
@@ -141,5 +140,5 @@ def test_the_hook_takes_it_too(tmp_path: Path) -> None:
     hook = DocumentExtractionHook(hook_lineage=False)
     plan = hook.plan(tmp_path, tmp_path / "out", source_declaration=GOOD)
     assert plan.declaration == SourceDeclaration(**GOOD)  # type: ignore[arg-type]
-    with pytest.raises(DeclarationError, match="parameter 'source_declaration'.*'kind'"):
+    with pytest.raises(DeclarationError, match=r"parameter 'source_declaration'.*'kind'"):
         hook.plan(tmp_path, tmp_path / "out", source_declaration={**GOOD, "kind": "x"})
