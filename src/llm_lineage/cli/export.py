@@ -1,6 +1,6 @@
 """``llm-lineage export cyclonedx|croissant|ai-act-summary``: compliance documents from the
 lineage, read from the same inputs as ``report`` (``--events`` file, folder or spool;
-``--marquez``), with the dataset chosen as ``report trace`` chooses it.
+``--spool`` for the configured spool; ``--marquez``), with the dataset chosen as ``report trace`` chooses it.
 
 Each writes ``-o FILE`` (0644, replaced atomically) or standard output. ``--now`` pins the one
 timestamp an export carries (default: the time of the export); ``--validate`` checks the
@@ -61,6 +61,14 @@ def _common_options() -> argparse.ArgumentParser:
     source.add_argument(
         "--events", metavar="PATH", help="events file (JSON lines), folder of event files, or spool"
     )
+    source.add_argument(
+        "--spool",
+        metavar="DIR",
+        nargs="?",
+        const="",
+        help="a spool's events: DIR, or without DIR the spool the OpenLineage transport "
+        "configuration names",
+    )
     source.add_argument("--marquez", metavar="URL", help="Marquez server")
     common.add_argument("--timeout", type=float, default=30.0, help="Marquez: each request (s)")
     common.add_argument("--max-time", type=float, default=600.0, help="Marquez: in all (s)")
@@ -83,11 +91,23 @@ def _traced(arguments: argparse.Namespace, kinds: tuple[str, ...], command: str)
     try:
         with paused_gc():
             lineage = read_lineage(
-                arguments.events, arguments.marquez, arguments.timeout, arguments.max_time
+                _events(arguments), arguments.marquez, arguments.timeout, arguments.max_time
             )
         return select(lineage, arguments.dataset, arguments.version, kinds, command)
     except (EventsNotFound, MarquezError, ExportError) as error:
         raise CommandError(str(error)) from error
+
+
+def _events(arguments: argparse.Namespace) -> str | None:
+    """``--events``, or the spool folder ``--spool`` names (the configured one without DIR)."""
+    if arguments.spool is None:
+        return str(arguments.events) if arguments.events else None
+    from llm_lineage.cli.transport_config import spool_config
+
+    directory = spool_config(arguments.spool or None, None, need_transport=False).directory
+    if not Path(directory).is_dir():
+        raise CommandError(f"no spool at {directory}: the folder does not exist")
+    return str(directory)
 
 
 def _timestamp(arguments: argparse.Namespace) -> str:

@@ -152,7 +152,12 @@ def _characteristics(traced: Traced, base_summary: str | None) -> list[Field]:
         field("Training data size, exact", f"{tokens} tokens" if tokens is not None else None),
         field("Types of content", ", ".join(f"text extracted from {f}" for f in formats)),
         field("Latest date of data acquisition (extraction run)", dates[-1] if dates else None),
-        field("Linguistic characteristics", ", ".join(languages) or None),
+        field(
+            "Linguistic characteristics",
+            f"{', '.join(languages)} (curation kept only text identified as these languages)"
+            if languages
+            else None,
+        ),
         field("Other relevant characteristics", None),
     ]
 
