@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +205,12 @@ def validate(path: str | Path) -> list[str]:
     extra); empty when it is valid. Warnings are not errors."""
     import mlcroissant
 
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     try:
         mlcroissant.Dataset(jsonld=str(path))
     except mlcroissant.ValidationError as error:
         return [line for line in str(error).splitlines() if line.strip()]
+    finally:  # its warnings (through absl) add a handler on the root logger: leave it as it was
+        root.handlers[:] = handlers
     return []
