@@ -331,7 +331,7 @@ def test_a_spool_is_read_like_an_events_file(compliance: ComplianceRun, tmp_path
         [sys.executable, "-m", "llm_lineage.cli", "export", "ai-act-summary",
          str(compliance.adapter), "--json", "--spool", "--now", NOW],
         env={**os.environ, "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport)},
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert (configured.returncode, configured.stdout) == (0, expected), configured.stderr
     status, _, err = run_cli("export", "cyclonedx", "x", "--spool", str(tmp_path / "none"))

@@ -102,9 +102,11 @@ def _events(arguments: argparse.Namespace) -> str | None:
     """``--events``, or the spool folder ``--spool`` names (the configured one without DIR)."""
     if arguments.spool is None:
         return str(arguments.events) if arguments.events else None
-    from llm_lineage.cli.transport_config import spool_config
+    directory = arguments.spool
+    if not directory:  # the configured spool: reads Airflow's settings when it is installed
+        from llm_lineage.cli.transport_config import spool_config
 
-    directory = spool_config(arguments.spool or None, None, need_transport=False).directory
+        directory = spool_config(None, None, need_transport=False).directory
     if not Path(directory).is_dir():
         raise CommandError(f"no spool at {directory}: the folder does not exist")
     return str(directory)
