@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[test,lint,lora,datahub,curation,embedding]' -c constraints.txt
+	$(PIP) install -e '.[test,lint,lora,datahub,curation,embedding,compliance]' -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)

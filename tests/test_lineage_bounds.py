@@ -397,3 +397,20 @@ def test_cut_strings_end_in_the_marker_and_never_in_half_an_escape() -> None:
 
     assert len(title) <= bounds.MAX_STRING
     assert title.endswith("x" + bounds.CUT_MARKER)
+
+
+def test_a_declared_source_name_and_licence_are_escaped() -> None:
+    from dataclasses import replace
+
+    from llm_lineage.lineage.declaration import load_declaration
+
+    declared = {"kind": "other", "licence": "MIT\x1b[2J", "public_name": "Hand\u202ebook\r\n"}
+    plan = replace(_plan(), declaration=load_declaration(declared))
+    records = [_record(0, "title", ("Ann",))]
+    event = _checked(_event_json(operator_lineage(extraction_lineage(plan, _result(records)))))
+    facet = event["inputs"][0]["facets"][COLLECTION]["declaration"]
+    assert facet == {
+        "kind": "other",
+        "licence": "MIT\\x1b[2J",
+        "publicName": "Hand\\u202ebook\\x0d\\x0a",
+    }  # opt-outs not declared: left out, which readers take as "not declared"

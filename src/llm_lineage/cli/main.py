@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from llm_lineage.common.errors import LlmLineageError
 
 #: Modules with a ``register(subparsers)`` function, one per command group, in help order.
-COMMANDS = ("llm_lineage.cli.spool", "llm_lineage.cli.report")
+COMMANDS = ("llm_lineage.cli.spool", "llm_lineage.cli.report", "llm_lineage.cli.export")
 
 
 class CommandError(LlmLineageError):

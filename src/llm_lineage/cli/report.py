@@ -1,4 +1,4 @@
-"""``llm-lineage report trace|usage|cost|diff``: the governance questions, from events or Marquez.
+"""``llm-lineage report trace|usage|cost|diff|licence``: the governance questions, from events or Marquez.
 
 Text by default, JSON with ``--json``; ``--html FILE`` also writes one page with all three
 answers. ``trace --document`` exits 0 when the document feeds the dataset, 1 when it does not,
@@ -78,6 +78,15 @@ def register(subparsers: Any) -> None:
         "--to", dest="after", help="the newer version (a prefix will do); default: current"
     )
     changed.set_defaults(handler=_gc_paused(_diff))
+    licence = questions.add_parser(
+        "licence",
+        parents=[common],
+        description="Which adapters (every version) were trained on sources declared under "
+        "LICENCE (an SPDX id or the declared name, compared without case); adapters with "
+        "sources that declare nothing are listed apart.",
+    )
+    licence.add_argument("licence", metavar="LICENCE", help="e.g. CC-BY-4.0")
+    licence.set_defaults(handler=_gc_paused(_licence))
 
 
 def _gc_paused(
@@ -187,11 +196,11 @@ def _emit(
 def _trace(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.documents import check_document, query
     from llm_lineage.report.text import trace_text
-    from llm_lineage.report.trace import pick_version, trace
+    from llm_lineage.report.trace import not_found, pick_version, trace
 
     key = lineage.find(arguments.dataset)
     if key is None:
-        raise CommandError(f"no dataset {arguments.dataset!r} in the lineage{_known(lineage)}")
+        raise CommandError(not_found(lineage, arguments.dataset))
     version = None
     if arguments.version:
         found = pick_version(lineage, key, arguments.version)
@@ -206,13 +215,6 @@ def _trace(arguments: argparse.Namespace, lineage: Any) -> int:
     body = {"trace": root.as_dict(), "document": answer.as_dict() if answer else None}
     _emit(arguments, lineage, "trace", body, trace_text(root, answer, lineage.tally))
     return EXIT[answer.verdict] if answer else 0
-
-
-def _known(lineage: Any) -> str:
-    from llm_lineage.report.kinds import ADAPTER
-
-    adapters = [key.uri for key, h in lineage.datasets.items() if h.kind == ADAPTER][:5]
-    return f"; adapters it knows: {', '.join(adapters)}" if adapters else ""
 
 
 def _usage(arguments: argparse.Namespace, lineage: Any) -> int:
@@ -240,10 +242,11 @@ def _cost(arguments: argparse.Namespace, lineage: Any) -> int:
 def _diff(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.diff import diff, versions
     from llm_lineage.report.text import diff_text
+    from llm_lineage.report.trace import not_found
 
     key = lineage.find(arguments.dataset)
     if key is None:
-        raise CommandError(f"no dataset {arguments.dataset!r} in the lineage{_known(lineage)}")
+        raise CommandError(not_found(lineage, arguments.dataset))
     try:
         before, after = versions(lineage, key, arguments.before, arguments.after)
     except LookupError as error:
@@ -251,6 +254,15 @@ def _diff(arguments: argparse.Namespace, lineage: Any) -> int:
     changes = diff(lineage, key, before, after)
     _page(arguments, lineage, None, None, changes=changes)
     _emit(arguments, lineage, "diff", changes.as_dict(), diff_text(changes, lineage.tally))
+    return 0
+
+
+def _licence(arguments: argparse.Namespace, lineage: Any) -> int:
+    from llm_lineage.report.licences import licence_text, trained_on
+
+    answer = trained_on(lineage, arguments.licence)
+    _page(arguments, lineage, None, None)
+    _emit(arguments, lineage, "licence", answer.as_dict(), licence_text(answer))
     return 0
 
 

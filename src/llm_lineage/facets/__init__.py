@@ -22,6 +22,7 @@ from llm_lineage.facets.document_collection import (
     DocumentSample,
     FormatCount,
     LlmLineageDocumentCollectionDatasetFacet,
+    SourceDeclaration,
 )
 from llm_lineage.facets.embedding import (
     EmbeddingModelIdentity,
@@ -75,6 +76,7 @@ __all__ = [
     "PiiCount",
     "RuleCount",
     "SourceCodeState",
+    "SourceDeclaration",
     "TokenStatistics",
     "TokenizerIdentity",
     "TransformCount",

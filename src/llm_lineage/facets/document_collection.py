@@ -10,7 +10,8 @@ from openlineage.client.utils import RedactMixin
 
 from llm_lineage.facets.base import ProducedHere, schema_url
 
-VERSION = "1-0-0"
+#: 1-1-0 added ``declaration``; 1-0-0 events still validate against the 1-0-0 schema.
+VERSION = "1-1-0"
 
 
 @attr.define
@@ -46,6 +47,17 @@ class DocumentSample(RedactMixin):
 
 
 @attr.define
+class SourceDeclaration(RedactMixin):
+    """What the pipeline's operator declared about the source (``lineage/declaration.py``)."""
+
+    kind: str
+    licence: str
+    publicName: str
+    optOutRespected: bool | None = attr.field(default=None)
+    _skip_redact: ClassVar[list[str]] = ["kind", "licence", "publicName", "optOutRespected"]
+
+
+@attr.define
 class LlmLineageDocumentCollectionDatasetFacet(ProducedHere, DatasetFacet):
     """Aggregates over the documents of a collection, bounded whatever the corpus size."""
 
@@ -74,6 +86,8 @@ class LlmLineageDocumentCollectionDatasetFacet(ProducedHere, DatasetFacet):
     modified: DateRange | None = attr.field(default=None)
     manifestUri: str | None = attr.field(default=None)
     """Where the full per-document record is."""
+    declaration: SourceDeclaration | None = attr.field(default=None)
+    """The source's declared kind, licence, opt-outs and public name, when one was given."""
 
     @staticmethod
     def _get_schema() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
+from llm_lineage.lineage.declaration import DeclarationError, SourceDeclaration, load_declaration
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
 
@@ -68,8 +70,15 @@ class DocumentExtractionHook(StepHook):
         settings: ExtractionSettings | None = None,
         author_policy: AuthorPolicy | str = AuthorPolicy.INCLUDE,
         author_salt: str | None = None,
+        source_declaration: SourceDeclaration | Mapping[str, Any] | str | None = None,
     ) -> ExtractionPlan:
-        """Where a run will read and write; cheap, touches no storage."""
+        """Where a run will read and write; cheap, touches no storage.
+
+        ``source_declaration``: the source's kind, licence, opt-outs and public name
+        (``lineage/declaration.py``), as a ``SourceDeclaration``, a dict or a YAML file's path;
+        a wrong one raises ``DeclarationError`` naming the parameter.
+        """
+        declaration = _declaration(self.hook_name, source_declaration)
         destination_uri = self._uri(storage_path(destination, self.destination_conn_id))
         return ExtractionPlan(
             source=self._uri(storage_path(source, self.source_conn_id)),
@@ -78,6 +87,7 @@ class DocumentExtractionHook(StepHook):
             settings=settings or ExtractionSettings(),
             author_policy=AuthorPolicy(author_policy),
             author_salt=author_salt,
+            declaration=declaration,
         )
 
     def list_documents(
@@ -132,6 +142,18 @@ class DocumentExtractionHook(StepHook):
             result.text_output.content_hash,
         )
         return ExtractionRun(plan=replace(plan, replaced=frozenset(replaced)), result=result)
+
+
+def _declaration(
+    owner: str, value: SourceDeclaration | Mapping[str, Any] | str | None
+) -> SourceDeclaration | None:
+    """A source declaration from what a caller passed; ``DeclarationError`` when wrong."""
+    if value is None or isinstance(value, SourceDeclaration):
+        return value
+    try:
+        return load_declaration(value)
+    except DeclarationError as error:
+        raise DeclarationError(f"{owner}: parameter 'source_declaration': {error}") from None
 
 
 def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[SourceDocument]:

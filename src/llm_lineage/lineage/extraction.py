@@ -39,6 +39,7 @@ from llm_lineage.facets import (
     LlmLineageTransformationsDatasetFacet,
     facet_key,
 )
+from llm_lineage.facets import SourceDeclaration as DeclarationFacet
 from llm_lineage.lineage.arrow import schema_facet
 from llm_lineage.lineage.authors import AuthorPolicy, ShownAuthors, shown_authors
 from llm_lineage.lineage.chain import (
@@ -47,6 +48,7 @@ from llm_lineage.lineage.chain import (
     chain_footer,
     provenance_footer,
 )
+from llm_lineage.lineage.declaration import SourceDeclaration
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 from llm_lineage.lineage.standard_facets import (
     StepLineage,
@@ -82,6 +84,8 @@ class ExtractionPlan:
     author_salt: str | None = None
     #: Outputs that existed before the run (OVERWRITE rather than CREATE).
     replaced: frozenset[str] = frozenset()
+    #: What the pipeline's operator declared about the source (kind, licence, ...), if anything.
+    declaration: SourceDeclaration | None = None
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -135,6 +139,18 @@ def collection_facet(
         created=_date_range(summary.created_min, summary.created_max),
         modified=_date_range(summary.modified_min, summary.modified_max),
         manifestUri=dataset_id(plan.manifest).uri,
+        declaration=declaration_facet(plan.declaration),
+    )
+
+
+def declaration_facet(declaration: SourceDeclaration | None) -> DeclarationFacet | None:
+    if declaration is None:
+        return None
+    return DeclarationFacet(
+        kind=declaration.kind.value,
+        licence=declaration.licence,
+        publicName=declaration.public_name,
+        optOutRespected=declaration.opt_out_respected,
     )
 
 
@@ -283,13 +299,15 @@ def documents_summary(plan: ExtractionPlan, result: ExtractionResult) -> Documen
 
 
 def extraction_footer(plan: ExtractionPlan, result: ExtractionResult) -> dict[str, str]:
-    """Parquet footer of the outputs: this step's chain and a summary of the documents.
+    """Parquet footer of the outputs: this step's chain, a summary of the documents and the
+    source's declaration when one was given.
 
     The text's own version is the footer's content hash, which the writer adds.
     """
     return {
         **chain_footer("extraction", transformation_steps(plan, result.summary)),
         **provenance_footer(Provenance(documents=documents_summary(plan, result))),
+        **(plan.declaration.as_footer() if plan.declaration else {}),
     }
 
 

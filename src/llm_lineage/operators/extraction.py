@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -21,7 +21,13 @@ from llm_lineage.operators.assets import (
 from llm_lineage.operators.base import StepOperator
 from llm_lineage.operators.catalog_link import CatalogLink
 from llm_lineage.operators.concealed import Concealed, conceal, revealed
-from llm_lineage.operators.validation import choice, environment_names, location, validated
+from llm_lineage.operators.validation import (
+    choice,
+    environment_names,
+    location,
+    validated,
+)
+from llm_lineage.operators.validation import source_declaration as declared
 
 if TYPE_CHECKING:
     import jinja2
@@ -72,6 +78,12 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
     :param environment_variables: Names of environment variables to record in lineage (the
         standard ``environmentVariables`` run facet); names that look like secrets are refused
         here, and values that look like credentials are dropped at run time.
+    :param source_declaration: What you declare about the source: ``kind`` (``public_dataset``,
+        ``licensed_private``, ``other_private``, ``crawled``, ``user_data``, ``synthetic``,
+        ``other``), ``licence``, ``opt_out_respected`` (true/false) and ``public_name``; a dict
+        or the path of a YAML file, read and checked when the DAG is parsed. Carried in the
+        document-collection facet and the text and manifest footers, read by
+        ``llm-lineage report licence`` and ``llm-lineage export ai-act-summary``.
     """
 
     template_fields: Sequence[str] = (
@@ -107,6 +119,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         source_conn_id: str | None = None,
         destination_conn_id: str | None = None,
         environment_variables: Sequence[str] = (),
+        source_declaration: Mapping[str, Any] | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -132,6 +145,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
         self.source_conn_id = source_conn_id
         self.destination_conn_id = destination_conn_id
         self.environment_variables = environment_names(owner, environment_variables)
+        self.source_declaration = declared(owner, source_declaration)
         declare_assets(self, fixed_location_uri(self.source, source_conn_id))
         self._run: ExtractionRun | None = None
         self._partial: ExtractionResult | None = None
@@ -163,7 +177,12 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
     def _plan(self) -> ExtractionPlan:
         salt = revealed(self.author_salt)
         return self.hook.plan(
-            self.source, self.destination, self.settings, self.author_policy, salt
+            self.source,
+            self.destination,
+            self.settings,
+            self.author_policy,
+            salt,
+            self.source_declaration,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:

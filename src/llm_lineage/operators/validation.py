@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.lineage.declaration import DeclarationError, SourceDeclaration, load_declaration
 from llm_lineage.lineage.secrets import secret_name
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -98,3 +99,19 @@ def environment_names(owner: str, names: Any) -> tuple[str, ...]:
             "look like secrets; secrets never enter lineage"
         )
     return tuple(names)
+
+
+def source_declaration(owner: str, value: Any) -> SourceDeclaration | None:
+    """``source_declaration``: None, a dict, or the path of a YAML file (read now, at parse
+    time, so a missing or wrong file is an import error of the DAG)."""
+    if value is None or isinstance(value, SourceDeclaration):
+        return value
+    if not isinstance(value, (str, Mapping)):
+        raise InvalidParameterError(
+            f"{owner}: parameter 'source_declaration' must be a dict or a YAML file's path "
+            f"(got {type(value).__name__})"
+        )
+    try:
+        return load_declaration(value)
+    except DeclarationError as error:
+        raise InvalidParameterError(f"{owner}: parameter 'source_declaration': {error}") from None

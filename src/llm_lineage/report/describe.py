@@ -52,6 +52,21 @@ def _documents(facets: Mapping[str, Any]) -> dict[str, Any]:
         "authors_truncated": at(collection, "authorsTruncated") is True,
         "documents_without_author": integer(collection, "documentsWithoutAuthor"),
         "manifest": text(collection, "manifestUri"),
+        "declaration": declaration(collection),
+    }
+
+
+def declaration(collection: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the pipeline's operator declared about the source (facet 1-1-0), or None."""
+    declared = mapping(collection.get("declaration"))
+    if not declared:
+        return None
+    opt_out = at(declared, "optOutRespected")
+    return {
+        "kind": text(declared, "kind"),
+        "licence": text(declared, "licence"),
+        "opt_out_respected": opt_out if isinstance(opt_out, bool) else None,
+        "public_name": text(declared, "publicName"),
     }
 
 

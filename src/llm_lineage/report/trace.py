@@ -155,6 +155,15 @@ def adapter_traces(lineage: Lineage) -> list[Node]:
     ]
 
 
+def not_found(lineage: Lineage, text: str) -> str:
+    """The message for a dataset the lineage does not hold, naming a few adapters it does."""
+    from llm_lineage.report.kinds import ADAPTER
+
+    adapters = [key.uri for key, h in lineage.datasets.items() if h.kind == ADAPTER][:5]
+    known = f"; adapters it knows: {', '.join(adapters)}" if adapters else ""
+    return f"no dataset {text!r} in the lineage{known}"
+
+
 def pick_version(lineage: Lineage, key: DatasetId, prefix: str) -> list[str]:
     """The versions of ``key`` that start with ``prefix`` (a full hash or its first digits)."""
     return [v for v in lineage.datasets[key].versions() if v.startswith(prefix.lower())]
