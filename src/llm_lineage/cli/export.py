@@ -20,22 +20,37 @@ from typing import Any
 from llm_lineage.cli.main import CommandError
 
 
+class _FormatsHelp(argparse.HelpFormatter):
+    """Lists ``ai-act-summary`` and its description on one line: argparse measures a
+    subcommand's name without the indent it prints it with, and wraps the longest one."""
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        self._action_max_length = max(self._action_max_length, 20)
+
+
 def register(subparsers: Any) -> None:
     export = subparsers.add_parser(
         "export",
+        help="compliance documents: CycloneDX ML-BOM, Croissant card, EU AI Act summary",
+        formatter_class=_FormatsHelp,
         description="Compliance documents from the lineage: a CycloneDX ML-BOM, a Croissant "
         "dataset card, the EU AI Act training-content summary.",
     )
-    formats = export.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    formats = export.add_subparsers(dest="format", metavar="FORMAT", required=True, title="formats")
     common = _common_options()
     bom = formats.add_parser(
-        "cyclonedx", parents=[common], description="CycloneDX 1.6 JSON ML-BOM of an adapter."
+        "cyclonedx",
+        parents=[common],
+        help="CycloneDX 1.6 JSON ML-BOM of an adapter",
+        description="CycloneDX 1.6 JSON ML-BOM of an adapter.",
     )
     bom.add_argument("dataset", metavar="ADAPTER", help="adapter name, path or URI")
     bom.set_defaults(handler=_cyclonedx)
     card = formats.add_parser(
         "croissant",
         parents=[common],
+        help="Croissant 1.1 JSON-LD card of a text or token dataset",
         description="Croissant 1.1 JSON-LD of a text, curated text or token dataset.",
     )
     card.add_argument("dataset", metavar="DATASET", help="dataset name, path or URI")
@@ -43,6 +58,7 @@ def register(subparsers: Any) -> None:
     act = formats.add_parser(
         "ai-act-summary",
         parents=[common],
+        help="EU AI Act summary of an adapter's training content",
         description="The EU AI Act public summary of training content (Commission template of "
         "24 July 2025) of an adapter, Markdown or --json; what the lineage cannot know is "
         "marked to be completed by the provider.",

@@ -24,7 +24,7 @@ EXIT = {"yes": 0, "no": 1, "unknown": 3}
 def register(subparsers: Any) -> None:
     report = subparsers.add_parser(
         "report",
-        help="answer governance questions: trace, usage, cost, diff",
+        help="answer governance questions: trace, usage, cost, diff, licence",
         description="Answer governance questions from the lineage: where an adapter's data "
         "came from, which data is idle or duplicated, and what each model cost.",
     )
@@ -81,6 +81,7 @@ def register(subparsers: Any) -> None:
     licence = questions.add_parser(
         "licence",
         parents=[common],
+        help="adapters trained on sources declared under a licence",
         description="Which adapters (every version) were trained on sources declared under "
         "LICENCE (an SPDX id or the declared name, compared without case); adapters with "
         "sources that declare nothing are listed apart.",
