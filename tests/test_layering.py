@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "llm_lineage"
 ENGINES = ("extraction", "curation", "tokenization", "training", "embedding")
 #: Packages that must work on a machine without Airflow (reader processes, lineage backends,
 #: the governance report, and the builders a newcomer unit-tests).
-AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
+AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "storage", "transports", "report")
 #: What each layer may import from this package (ARCHITECTURE.md, "Layers").
 ALLOWED = {
     "common": {"common"},
@@ -33,7 +33,10 @@ ALLOWED = {
     "lineage": {"common", "facets", "lineage", *ENGINES},
     "transports": {"common", "transports", "lineage"},
     "report": {"common", "report", "lineage"},
-    "hooks": {"common", "hooks", "facets", "lineage", *ENGINES},
+    #: Publishing, locks and staging: what only the hooks use (engines write into the staging
+    #: folder they are given and never publish).
+    "storage": {"common", "storage"},
+    "hooks": {"common", "hooks", "facets", "lineage", "storage", *ENGINES},
     "operators": {"common", "operators", "hooks", "facets", "lineage", *ENGINES},
     "plugins": {"common", "plugins", "facets", "lineage"},
     "cli": {"common", "cli", "transports", "report", "lineage"},

@@ -21,9 +21,11 @@ from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.curation import DECISIONS_FILE
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.collector import report_hook_lineage
-from llm_lineage.hooks.publishing import MixedOutput, Publication, check_one_run, publication
+from llm_lineage.hooks.publishing import check_one_run, publication
 from llm_lineage.hooks.storage import location_uri, parquet_info, uri_path
 from llm_lineage.lineage.standard_facets import SourceInfo
+from llm_lineage.storage.publication import Publication
+from llm_lineage.storage.run_ids import MixedOutput
 
 
 class StepHook(BaseHook):

@@ -23,10 +23,11 @@ from llm_lineage.extraction import (
 )
 from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.base import StepHook
-from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
+from llm_lineage.hooks.storage import file_uri, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
+from llm_lineage.storage.paths import is_local
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class DocumentExtractionHook(StepHook):
         """Extract every selected document; publish text and manifest only if the run succeeds.
 
         ``plan`` comes from ``plan()``. Text and manifest are published as one unit under the
-        destination's lock, both stamped with the run id (``hooks/publishing.py``). Raises
+        destination's lock, both stamped with the run id (``llm_lineage.storage``). Raises
         ExtractionFailed (with the partial result) as the engine does, DestinationBusy when
         another run holds the destination; hook lineage reports the source either way and the
         outputs only once they exist.
