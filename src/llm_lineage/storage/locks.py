@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from llm_lineage.common.durable import write_synced
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.common.progress import LogLike
 from llm_lineage.storage.owner import Owner, describe, is_stale
@@ -75,13 +76,9 @@ class LocalLockFile:
 
     def create(self, data: bytes) -> bool:
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            write_synced(self.path, data, mode=0o644)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         return True
 
     def read(self) -> Seen | None:
