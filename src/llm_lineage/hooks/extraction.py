@@ -10,6 +10,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.extraction import (
     MANIFEST_FILE,
     TEXT_FILE,
@@ -135,6 +136,10 @@ class DocumentExtractionHook(StepHook):
         return ExtractionRun(plan=replace(plan, replaced=frozenset(replaced)), result=result)
 
 
+class SourceNotFound(LlmLineageError, FileNotFoundError):
+    """The source folder of an extraction does not exist."""
+
+
 def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[SourceDocument]:
     """The selected documents under ``root``, sorted by relative path.
 
@@ -142,7 +147,7 @@ def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[So
     source and files that are not regular files; object stores have neither.
     """
     if not root.exists():
-        raise FileNotFoundError(f"source {location_uri(root)} does not exist")
+        raise SourceNotFound(f"source {location_uri(root)} does not exist")
     if is_local(root):
         return local_documents(
             Path(root.path),

@@ -2,18 +2,27 @@
 
 Apart from ``spool.py`` so that the background forwarder (``forwarder.py``), the
 ``llm-lineage`` commands and the transport all read one configuration without importing each
-other.
+other. A pydantic model (``config_model.py``): every key is checked where the transport is
+created, and an error names the key.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-import attr
-from openlineage.client.transport.transport import Config, Transport
+from openlineage.client.transport.transport import Transport
+from pydantic import BeforeValidator, Field
 
-from llm_lineage.transports.config_values import flag
+from llm_lineage.common.errors import ConfigError
+from llm_lineage.transports.config_model import (
+    Count,
+    Flag,
+    Seconds,
+    Text,
+    TransportConfig,
+    closest,
+)
 
 #: The transport's dotted path, what ``type`` names in an OpenLineage configuration.
 SPOOL_TRANSPORT = "llm_lineage.transports.spool.SpoolTransport"
@@ -34,32 +43,35 @@ SINGLE_ATTEMPT_RETRY = {
 }
 
 
-def _mapping(value: Any, key: str) -> dict[str, Any]:
+def _known_types() -> list[str]:
+    from openlineage.client.transport import get_default_factory
+
+    return sorted(getattr(get_default_factory(), "transports", {}))
+
+
+def _inner(value: Any) -> dict[str, Any]:
+    """The wrapped transport's configuration: a dict, or JSON text (an environment variable)."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
             value = None
     if not isinstance(value, dict) or not value.get("type"):
-        raise ValueError(
-            f"SpoolTransport: '{key}' must be a transport configuration with a 'type', "
-            f'e.g. {{"type": "http", "url": "http://marquez:5000"}}'
+        raise ConfigError(
+            "must be a transport configuration with a 'type', "
+            'e.g. {"type": "http", "url": "http://marquez:5000"}'
+        )
+    kind = str(value["type"])
+    known = _known_types()
+    if "." not in kind and known and kind not in known:
+        raise ConfigError(
+            f"has an unknown type {kind!r}{closest(kind, known)}; known: {known}, "
+            "or a transport class's dotted path"
         )
     return dict(value)
 
 
-def _positive(value: Any, key: str, kind: type) -> Any:
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or number < 0:
-        raise ValueError(f"SpoolTransport: '{key}' must be a non-negative number, got {value!r}")
-    return number
-
-
-@attr.define
-class SpoolConfig(Config):
+class SpoolConfig(TransportConfig):
     """``directory`` and ``transport`` are required; the rest has defaults.
 
     ``max_bytes``: the spool's cap (pending plus dead letters); past ``WARN_RATIO`` of it every
@@ -68,50 +80,22 @@ class SpoolConfig(Config):
     ``retry_window_seconds``: how long a background forwarder keeps retrying a failing backend.
     """
 
-    directory: str
-    transport: dict[str, Any]
-    max_bytes: int = DEFAULT_MAX_BYTES
-    background: bool = True
-    retry_window_seconds: float = 120.0
+    TRANSPORT = "SpoolTransport"
 
-    @classmethod
-    def from_dict(cls, params: dict[str, Any]) -> SpoolConfig:
-        directory = params.get("directory")
-        if not isinstance(directory, str) or not directory.strip():
-            raise ValueError(
-                "SpoolTransport: 'directory' is required: the folder that keeps events until "
-                "the backend has them, e.g. /var/lib/llm-lineage/spool"
-            )
-        known = {
-            "type",
-            "directory",
-            "transport",
-            "max_bytes",
-            "background",
-            "retry_window_seconds",
-        }
-        unknown = sorted(set(params) - known - {"name", "priority"})
-        if unknown:
-            raise ValueError(f"SpoolTransport: unknown key(s) {unknown}; known: {sorted(known)}")
-        return cls(
-            directory=directory,
-            transport=_mapping(params.get("transport"), "transport"),
-            max_bytes=_positive(params.get("max_bytes", DEFAULT_MAX_BYTES), "max_bytes", int),
-            background=flag(params.get("background", True), "SpoolTransport: 'background'"),
-            retry_window_seconds=_positive(
-                params.get("retry_window_seconds", 120.0), "retry_window_seconds", float
-            ),
-        )
+    directory: Text = Field(
+        description="the folder that keeps events until the backend has them, "
+        "e.g. /var/lib/llm-lineage/spool"
+    )
+    transport: Annotated[dict[str, Any], BeforeValidator(_inner)] = Field(
+        description="a transport configuration with a 'type', "
+        'e.g. {"type": "http", "url": "http://marquez:5000"}'
+    )
+    max_bytes: Count = DEFAULT_MAX_BYTES
+    background: Flag = True
+    retry_window_seconds: Seconds = 120.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "type": SPOOL_TRANSPORT,
-            "directory": self.directory,
-            "transport": self.transport,
-            "max_bytes": self.max_bytes,
-            "background": self.background,
-            "retry_window_seconds": self.retry_window_seconds,
-        }
+        return {"type": SPOOL_TRANSPORT, **super().as_dict()}
 
 
 def inner_transport(config: SpoolConfig) -> Transport:
