@@ -49,6 +49,10 @@ class DocumentSample(RedactMixin):
 class LlmLineageDocumentCollectionDatasetFacet(ProducedHere, DatasetFacet):
     """Aggregates over the documents of a collection, bounded whatever the corpus size."""
 
+    #: Bounding hints (``lineage/facet_walk.py``): examples, the first thing dropped when an
+    #: event is over its budget.
+    _sample_fields: ClassVar[frozenset[str]] = frozenset({"sample"})
+
     documentCount: int
     """Documents read successfully."""
     failedDocumentCount: int
