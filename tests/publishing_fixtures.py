@@ -19,11 +19,13 @@ import pytest
 from airflow.sdk.io.store import attach
 from fsspec.implementations.memory import MemoryFileSystem
 
-import llm_lineage.hooks.locking as locking
+import llm_lineage.storage.locks as locks
 from llm_lineage.extraction import ExtractionSettings
 from llm_lineage.hooks.extraction import DocumentExtractionHook, ExtractionRun
-from llm_lineage.hooks.locking import LOCK_NAME, Owner, current_owner
-from llm_lineage.hooks.publishing import RUN_ID_KEY, STAGING_PREFIX
+from llm_lineage.storage.locks import LOCK_NAME
+from llm_lineage.storage.owner import Owner, current_owner
+from llm_lineage.storage.run_ids import RUN_ID_KEY
+from llm_lineage.storage.staging import STAGING_PREFIX
 
 #: In-process parsing: the tests race runs, not reader processes.
 SETTINGS = ExtractionSettings(workers=0)
@@ -98,7 +100,7 @@ def memory_bucket_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh bucket on fsspec's memory file system, as an object store (no read-back delay)."""
     fs = MemoryFileSystem()
     attach("memory", fs=fs)
-    monkeypatch.setattr(locking, "READ_BACK_DELAY", 0.0)
+    monkeypatch.setattr(locks, "READ_BACK_DELAY", 0.0)
     bucket = f"bucket-{uuid.uuid4().hex[:8]}"
     yield f"memory://{bucket}"
     if fs.exists(f"/{bucket}"):

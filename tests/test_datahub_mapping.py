@@ -22,6 +22,7 @@ from openlineage.client.transport import get_default_factory
 
 from conftest import TESTS
 from datahub_gms import RESTLI_VERSION, FakeGms, as_multiset, file_proposals, latest
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.transports.datahub import DataHubConfig, DataHubTransport
 from llm_lineage.transports.events import rehydrate
 from llm_lineage.transports.forwarder import refused_status
@@ -234,7 +235,8 @@ def test_events_of_other_operators_become_datasets_jobs_and_runs_without_descrip
     ]
     from llm_lineage.transports.datahub.mapping import proposals
 
-    made = [(p.entityUrn, p.aspectName) for p in proposals(foreign, DataHubConfig("filename"))]
+    config = DataHubConfig.from_dict({"filename": "never-written.json"})
+    made = [(p.entityUrn, p.aspectName) for p in proposals(foreign, config)]
     orders = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"
     lake = "urn:li:dataset:(urn:li:dataPlatform:s3,lake/orders/2024,PROD)"
     assert (orders, "status") in made and (lake, "status") in made
@@ -303,14 +305,16 @@ def test_a_refusing_gms_surfaces_its_status_for_the_spool_and_a_dead_one_raises(
         ({"sink": "server"}, "sink 'server' needs 'server'"),
         ({"sink": "filename"}, "sink 'filename' needs 'filename'"),
         ({}, "set 'sink'"),
-        ({"filename": "x", "servr": "y"}, "unknown key(s) ['servr']"),
+        ({"filename": "x", "servr": "y"}, "unknown key(s) ['servr'] (did you mean 'server'?)"),
+        ({"sink": "servr", "server": "x"}, "unknown 'sink' 'servr' (did you mean 'server'?)"),
         ({"filename": "x", "timeout_sec": "soon"}, "'timeout_sec'"),
     ],
 )
 def test_configuration_errors_name_the_key(config: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ConfigError) as error:
         transport(**config)
     assert message in str(error.value)
+    assert str(error.value).startswith("DataHubTransport: ") and "\n" not in str(error.value)
 
 
 def test_a_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ from llm_lineage.curation import CurationFailed, CurationSettings
 from llm_lineage.extraction import ExtractionSettings
 from llm_lineage.hooks.curation import CurationSourceError, TextCurationHook
 from llm_lineage.hooks.extraction import DocumentExtractionHook
-from llm_lineage.hooks.publishing import RUN_ID_KEY
+from llm_lineage.storage.run_ids import RUN_ID_KEY
 
 
 def _extract(tmp_path: Path) -> str:

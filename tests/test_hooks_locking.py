@@ -19,28 +19,27 @@ from types import SimpleNamespace
 
 import pytest
 
-import llm_lineage.hooks.locking as locking
 import llm_lineage.hooks.publishing as publishing
+import llm_lineage.storage.owner as owners
 from llm_lineage.hooks.extraction import DocumentExtractionHook
-from llm_lineage.hooks.locking import (
+from llm_lineage.hooks.publishing import publication
+from llm_lineage.hooks.storage import storage_path
+from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
+from llm_lineage.storage.locks import (
     LOCK_NAME,
     DestinationBusy,
     DestinationLock,
     LocalLockFile,
     LockLost,
-    Owner,
-    is_stale,
-    machine_id,
 )
-from llm_lineage.hooks.publishing import (
+from llm_lineage.storage.owner import Owner, is_stale, machine_id
+from llm_lineage.storage.run_ids import footer_run_id
+from llm_lineage.storage.staging import (
     OWNER_FILE,
     STAGING_PREFIX,
-    publication,
     staging_places,
     sweep_stale_staging,
 )
-from llm_lineage.hooks.storage import storage_path
-from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
 from publishing_fixtures import (
     SETTINGS,
     Log,
@@ -77,7 +76,7 @@ def test_machine_id_names_the_pid_namespace() -> None:
 
 SAME_HOST_OTHER_CONTAINER = """
 import json, sys
-from llm_lineage.hooks.locking import current_owner
+from llm_lineage.storage.owner import current_owner
 print(json.dumps(current_owner("run-b", "file:///dest", None).__dict__))
 """
 
@@ -120,10 +119,10 @@ def test_without_a_readable_pid_namespace_only_heartbeats_judge(
 ) -> None:
     """A sandbox that hides /proc: the machine id is this process's, so a record from another
     process (a dead pid here, same host name) is never judged gone, only stale by time."""
-    monkeypatch.setattr(locking, "_pid_namespace", lambda: None)
-    locking._machine.cache_clear()
+    monkeypatch.setattr(owners, "_pid_namespace", lambda: None)
+    owners._machine.cache_clear()
     try:
-        assert machine_id() == f"{os.uname().nodename}|process:{locking.process_id()}"
+        assert machine_id() == f"{os.uname().nodename}|process:{owners.process_id()}"
         me = make_owner()
         now = time.time()
         assert not is_stale(me, now, 600, now)
@@ -132,16 +131,16 @@ def test_without_a_readable_pid_namespace_only_heartbeats_judge(
         assert is_stale(other, now - 601, 600, now)
         assert is_stale(replace(me, pid=dead_pid()), now, 600, now)  # ours, and gone
     finally:
-        locking._machine.cache_clear()
+        owners._machine.cache_clear()
 
 
 def test_each_process_has_its_own_id_and_old_records_still_read() -> None:
     me = make_owner()
-    assert me.process == locking.process_id() and len(me.process) == 32
+    assert me.process == owners.process_id() and len(me.process) == 32
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # a forked worker process (Celery's prefork pool): an id of its own
-        os.write(write, locking.process_id().encode())
+        os.write(write, owners.process_id().encode())
         os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 64).decode() not in ("", me.process)
@@ -281,9 +280,9 @@ def test_object_store_lock_busy_stale_and_mixed_pair(tmp_path: Path, memory_buck
     TokenizerHook().source_path(str(out))  # a whole unit passes
 
     text_of_first = out.fs.cat_file((out / "text.parquet").path)
-    first = publishing.footer_run_id(out / "text.parquet")
+    first = footer_run_id(out / "text.parquet")
     extract_with(DocumentExtractionHook(), make_corpus(tmp_path / "other", 13), str(out), SETTINGS)
-    second = publishing.footer_run_id(out / "manifest.parquet")
+    second = footer_run_id(out / "manifest.parquet")
     out.fs.pipe_file((out / "text.parquet").path, text_of_first)  # an interrupted upload
     with pytest.raises(SourceError, match="interrupted") as mixed:
         TokenizerHook().source_path(str(out))

@@ -21,22 +21,20 @@ import pyarrow.parquet as pq
 import pytest
 
 import llm_lineage.hooks.extraction as extraction_hook
-import llm_lineage.hooks.publishing as publishing
+import llm_lineage.storage.swap as swap
 from llm_lineage.hooks.extraction import DocumentExtractionHook
-from llm_lineage.hooks.locking import DestinationBusy
-from llm_lineage.hooks.publishing import (
+from llm_lineage.hooks.publishing import check_one_run, publication
+from llm_lineage.hooks.storage import storage_path
+from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
+from llm_lineage.storage.locks import DestinationBusy
+from llm_lineage.storage.publication import foreign_files
+from llm_lineage.storage.run_ids import RUN_ID_KEY, MixedOutput, footer_run_id
+from llm_lineage.storage.staging import (
     OWNER_FILE,
-    RUN_ID_KEY,
     STAGING_PREFIX,
-    MixedOutput,
-    check_one_run,
-    foreign_files,
-    publication,
     staging_places,
     sweep_stale_staging,
 )
-from llm_lineage.hooks.storage import storage_path
-from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
 from publishing_fixtures import (
     SETTINGS,
     Log,
@@ -221,7 +219,7 @@ def test_one_by_one_fallback_is_detected_by_the_run_ids(
     with publication(destination, ("text.parquet", "manifest.parquet")) as unit:
         _write_unit(unit.output, unit.run_id, 4)
         unit.publish(last="text.parquet")
-    monkeypatch.setattr(publishing, "exchange", lambda first, second: False)
+    monkeypatch.setattr(swap, "exchange", lambda first, second: False)
     real_replace = Path.replace
     midway: list[Exception] = []
 
@@ -293,7 +291,7 @@ def test_object_store_unit_carries_one_run_id(tmp_path: Path, memory_bucket: str
     run = extract_with(DocumentExtractionHook(), corpus, f"{memory_bucket}/out", SETTINGS)
     out = storage_path(f"{memory_bucket}/out")
     assert sorted(p.name for p in out.iterdir()) == ["manifest.parquet", "text.parquet"]
-    runs = {publishing.footer_run_id(out / name) for name in ("text.parquet", "manifest.parquet")}
+    runs = {footer_run_id(out / name) for name in ("text.parquet", "manifest.parquet")}
     assert len(runs) == 1 and None not in runs
     assert run.plan.replaced == frozenset()
     assert not (staging_places(out)[0] / f"{STAGING_PREFIX}{runs.pop()}").exists()
@@ -336,6 +334,6 @@ def test_slow_object_store_upload_blocks_writers_and_readers_see_the_mix(
         n: pq.read_table(fs.open((out / n).path, "rb"))
         for n in ("text.parquet", "manifest.parquet")
     }
-    runs = {publishing.footer_run_id(out / name) for name in tables}
+    runs = {footer_run_id(out / name) for name in tables}
     assert len(runs) == 1 and None not in runs
     assert [t.num_rows for t in tables.values()] == [4, 4]

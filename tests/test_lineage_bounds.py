@@ -32,8 +32,9 @@ from llm_lineage.facets import (
     TransformationStep,
     facet_key,
 )
-from llm_lineage.lineage import bounds
-from llm_lineage.lineage.bounds import bounded, escape_controls
+from llm_lineage.lineage import bounds_report, escaping
+from llm_lineage.lineage.bounds import bounded
+from llm_lineage.lineage.escaping import escape_controls
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_lineage
 from llm_lineage.lineage.standard_facets import StepLineage, parquet_input
 from llm_lineage.lineage.training import TrainingPlan, training_lineage
@@ -188,8 +189,8 @@ def test_pathological_extraction_fits_and_says_what_was_cut() -> None:
     assert errors["errors"][0]["errorMessage"].startswith("corrupt PDF:\\x00 bad xref\n")
     collection = event["inputs"][0]["facets"][COLLECTION]
     assert collection["distinctAuthorCount"] == 3000
-    assert all(len(a["name"]) <= bounds.MAX_STRING for a in collection["authors"])
-    assert collection["authors"][0]["name"].endswith(bounds.CUT_MARKER)
+    assert all(len(a["name"]) <= bounds_report.MAX_STRING for a in collection["authors"])
+    assert collection["authors"][0]["name"].endswith(escaping.CUT_MARKER)
 
 
 def test_strings_are_escaped_by_field_and_kept_when_harmless() -> None:
@@ -309,7 +310,7 @@ def test_many_datasets_fit_by_dropping_facets_then_datasets() -> None:
     assert "inputs" in cut and cut["inputs"][1] == 2000
     assert any(kept == 0 for kept, _ in cut.values())  # whole facets went first
     facet = event["run"]["facets"][BOUNDS]
-    assert facet["truncationCount"] > len(facet["truncations"]) == bounds.MAX_REPORTED
+    assert facet["truncationCount"] > len(facet["truncations"]) == bounds_report.MAX_REPORTED
 
 
 def test_the_bulk_inside_one_item_is_halved_not_the_list_around_it() -> None:
@@ -390,13 +391,13 @@ def test_escape_controls(text: str, keep_lines: bool, expected: str) -> None:
 
 
 def test_cut_strings_end_in_the_marker_and_never_in_half_an_escape() -> None:
-    record = _record(0, "x" * (bounds.MAX_STRING - 8) + "\x00\x00\x00", ())
+    record = _record(0, "x" * (bounds_report.MAX_STRING - 8) + "\x00\x00\x00", ())
     lineage = extraction_lineage(_plan(), _result([record]))
 
     title = bounded(lineage).inputs[0].facets[COLLECTION].sample[0].title  # type: ignore[union-attr]
 
-    assert len(title) <= bounds.MAX_STRING
-    assert title.endswith("x" + bounds.CUT_MARKER)
+    assert len(title) <= bounds_report.MAX_STRING
+    assert title.endswith("x" + escaping.CUT_MARKER)
 
 
 def test_a_declared_source_name_and_licence_are_escaped() -> None:

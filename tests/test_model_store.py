@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from llm_lineage.hooks.lora import LoRAFineTuningHook
-from llm_lineage.hooks.publishing import STAGING_PREFIX
 from llm_lineage.hooks.storage import default_conn_id
 from llm_lineage.hooks.tiny_model import base_model_or_tiny, tiny_base_model_at
 from llm_lineage.hooks.tokenization import TokenizerHook
 from llm_lineage.lineage.naming import dataset_id
+from llm_lineage.storage.staging import STAGING_PREFIX
 from llm_lineage.tokenization import TokenizerLoadError, load_tokenizer
 from llm_lineage.training import BaseModelError, resolve_base_model, tiny_base_model
 from llm_lineage.training.tiny import TINY_MODEL_FILES

@@ -33,7 +33,7 @@ import pytest
 import requests
 
 from celery_airflow import CeleryAirflow
-from llm_lineage.hooks.publishing import STAGING_PREFIX
+from llm_lineage.storage.staging import STAGING_PREFIX
 from olvalidate import read_events, validate_event
 from real_airflow import quote, wait_for
 from s3_fixtures import (

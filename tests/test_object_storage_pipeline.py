@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import TESTS, DagRun, RunDag
-from llm_lineage.hooks.publishing import STAGING_PREFIX
+from llm_lineage.storage.staging import STAGING_PREFIX
 from lora_fixtures import tiny_base
 from s3_fixtures import (
     ACCESS_KEY,

@@ -19,10 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from llm_lineage.hooks.locking import LOCK_NAME, DestinationBusy
-from llm_lineage.hooks.publishing import RUN_ID_KEY, publication
+from llm_lineage.hooks.publishing import publication
 from llm_lineage.hooks.storage import local_copy, storage_path
 from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
+from llm_lineage.storage.locks import LOCK_NAME, DestinationBusy
+from llm_lineage.storage.run_ids import RUN_ID_KEY
 from s3_fixtures import BUCKET, CONN_ID, S3, moto_s3_server  # noqa: F401
 
 pytestmark = pytest.mark.dag

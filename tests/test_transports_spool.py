@@ -22,6 +22,7 @@ from openlineage.client.serde import Serde
 from openlineage.client.transport.http import HttpTransport
 
 from lineage_servers import FakeMarquez
+from llm_lineage.common.errors import ConfigError, LlmLineageError
 from llm_lineage.transports.events import rehydrate
 from llm_lineage.transports.forwarder import forward
 from llm_lineage.transports.spool import SpoolConfig, SpoolTransport, inner_transport
@@ -238,9 +239,19 @@ def spool_config(tmp_path: Path, url: str) -> SpoolConfig:
     ("params", "message"),
     [
         ({"transport": {"type": "console"}}, "'directory' is required"),
-        ({"directory": "/tmp/s"}, "'transport' must be a transport configuration"),
+        (
+            {"directory": "/tmp/s"},
+            "'transport' is required: a transport configuration with a 'type'",
+        ),
         ({"directory": "/tmp/s", "transport": {"url": "x"}}, "'transport' must be"),
-        ({"directory": "/tmp/s", "transport": {"type": "console"}, "max_byte": 5}, "unknown key"),
+        (
+            {"directory": "/tmp/s", "transport": {"type": "console"}, "max_byte": 5},
+            r"unknown key\(s\) \['max_byte'\] \(did you mean 'max_bytes'\?\); known: \['background'",
+        ),
+        (
+            {"directory": "/tmp/s", "transport": {"type": "htp"}},
+            r"'transport' has an unknown type 'htp' \(did you mean 'http'\?\); known: .*'kafka'",
+        ),
         ({"directory": "/tmp/s", "transport": {"type": "console"}, "max_bytes": -1}, "'max_bytes'"),
         (
             {"directory": "/tmp/s", "transport": {"type": "console"}, "background": "yes please"},
@@ -249,8 +260,10 @@ def spool_config(tmp_path: Path, url: str) -> SpoolConfig:
     ],
 )
 def test_configuration_errors_name_the_key(params: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message) as raised:
         SpoolConfig.from_dict(params)
+    assert isinstance(raised.value, LlmLineageError) and isinstance(raised.value, ValueError)
+    assert str(raised.value).startswith("SpoolTransport: ") and "\n" not in str(raised.value)
 
 
 def test_a_wrong_inner_transport_fails_when_the_transport_is_created(tmp_path: Path) -> None:

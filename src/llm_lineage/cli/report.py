@@ -61,6 +61,11 @@ def register(subparsers: Any) -> None:
         description="Documents, tokens, compute and estimated cost per adapter, DAG and month.",
     )
     cost.set_defaults(handler=_gc_paused(_cost))
+    _register_changes(questions, common)
+
+
+def _register_changes(questions: Any, common: argparse.ArgumentParser) -> None:
+    """``diff`` and ``licence``: what changed between versions, what a licence reached."""
     changed = questions.add_parser(
         "diff",
         parents=[common],

@@ -82,7 +82,7 @@ def _existing_spool(arguments: argparse.Namespace, need_transport: bool) -> Any:
 def _transport(config: Any) -> Any:
     """The inner transport; a configuration it refuses is one line, redacted, not a traceback."""
     from llm_lineage.transports.redaction import error_text, known_secrets
-    from llm_lineage.transports.spool import inner_transport
+    from llm_lineage.transports.spool_config import inner_transport
 
     try:
         return inner_transport(config)

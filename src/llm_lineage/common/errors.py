@@ -10,3 +10,7 @@ from __future__ import annotations
 
 class LlmLineageError(Exception):
     """Base of the provider's exceptions; subclasses keep their built-in bases too."""
+
+
+class ConfigError(LlmLineageError, ValueError):
+    """A setting is missing, unknown or out of range; the message names the setting."""

@@ -13,11 +13,13 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from llm_lineage.common.errors import ConfigError
+
 
 def _refuse_bool(kind: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError(f"Input should be {kind}, not a boolean")
+            raise ConfigError(f"Input should be {kind}, not a boolean")
         return value
 
     return BeforeValidator(check)

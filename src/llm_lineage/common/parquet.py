@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.outputs import WrittenFile
 
 #: Footer key of the rows' content hash (the dataset version lineage reports).
@@ -104,7 +105,7 @@ class ParquetRowWriter:
         integer column would be stored truncated). Not for writers with ``content``.
         """
         if self.content is not None:
-            raise ValueError("add_rows hashes whole rows; this writer hashes only their content")
+            raise ConfigError("add_rows hashes whole rows; this writer hashes only their content")
         table = pa.Table.from_pydict(columns, schema=self.schema)
         hashes = [_column_hashes(column) for column in table.columns]
         self._hash.update(b"".join(b"".join(row) + b"\x1e" for row in zip(*hashes, strict=True)))

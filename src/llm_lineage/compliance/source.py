@@ -6,6 +6,7 @@ it wherever the report's reading moves.
 
 from __future__ import annotations
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.report.graph import Lineage
 
 
@@ -21,5 +22,5 @@ def read_lineage(
     if events:
         return from_events(events)
     if not marquez:
-        raise ValueError("either events or marquez is needed")
+        raise ConfigError("either events or marquez is needed")
     return from_marquez(marquez, timeout, max_time)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.numeric import Integer, Real
 
 #: The kinds of personal data the PII rule finds, in the order it looks for them.
@@ -26,7 +27,7 @@ def _iso_codes(value: tuple[str, ...]) -> tuple[str, ...]:
     try:
         from lingua import Language
     except ImportError as error:  # the [curation] extra is missing
-        raise ValueError(
+        raise ConfigError(
             "language identification needs lingua-language-detector "
             "(pip install 'airflow-provider-llm-lineage[curation]')"
         ) from error
@@ -34,7 +35,7 @@ def _iso_codes(value: tuple[str, ...]) -> tuple[str, ...]:
     codes = tuple(dict.fromkeys(code.strip().lower() for code in value))
     unknown = [code for code in codes if code not in known]
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown language code(s) {', '.join(map(repr, unknown))}: "
             "give ISO 639-1 codes such as 'en', 'de', 'fr'"
         )
@@ -91,7 +92,7 @@ class CurationSettings(BaseModel):
         if value is None:
             return None
         if not value:
-            raise ValueError("give at least one language code, or None to keep every language")
+            raise ConfigError("give at least one language code, or None to keep every language")
         return _iso_codes(value)
 
     @field_validator("pii_kinds")
@@ -99,7 +100,7 @@ class CurationSettings(BaseModel):
     def _pii_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [kind for kind in value if kind not in PII_KINDS]
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"unknown kind(s) {', '.join(map(repr, unknown))}: "
                 f"choose from {', '.join(PII_KINDS)}"
             )
@@ -110,7 +111,7 @@ class CurationSettings(BaseModel):
     def _word_bounds(cls, value: int | None, info: Any) -> int | None:
         low = info.data.get("min_words")
         if value is not None and low is not None and value < low:
-            raise ValueError(f"max_words ({value}) is below min_words ({low})")
+            raise ConfigError(f"max_words ({value}) is below min_words ({low})")
         return value
 
     @field_validator("max_mean_word_length")
@@ -118,7 +119,7 @@ class CurationSettings(BaseModel):
     def _length_bounds(cls, value: float | None, info: Any) -> float | None:
         low = info.data.get("min_mean_word_length")
         if value is not None and low is not None and value < low:
-            raise ValueError(
+            raise ConfigError(
                 f"max_mean_word_length ({value}) is below min_mean_word_length ({low})"
             )
         return value

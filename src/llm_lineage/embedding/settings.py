@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.numeric import Integer, Real
 
 
@@ -33,7 +34,7 @@ class EmbeddingSettings(BaseModel):
     def _overlap_below_chunk(cls, value: int, info: ValidationInfo) -> int:
         chunk = info.data.get("chunk_tokens")
         if chunk is not None and value >= chunk:
-            raise ValueError(
+            raise ConfigError(
                 f"overlap_tokens ({value}) must be smaller than chunk_tokens ({chunk}): "
                 "consecutive chunks share overlap_tokens tokens"
             )
@@ -46,7 +47,7 @@ class EmbeddingSettings(BaseModel):
             return None
         kind = value.split(":", 1)[0]
         if kind not in {"cpu", "cuda", "mps", "xpu"} or not value.strip():
-            raise ValueError("device must be cpu, cuda, cuda:<n>, mps, xpu or None (automatic)")
+            raise ConfigError("device must be cpu, cuda, cuda:<n>, mps, xpu or None (automatic)")
         return value
 
     def versioned(self) -> dict[str, object]:

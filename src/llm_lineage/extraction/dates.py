@@ -6,16 +6,22 @@ import datetime as dt
 import re
 from email.utils import parsedate_to_datetime
 
+from llm_lineage.common.errors import LlmLineageError
+
 _PDF_DATE = re.compile(
     r"^D:(?P<y>\d{4})(?P<mo>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<mi>\d{2})?(?P<s>\d{2})?"
     r"(?P<tz>[Zz]|[+-]\d{2}'?(\d{2})?'?)?"
 )
 
 
+class DateOutOfRange(LlmLineageError, ValueError):
+    """A date that UTC cannot hold."""
+
+
 def to_utc(value: dt.datetime) -> dt.datetime:
     """Naive datetimes are taken as UTC: documents rarely say, and a stable answer beats a guess.
 
-    Raises ValueError (not OverflowError) for a date that UTC cannot hold, such as
+    Raises DateOutOfRange, a ValueError (not OverflowError), for a date that UTC cannot hold, such as
     ``0001-01-01T00:00:00+01:00``, so every caller's ``except ValueError`` treats it as no date.
     """
     if value.tzinfo is None:
@@ -23,7 +29,7 @@ def to_utc(value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(dt.timezone.utc)
     except OverflowError as error:
-        raise ValueError(f"date out of range in UTC: {value.isoformat()}") from error
+        raise DateOutOfRange(f"date out of range in UTC: {value.isoformat()}") from error
 
 
 def parse_pdf_date(text: str | None) -> dt.datetime | None:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.numeric import Integer, Real
 from llm_lineage.extraction.limits import (
     DEFAULT_MAX_CHARACTERS,
@@ -60,7 +61,7 @@ class ExtractionSettings(BaseModel):
     @classmethod
     def _non_empty_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if any(not pattern.strip() for pattern in value):
-            raise ValueError("patterns must be non-empty glob strings such as '*.pdf'")
+            raise ConfigError("patterns must be non-empty glob strings such as '*.pdf'")
         return value
 
     @property

@@ -61,6 +61,10 @@ class SourceDeclaration(RedactMixin):
 class LlmLineageDocumentCollectionDatasetFacet(ProducedHere, DatasetFacet):
     """Aggregates over the documents of a collection, bounded whatever the corpus size."""
 
+    #: Bounding hints (``lineage/facet_walk.py``): examples, the first thing dropped when an
+    #: event is over its budget.
+    _sample_fields: ClassVar[frozenset[str]] = frozenset({"sample"})
+
     documentCount: int
     """Documents read successfully."""
     failedDocumentCount: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attr
 from openlineage.client.generated.base import DatasetFacet
@@ -39,6 +39,9 @@ class TokenStatistics(RedactMixin):
 
 @attr.define
 class TransformCount(RedactMixin):
+    #: Bounding hints (``lineage/facet_walk.py``): strings here keep tabs and newlines.
+    _multiline_fields: ClassVar[frozenset[str]] = frozenset({"parameters"})
+
     name: str
     parameters: dict[str, Any]
     changed: int

@@ -26,6 +26,8 @@ class TransformationStep(RedactMixin):
     as secrets (``operators/emission.py``)."""
 
     _skip_redact: ClassVar[list[str]] = ["parameters"]
+    #: Bounding hints (``lineage/facet_walk.py``): strings here keep tabs and newlines.
+    _multiline_fields: ClassVar[frozenset[str]] = frozenset({"parameters", "description"})
 
     name: str
     library: str

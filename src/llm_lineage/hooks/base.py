@@ -22,9 +22,11 @@ from llm_lineage.curation import DECISIONS_FILE
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.hooks.collector import report_hook_lineage
 from llm_lineage.hooks.openlineage_config import check_openlineage_settings
-from llm_lineage.hooks.publishing import MixedOutput, Publication, check_one_run, publication
+from llm_lineage.hooks.publishing import check_one_run, publication
 from llm_lineage.hooks.storage import location_uri, parquet_info, uri_path
 from llm_lineage.lineage.standard_facets import SourceInfo
+from llm_lineage.storage.publication import Publication
+from llm_lineage.storage.run_ids import MixedOutput
 
 
 class StepHook(BaseHook):

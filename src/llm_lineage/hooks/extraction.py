@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.extraction import (
     MANIFEST_FILE,
     TEXT_FILE,
@@ -24,11 +25,12 @@ from llm_lineage.extraction import (
 )
 from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.base import StepHook
-from llm_lineage.hooks.storage import file_uri, is_local, location_uri, storage_path
+from llm_lineage.hooks.storage import file_uri, location_uri, storage_path
 from llm_lineage.lineage.authors import AuthorPolicy
 from llm_lineage.lineage.declaration import DeclarationError, SourceDeclaration, load_declaration
 from llm_lineage.lineage.extraction import ExtractionPlan, extraction_footer
 from llm_lineage.lineage.naming import child_uri
+from llm_lineage.storage.paths import is_local
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ class DocumentExtractionHook(StepHook):
         """Extract every selected document; publish text and manifest only if the run succeeds.
 
         ``plan`` comes from ``plan()``. Text and manifest are published as one unit under the
-        destination's lock, both stamped with the run id (``hooks/publishing.py``). Raises
+        destination's lock, both stamped with the run id (``llm_lineage.storage``). Raises
         ExtractionFailed (with the partial result) as the engine does, DestinationBusy when
         another run holds the destination; hook lineage reports the source either way and the
         outputs only once they exist.
@@ -156,6 +158,10 @@ def _declaration(
         raise DeclarationError(f"{owner}: parameter 'source_declaration': {error}") from None
 
 
+class SourceNotFound(LlmLineageError, FileNotFoundError):
+    """The source folder of an extraction does not exist."""
+
+
 def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[SourceDocument]:
     """The selected documents under ``root``, sorted by relative path.
 
@@ -163,7 +169,7 @@ def _documents(root: ObjectStoragePath, settings: ExtractionSettings) -> list[So
     source and files that are not regular files; object stores have neither.
     """
     if not root.exists():
-        raise FileNotFoundError(f"source {location_uri(root)} does not exist")
+        raise SourceNotFound(f"source {location_uri(root)} does not exist")
     if is_local(root):
         return local_documents(
             Path(root.path),

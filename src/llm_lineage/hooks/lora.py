@@ -17,7 +17,6 @@ from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.code_location import current_code_location
 from llm_lineage.hooks.model_cache import local_model_copy
 from llm_lineage.hooks.openlineage_run import current_run
-from llm_lineage.hooks.publishing import foreign_files
 from llm_lineage.hooks.storage import (
     is_remote,
     local_copy,
@@ -32,6 +31,7 @@ from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.lineage.secrets import allowed_environment
 from llm_lineage.lineage.standard_facets import SourceInfo
 from llm_lineage.lineage.training import TrainingPlan, transformation_chain
+from llm_lineage.storage.publication import foreign_files
 from llm_lineage.tokenization import TOKENS_FILE
 from llm_lineage.training import (
     ADAPTER_CONFIG,

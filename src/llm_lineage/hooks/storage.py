@@ -19,6 +19,7 @@ from llm_lineage.common.parquet import CONTENT_HASH_KEY
 from llm_lineage.lineage.chain import read_chain, read_provenance
 from llm_lineage.lineage.naming import decode_path, encode_path
 from llm_lineage.lineage.standard_facets import SourceInfo
+from llm_lineage.storage.paths import is_local
 
 #: The connection each scheme's provider hooks use when none is named (``S3Hook``'s default).
 DEFAULT_CONNECTIONS = {"s3": "aws_default", "s3a": "aws_default", "s3n": "aws_default"}
@@ -108,10 +109,6 @@ def file_uri(root: ObjectStoragePath, path: str) -> str:
         return Path(path).as_uri()
     bucket, _, key = path.lstrip("/").partition("/")
     return f"{root.protocol}://{bucket}/{encode_path(key)}"
-
-
-def is_local(path: ObjectStoragePath) -> bool:
-    return path.protocol in ("file", "local", "")
 
 
 def local_copy(path: ObjectStoragePath, staging: Path) -> Path:

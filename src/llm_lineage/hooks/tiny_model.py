@@ -16,7 +16,8 @@ from airflow.sdk import ObjectStoragePath
 
 from llm_lineage.common.progress import LogLike
 from llm_lineage.hooks.publishing import publication
-from llm_lineage.hooks.storage import default_conn_id, is_local, location_uri, storage_path
+from llm_lineage.hooks.storage import default_conn_id, location_uri, storage_path
+from llm_lineage.storage.paths import is_local
 from llm_lineage.training.tiny import TINY_MODEL_FILES, tiny_base_model
 
 log = logging.getLogger(__name__)

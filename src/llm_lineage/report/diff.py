@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.lineage.naming import DatasetId, dataset_id
 from llm_lineage.report import kinds
 from llm_lineage.report.documents import CONTENT_HASH_KEY
@@ -64,27 +65,31 @@ class Diff:
         return [change for change in self.changes if change.kind == kind]
 
 
+class VersionNotFound(LlmLineageError, LookupError):
+    """The dataset has no such version (or a prefix names several)."""
+
+
 def versions(
     lineage: Lineage, key: DatasetId, before: str | None, after: str | None
 ) -> tuple[str, str]:
     """The two full versions: ``after`` defaults to the current one, ``before`` to the one
-    before ``after`` in the order the versions were first seen. Raises ``LookupError``."""
+    before ``after`` in the order the versions were first seen. Raises ``VersionNotFound`` (a ``LookupError``)."""
     known = lineage.datasets[key].versions()
     to = _one(lineage, key, after) if after else lineage.datasets[key].current
     if to is None:
-        raise LookupError(f"{key.uri} has no version")
+        raise VersionNotFound(f"{key.uri} has no version")
     if before:
         return _one(lineage, key, before), to
     earlier = known[: known.index(to)] if to in known else []
     if not earlier:
-        raise LookupError(f"{key.uri} has no version before {to[:16]}; name one with --from")
+        raise VersionNotFound(f"{key.uri} has no version before {to[:16]}; name one with --from")
     return earlier[-1], to
 
 
 def _one(lineage: Lineage, key: DatasetId, prefix: str) -> str:
     found = pick_version(lineage, key, prefix)
     if len(found) != 1:
-        raise LookupError(f"{len(found)} versions of {key.uri} start with {prefix!r}")
+        raise VersionNotFound(f"{len(found)} versions of {key.uri} start with {prefix!r}")
     return found[0]
 
 

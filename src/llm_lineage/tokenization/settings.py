@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.numeric import Integer, Real
 from llm_lineage.tokenization.loader import LoadedTokenizer
 from llm_lineage.tokenization.transforms import DEFAULT_TRANSFORMS, TransformSpec, parse_transforms
@@ -46,7 +47,7 @@ class TokenizationSettings(BaseModel):
     @classmethod
     def _max_length_without_packing(cls, value: int | None, info: ValidationInfo) -> int | None:
         if value is None and info.data.get("packing") is False:
-            raise ValueError(
+            raise ConfigError(
                 "max_length must be set when packing is False: it is the length of each "
                 "document's chunks (or set packing=True to use block_size)"
             )
@@ -57,7 +58,7 @@ class TokenizationSettings(BaseModel):
     def _stride_below_max_length(cls, value: int, info: ValidationInfo) -> int:
         max_length = info.data.get("max_length")
         if max_length is not None and value >= max_length:
-            raise ValueError(
+            raise ConfigError(
                 f"stride ({value}) must be smaller than max_length ({max_length}): "
                 "consecutive chunks overlap by stride tokens"
             )
@@ -80,19 +81,19 @@ class TokenizationSettings(BaseModel):
         limit = tokenizer.model_max_length
         field = "block_size" if self.packing else "max_length"
         if limit is not None and self.sequence_length > limit:
-            raise ValueError(
+            raise ConfigError(
                 f"{field}={self.sequence_length} is over the model_max_length={limit} of "
                 f"tokenizer {tokenizer.source}"
             )
         if self.add_eos:
             if tokenizer.eos_token is None:
-                raise ValueError(
+                raise ConfigError(
                     f"add_eos=True but tokenizer {tokenizer.source} has no known end-of-text "
                     "token (no eos_token in tokenizer_config.json and none of "
                     "</s>, <|endoftext|>, [SEP], <eos> in its vocabulary); set add_eos=False"
                 )
             if tokenizer.eos_token_id is None:
-                raise ValueError(
+                raise ConfigError(
                     f"add_eos=True but the eos_token {tokenizer.eos_token!r} of tokenizer "
                     f"{tokenizer.source} is not in its vocabulary; set add_eos=False"
                 )

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from llm_lineage.common.errors import ConfigError
+
 TransformName = Literal[
     "unicode_normalize", "clean_whitespace", "deduplicate", "min_length", "max_length"
 ]
@@ -50,7 +52,7 @@ class _LengthParams(BaseModel):
     @classmethod
     def _not_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):  # pydantic would read True as 1 character
-            raise ValueError("must be a whole number of characters, not a boolean")
+            raise ConfigError("must be a whole number of characters, not a boolean")
         return value
 
 
@@ -86,7 +88,7 @@ class TransformSpec(BaseModel):
         if "params" in value:
             extra = sorted(set(value) - {"name", "params"})
             if extra:
-                raise ValueError(
+                raise ConfigError(
                     f"transform {name!r}: give parameters either in 'params' or beside "
                     f"'name', not both (found {extra})"
                 )
@@ -107,7 +109,7 @@ def _checked_params(name: str, model: type[BaseModel], params: dict[str, Any]) -
             f"parameter {'.'.join(str(part) for part in issue['loc'])!r}: {issue['msg']}"
             for issue in error.errors()
         )
-        raise ValueError(f"transform {name!r}: {problems}") from None
+        raise ConfigError(f"transform {name!r}: {problems}") from None
 
 
 _SPECS = TypeAdapter(tuple[TransformSpec, ...])

@@ -8,9 +8,14 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.training import ADAPTER_WEIGHTS
 from llm_lineage.training.base_model import file_digest
 from llm_lineage.training.model import AdapterOutput
+
+
+class AdapterIncomplete(LlmLineageError, FileNotFoundError):
+    """The saved adapter folder lacks its weights file."""
 
 
 def adapter_output(folder: Path) -> AdapterOutput:
@@ -18,7 +23,7 @@ def adapter_output(folder: Path) -> AdapterOutput:
     files = tuple(file_digest(p) for p in sorted(folder.iterdir()) if p.is_file())
     weights = next((f for f in files if f.name == ADAPTER_WEIGHTS), None)
     if weights is None:
-        raise FileNotFoundError(f"no {ADAPTER_WEIGHTS} in {folder}")
+        raise AdapterIncomplete(f"no {ADAPTER_WEIGHTS} in {folder}")
     return AdapterOutput(files=files, content_hash=weights.sha256)
 
 

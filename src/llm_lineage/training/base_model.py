@@ -161,12 +161,14 @@ def _read_config(source: str, folder: Path) -> tuple[bytes, dict[str, Any]]:
     raw = config_file.read_bytes()
     try:
         config = json.loads(raw)
-        if not isinstance(config, dict):
-            raise ValueError("not a JSON object")
     except ValueError as error:
         raise BaseModelError(
             f"base model {source}: {config_file} is not valid JSON: {error}"
         ) from None
+    if not isinstance(config, dict):
+        raise BaseModelError(
+            f"base model {source}: {config_file} is not valid JSON: not a JSON object"
+        )
     return raw, config
 
 

@@ -33,6 +33,7 @@ from llm_lineage.training.adapter_files import adapter_output, match_file_modes
 from llm_lineage.training.data import DatasetError, TokenData
 from llm_lineage.training.model import (
     BaseModelInfo,
+    DeviceUnavailable,
     FailureKind,
     LossPoint,
     TrainingFailed,
@@ -54,7 +55,7 @@ def library_versions() -> dict[str, str]:
 
 def resolve_device(requested: str) -> str:
     if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device='cuda' but no CUDA device is visible to this worker")
+        raise DeviceUnavailable("device='cuda' but no CUDA device is visible to this worker")
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return requested

@@ -141,6 +141,10 @@ class TrainingResult:
         return [self.losses[i] for i in picks]
 
 
+class DeviceUnavailable(LlmLineageError, RuntimeError):
+    """The device the settings name (``cuda``) is not visible to this worker."""
+
+
 class TrainingFailed(LlmLineageError):
     """The run stopped; ``result`` holds what it got through and ``result.failure`` why."""
 

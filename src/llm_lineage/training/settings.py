@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.numeric import Integer, Real
 
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -39,7 +40,7 @@ class LoRASettings(BaseModel):
             value = [value]
         if isinstance(value, (list, tuple)):
             if not value or not all(isinstance(v, str) and v.strip() for v in value):
-                raise ValueError("must be a non-empty list of module names, 'all-linear' or None")
+                raise ConfigError("must be a non-empty list of module names, 'all-linear' or None")
             return tuple(value)
         return value
 
@@ -73,14 +74,14 @@ class TrainingSettings(BaseModel):
     def _warmup_within_max_steps(cls, value: int, info: ValidationInfo) -> int:
         max_steps = info.data.get("max_steps")
         if max_steps is not None and value > max_steps:
-            raise ValueError(f"warmup_steps ({value}) is more than max_steps ({max_steps})")
+            raise ConfigError(f"warmup_steps ({value}) is more than max_steps ({max_steps})")
         return value
 
     @field_validator("device")
     @classmethod
     def _device_runs_precision(cls, value: Device, info: ValidationInfo) -> Device:
         if value == "cpu" and info.data.get("precision") == "fp16":
-            raise ValueError("precision='fp16' needs device='cuda' (use 'bf16' or 'fp32' on CPU)")
+            raise ConfigError("precision='fp16' needs device='cuda' (use 'bf16' or 'fp32' on CPU)")
         return value
 
     @property

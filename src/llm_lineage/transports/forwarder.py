@@ -293,7 +293,7 @@ def _main() -> int:
     """Background forwarder: configuration from the environment, quiet unless something fails."""
     from llm_lineage.transports.forwarder_log import log_to_spool
     from llm_lineage.transports.redaction import known_secrets
-    from llm_lineage.transports.spool import SpoolConfig, inner_transport
+    from llm_lineage.transports.spool_config import SpoolConfig, inner_transport
 
     config = SpoolConfig.from_dict(json.loads(os.environ.pop(CONFIG_ENVIRONMENT)))
     inherited = os.environ.pop(LOCK_ENVIRONMENT, "")

@@ -42,12 +42,12 @@ def spooled_ns(name: str) -> int | None:
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise ValueError(f"number {text[:40]} is out of range")
+        raise PoisonFile(f"number {text[:40]} is out of range")
     return number
 
 
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise PoisonFile(f"{name} is not JSON")
 
 
 def read_event(path: Path) -> dict[str, Any]:

@@ -12,40 +12,15 @@ import contextlib
 import io
 import logging.handlers
 import os
-import stat
 from pathlib import Path
 
-FILE_MODE = 0o600
-FOLDER_MODE = 0o700
+from llm_lineage.common.durable import FOLDER_MODE, open_private, tighten, write_all
 
 
 def private_folder(folder: Path) -> None:
     """Create ``folder`` (and its parents) and make it 0700 if it is ours and wider."""
     folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     tighten(folder, FOLDER_MODE)
-
-
-def tighten(path: Path | int, mode: int) -> None:
-    """Remove group and other bits from ``path`` (a path or an open descriptor) when set.
-
-    A file or folder of another user that we may not change is left as it is: the spool still
-    works, and refusing to would lose events.
-    """
-    with contextlib.suppress(OSError):
-        info = path.lstat() if isinstance(path, Path) else os.fstat(path)
-        if stat.S_ISLNK(info.st_mode) or not stat.S_IMODE(info.st_mode) & 0o077:
-            return
-        if isinstance(path, Path):
-            path.chmod(mode)
-        else:
-            os.fchmod(path, mode)
-
-
-def open_private(path: Path, flags: int) -> int:
-    """``os.open`` with mode 0600 for a new file, and an existing one tightened to it."""
-    descriptor = os.open(path, flags | os.O_CLOEXEC, FILE_MODE)
-    tighten(descriptor, FILE_MODE)
-    return descriptor
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -66,20 +41,6 @@ def append_private(path: Path, text: str) -> None:
     descriptor = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         write_all(descriptor, text.encode("utf-8", "backslashreplace"))
-    finally:
-        os.close(descriptor)
-
-
-def write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view) :]
-
-
-def fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
     finally:
         os.close(descriptor)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import itertools
 import os
 import time
@@ -31,16 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.common import durable
+from llm_lineage.common.durable import fsync_folder, write_synced
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.transports.redaction import redact
 from llm_lineage.transports.spool_events import event_summary, is_spool_name, spooled_ns
 from llm_lineage.transports.spool_files import (
     append_private,
     disk_bytes,
-    fsync_folder,
-    open_private,
     private_folder,
-    write_all,
     write_private,
 )
 from llm_lineage.transports.spool_usage import Usage, folder_bytes
@@ -140,16 +138,10 @@ class Spool:
 
     def _write_temporary(self, temporary: Path, payload: bytes) -> int:
         try:
-            descriptor = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            return disk_bytes(write_synced(temporary, payload))
         except FileNotFoundError:  # the folders were removed since: make them again
             self.ensure()
-            descriptor = open_private(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        try:
-            write_all(descriptor, payload)
-            os.fsync(descriptor)
-            return disk_bytes(os.fstat(descriptor))
-        finally:
-            os.close(descriptor)
+            return disk_bytes(write_synced(temporary, payload))
 
     def waiting(self) -> list[Path]:
         """Pending events the spool wrote, oldest first."""
@@ -232,13 +224,7 @@ class Spool:
         The spool transport takes it before it starts a background forwarder and hands the
         descriptor to the child, so that no other writer starts one meanwhile.
         """
-        descriptor = open_private(self.directory / LOCK, os.O_RDWR | os.O_CREAT)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(descriptor)
-            return None
-        return descriptor
+        return durable.try_lock(self.directory / LOCK)
 
     @contextlib.contextmanager
     def forwarding(self, wait_seconds: float, locked: int | None = None) -> Iterator[bool]:

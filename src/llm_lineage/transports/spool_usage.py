@@ -17,13 +17,13 @@ rename and its count).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from llm_lineage.transports.spool_files import disk_bytes, open_private
+from llm_lineage.common import durable
+from llm_lineage.transports.spool_files import disk_bytes
 
 USAGE = "usage"
 
@@ -54,12 +54,8 @@ class Usage:
     @contextlib.contextmanager
     def locked(self) -> Iterator[int]:
         """The counter file, open and exclusively locked, as a descriptor."""
-        descriptor = open_private(self.path, os.O_RDWR | os.O_CREAT)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        with durable.locked(self.path) as descriptor:
             yield descriptor
-        finally:
-            os.close(descriptor)
 
     def peek(self) -> int:
         """The last recorded total, without the lock (a recount when there is none)."""

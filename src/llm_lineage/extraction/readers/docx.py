@@ -42,7 +42,7 @@ from llm_lineage.extraction.limits import (
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
 from llm_lineage.extraction.readers.common import authors_from
-from llm_lineage.extraction.readers.opc import Package
+from llm_lineage.extraction.readers.opc import BadPackage, Package
 from llm_lineage.extraction.readers.package import open_package
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
@@ -90,7 +90,7 @@ def _open(data: bytes, limits: ReadLimits) -> tuple[CT_Body | None, CoreProperti
 
 def _body(document: etree._Element) -> CT_Body | None:
     if not isinstance(document, CT_Document):
-        raise ValueError(f"the main part holds {document.tag}, not a w:document")
+        raise BadPackage(f"the main part holds {document.tag}, not a w:document")
     return document.body
 
 
@@ -106,9 +106,9 @@ def _core_properties(package: Package) -> CoreProperties:
         return made_up
     element = parse_xml(package.blob(partname))
     if package.content_type(partname) != CT.OPC_CORE_PROPERTIES:
-        raise ValueError(f"the core properties part {partname} is not core properties")
+        raise BadPackage(f"the core properties part {partname} is not core properties")
     if not isinstance(element, CT_CoreProperties):
-        raise ValueError(f"the core properties part holds {element.tag}")
+        raise BadPackage(f"the core properties part holds {element.tag}")
     return CoreProperties(element)
 
 

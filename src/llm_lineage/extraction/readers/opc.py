@@ -21,8 +21,14 @@ from docx.opc.oxml import oxml_parser
 from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI, PackURI
 from lxml import etree
 
+from llm_lineage.common.errors import LlmLineageError
 
-class PartMissing(KeyError):
+
+class BadPackage(LlmLineageError, ValueError):
+    """The package's relationships or parts are not what a DOCX holds."""
+
+
+class PartMissing(LlmLineageError, KeyError):
     """The package has no relationship of a type, or no ZIP entry where one points."""
 
     def __str__(self) -> str:
@@ -55,15 +61,15 @@ class Package:
 
     def related(self, reltype: str) -> PackURI:
         """The part name of the one package relationship of ``reltype``; PartMissing when there
-        is none, ValueError when there are several or it points outside the package."""
+        is none, BadPackage (a ValueError) when there are several or it points outside the package."""
         matching = [(target, mode) for kind, target, mode in self.relationships if kind == reltype]
         if not matching:
             raise PartMissing(f"no relationship of type '{reltype}' in the package")
         if len(matching) > 1:
-            raise ValueError(f"multiple relationships of type '{reltype}' in the package")
+            raise BadPackage(f"multiple relationships of type '{reltype}' in the package")
         target, mode = matching[0]
         if mode == RTM.EXTERNAL:
-            raise ValueError(f"the relationship of type '{reltype}' points outside the package")
+            raise BadPackage(f"the relationship of type '{reltype}' points outside the package")
         return PackURI.from_rel_ref(PACKAGE_URI, target)
 
     def content_type(self, partname: PackURI) -> str:

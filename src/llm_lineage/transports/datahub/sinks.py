@@ -21,19 +21,19 @@ folders the sink creates for them ``0700`` (folders that exist are left as they 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
 import stat
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from datahub.emitter.mcp import MetadataChangeProposalWrapper
 from datahub.metadata.schema_classes import ASPECT_NAME_MAP
 
+from llm_lineage.common.durable import FOLDER_MODE, atomic_write, locked
+from llm_lineage.common.errors import ConfigError, LlmLineageError
 from llm_lineage.transports.datahub.config import DataHubConfig
 from llm_lineage.transports.datahub.context import Known
 from llm_lineage.transports.redaction import redact
@@ -41,6 +41,10 @@ from llm_lineage.transports.redaction import redact
 log = logging.getLogger(__name__)
 
 Build = Callable[[Known], list[MetadataChangeProposalWrapper]]
+
+
+class NotMetadataFile(LlmLineageError, ValueError):
+    """The sink's file holds something other than a DataHub metadata file."""
 
 
 class RecordsView:
@@ -62,16 +66,10 @@ def file_record(proposal: MetadataChangeProposalWrapper) -> dict[str, Any]:
     return proposal.to_obj(simplified_structure=True)
 
 
-#: The metadata file, its lock and temporary files: the owner's only.
-FILE_MODE = 0o600
-#: Folders the sink creates on the way to the file.
-FOLDER_MODE = 0o700
-
-
 def sink_path(filename: str) -> Path:
     """The file that ``filename`` names, symlinks followed; refused when it cannot be one.
 
-    Raises ``ValueError`` naming ``filename`` when it is a folder, a FIFO, a socket or a
+    Raises ``ConfigError`` (a ``ValueError``) naming ``filename`` when it is a folder, a FIFO, a socket or a
     device, or when something on its way is a file rather than a folder.
     """
     given = Path(filename).expanduser()
@@ -85,13 +83,13 @@ def sink_path(filename: str) -> Path:
         _check_folders(path.parent, shown)
         return path
     except OSError as error:
-        raise ValueError(f"DataHubTransport: {shown} cannot be used: {error.strerror}") from error
+        raise ConfigError(f"DataHubTransport: {shown} cannot be used: {error.strerror}") from error
     if stat.S_ISDIR(mode):
-        raise ValueError(
+        raise ConfigError(
             f"DataHubTransport: {shown} is a folder; name a file, e.g. {str(path / 'datahub.json')!r}"
         )
     if not stat.S_ISREG(mode):
-        raise ValueError(f"DataHubTransport: {shown} is not a regular file")
+        raise ConfigError(f"DataHubTransport: {shown} is not a regular file")
     return path
 
 
@@ -100,7 +98,7 @@ def _check_folders(folder: Path, shown: str) -> None:
     for parent in (folder, *folder.parents):
         if parent.exists():
             if not parent.is_dir():
-                raise ValueError(
+                raise ConfigError(
                     f"DataHubTransport: {shown} cannot be created: {str(parent)!r} is not a folder"
                 )
             return
@@ -122,25 +120,12 @@ class FileSink:
 
     def write(self, build: Build) -> int:
         _make_folders(self.path.parent)
-        with self._locked():
+        with locked(self.lock_path):
             records = self._read()
             added = [file_record(p) for p in build(RecordsView(records))]
             if added:
                 self._replace(records + added)
         return len(added)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-        try:
-            os.fchmod(fd, FILE_MODE)  # one made before this rule, or under another umask
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
 
     def _read(self) -> list[dict[str, Any]]:
         try:
@@ -152,7 +137,7 @@ class FileSink:
         try:
             records = json.loads(content)
         except ValueError as error:
-            raise ValueError(
+            raise NotMetadataFile(
                 f"DataHubTransport: {self.path} is not a DataHub metadata file ({error}); "
                 "move it away, the next event starts a new one"
             ) from error
@@ -160,24 +145,7 @@ class FileSink:
 
     def _replace(self, records: list[dict[str, Any]]) -> None:
         lines = ",\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records)
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        temporary = Path(name)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(f"[\n{lines}\n]\n")
-                out.flush()
-                os.fsync(out.fileno())
-            temporary.chmod(FILE_MODE)  # each write makes the file anew: always the owner's
-            temporary.replace(self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        atomic_write(self.path, f"[\n{lines}\n]\n".encode())
 
 
 class GraphView:

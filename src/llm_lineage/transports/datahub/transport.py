@@ -32,11 +32,15 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'airflow-provider-llm-lineage[datahub]'"
 
 
+class MissingExtra(LlmLineageError, ImportError):
+    """acryl-datahub (the ``[datahub]`` extra) is not installed."""
+
+
 def _require_extra() -> None:
     try:
         import datahub.emitter.mcp  # noqa: F401
     except ImportError as error:
-        raise ImportError(
+        raise MissingExtra(
             f"DataHubTransport needs DataHub's Python SDK (acryl-datahub): {INSTALL_HINT}"
         ) from error
 
