@@ -5,6 +5,8 @@ the hook lineage collector and what the extractor reads back (the runs are in
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 from airflow.sdk.lineage import HookLineageCollector
 
@@ -54,3 +56,21 @@ def test_the_extractor_covers_the_taskflow_operators_only() -> None:
     names = TaskFlowExtractor.get_operator_classnames()
     assert "_PythonDecoratedOperator" in names
     assert "PythonOperator" not in names  # the provider's own PythonExtractor keeps it
+
+
+def test_the_extractor_loads_nothing_heavy_into_every_task() -> None:
+    """The provider imports each configured extractor in every task process, our hooks or not:
+    pyarrow, numpy and the facets load only when a task's hooks recorded provenance."""
+    script = (
+        "import sys, airflow.providers.openlineage.extractors.manager\n"
+        "before = set(sys.modules)\n"
+        "import llm_lineage.operators.taskflow\n"
+        "new = set(sys.modules) - before\n"
+        "heavy = {'pyarrow', 'numpy', 'dulwich', 'llm_lineage.facets', 'llm_lineage.lineage'}\n"
+        "print(sorted(heavy & {m.split('.')[0] if m.split('.')[0] != 'llm_lineage' "
+        "else '.'.join(m.split('.')[:2]) for m in new}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

@@ -16,9 +16,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from llm_lineage.hooks.code_location import current_code_location
-from llm_lineage.lineage.environment import installed
-
 log = logging.getLogger(__name__)
 
 #: The hook lineage extra that carries a step's provenance (``provenance_record``).
@@ -48,9 +45,13 @@ def provenance_record(libraries: Iterable[str]) -> dict[str, Any] | None:
 
     None outside a task (a hook called from a script): there is no task event to describe. The
     installed distributions are read here, once per process, so that the event, built in a
-    process forked from this one, finds them cached.
+    process forked from this one, finds them cached. Imports inside: ``TaskFlowExtractor``
+    imports this module in every task process, hooks or not.
     """
     from airflow.sdk import get_current_context
+
+    from llm_lineage.hooks.code_location import current_code_location
+    from llm_lineage.lineage.environment import installed
 
     try:
         ti = get_current_context()["ti"]

@@ -13,12 +13,13 @@ every operator's do; the provider then adds the hooks' datasets. START has none:
 run yet. Any other task gets exactly what the provider gives a task it has no extractor for:
 the collected datasets, else the ``unknownSourceAttribute`` run facet (and the task's inlets and
 outlets, which the provider adds in both cases). The extractor never raises: the provider would
-drop the task's lineage.
+drop the task's lineage. The provider imports it in every task process, so what only a task
+with our hooks needs (pyarrow, the facets) is imported inside the functions that need it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.openlineage.extractors import BaseExtractor, OperatorLineage
 
@@ -29,10 +30,9 @@ from llm_lineage.hooks.compat import (
     translate_asset,
     unknown_source_run_facets,
 )
-from llm_lineage.lineage.code_location import CodeLocation
-from llm_lineage.lineage.provenance import StepProvenance, with_provenance
-from llm_lineage.lineage.standard_facets import StepLineage
-from llm_lineage.operators.emission import operator_lineage
+
+if TYPE_CHECKING:
+    from llm_lineage.lineage.provenance import StepProvenance
 
 #: The operators ``@task``, ``@task.branch`` and ``@task.short_circuit`` make; the provider
 #: has no extractor of its own for them.
@@ -66,12 +66,21 @@ class TaskFlowExtractor(BaseExtractor):
             if task_instance is not None and collector is not None and enabled:
                 provenance = task_provenance(collector.collected_assets, task_key(task_instance))
                 if provenance is not None:
-                    return operator_lineage(with_provenance(StepLineage(), provenance))
+                    return provenance_lineage(provenance)
             if enabled and collector is not None and has_datasets(collector.collected_assets):
                 return OperatorLineage()
         except Exception:
             self.log.warning("Could not read this task's hook provenance", exc_info=True)
         return OperatorLineage(run_facets=unknown_source_run_facets(self.operator))
+
+
+def provenance_lineage(provenance: StepProvenance) -> OperatorLineage:
+    """The code location and environment facets, bounded and masked as an operator's are."""
+    from llm_lineage.lineage.provenance import with_provenance
+    from llm_lineage.lineage.standard_facets import StepLineage
+    from llm_lineage.operators.emission import operator_lineage
+
+    return operator_lineage(with_provenance(StepLineage(), provenance))
 
 
 def task_provenance(collected: Any, key: list[Any]) -> StepProvenance | None:
@@ -89,6 +98,9 @@ def task_provenance(collected: Any, key: list[Any]) -> StepProvenance | None:
     ]
     if not records:
         return None
+    from llm_lineage.lineage.code_location import CodeLocation
+    from llm_lineage.lineage.provenance import StepProvenance
+
     code = next((record["code"] for record in records if record.get("code")), None)
     libraries = sorted({name for record in records for name in record.get("libraries", ())})
     return StepProvenance(code=CodeLocation(**code) if code else None, libraries=tuple(libraries))
