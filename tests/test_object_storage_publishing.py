@@ -23,7 +23,7 @@ from llm_lineage.hooks.locking import LOCK_NAME, DestinationBusy
 from llm_lineage.hooks.publishing import RUN_ID_KEY, publication
 from llm_lineage.hooks.storage import local_copy, storage_path
 from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
-from s3_fixtures import BUCKET, CONN_ID, S3, moto_s3_server  # noqa: F401
+from s3_fixtures import BUCKET, CONN_ID, S3
 
 pytestmark = pytest.mark.dag
 

@@ -25,7 +25,7 @@ from documents import make_markdown, make_pdf
 from llm_lineage.lineage.document import XCOM_KEY
 from llm_lineage.training import resolve_base_model
 from lora_fixtures import tiny_base
-from plugin_fixtures import Api, api_fixture  # noqa: F401
+from plugin_fixtures import Api
 
 DAG_ID = "plugin_pipeline"
 PREFIX = "/llm-lineage"
