@@ -31,6 +31,22 @@ AIRFLOW = Path(sys.executable).with_name("airflow")
 
 from olvalidate import read_events, validate_event  # noqa: E402
 
+#: The shared fixture modules: their fixtures are visible to every test, with no import. A
+#: module another one imports comes first, so that pytest rewrites its asserts too.
+pytest_plugins = [
+    "extraction_fixtures",
+    "tokenizers_fixtures",
+    "compliance_runs",
+    "curation_fixtures",
+    "embedding_fixtures",
+    "plugin_fixtures",
+    "provenance_runs",
+    "publishing_fixtures",
+    "report_runs",
+    "s3_fixtures",
+    "spool_fixtures",
+]
+
 
 @pytest.fixture(scope="session")
 def airflow_home() -> Path:

@@ -35,7 +35,12 @@ def unpack_minilm(folder: Path) -> Path:
 def build_tiny_model(folder: Path, max_seq_length: int = 64, seed: int = 0) -> Path:
     """A sentence-transformers folder: tiny BERT (hidden 32, 2 layers), mean pooling."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers 6 moved them (the old path warns)
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:  # sentence-transformers 5
+        from sentence_transformers.models import Pooling, Transformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     bert = folder / "bert"
@@ -60,8 +65,8 @@ def build_tiny_model(folder: Path, max_seq_length: int = 64, seed: int = 0) -> P
     )
     BertModel(config).save_pretrained(bert)
     tokenizer.save_pretrained(bert)
-    transformer = models.Transformer(str(bert), max_seq_length=max_seq_length)
-    pooling = models.Pooling(transformer.get_embedding_dimension(), "mean")
+    transformer = Transformer(str(bert), max_seq_length=max_seq_length)
+    pooling = Pooling(transformer.get_embedding_dimension(), "mean")
     model = SentenceTransformer(modules=[transformer, pooling], device="cpu")
     out = folder / "model"
     model.save(str(out))

@@ -1,7 +1,7 @@
 """Helpers shared by the extraction engine tests: corpora with known outcomes, a logger, a run.
 
-``mixed`` is a fixture: a test module that uses it imports ``mixed_fixture`` (with
-``# noqa: F401``), as the publishing tests import ``memory_bucket_fixture``.
+``mixed`` is a fixture, visible to every test module (``tests/conftest.py`` loads this module
+with ``pytest_plugins``).
 """
 
 from __future__ import annotations

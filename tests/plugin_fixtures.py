@@ -1,8 +1,8 @@
 """Airflow's own API app for the plugin tests: plugins mounted, auth middleware, two users.
 
 The app is built in the test process on the session's metadata database, as the API server
-builds it, and asked for pages as the UI's tab would. A test module gets the ``api`` fixture by
-importing ``api_fixture`` (with ``# noqa: F401``).
+builds it, and asked for pages as the UI's tab would. The ``api`` fixture is visible to every
+test module (``tests/conftest.py`` loads this module with ``pytest_plugins``).
 """
 
 from __future__ import annotations

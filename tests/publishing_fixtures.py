@@ -1,7 +1,7 @@
 """Helpers shared by the publishing and locking tests: corpora, units, owners, a memory bucket.
 
-``memory_bucket`` is a fixture: a test module that uses it imports ``memory_bucket_fixture``
-(with ``# noqa: F401``), as the report tests import their scenario.
+``memory_bucket`` is a fixture, visible to every test module (``tests/conftest.py`` loads this
+module with ``pytest_plugins``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Airflow reaches the server as any S3 through ``apache-airflow-providers-amazon[s3fs]`` and an
 ``aws`` connection whose extra names the ``endpoint_url``. A test module uses the ``s3``
-fixture by importing ``moto_s3_server`` (with ``# noqa: F401``); each module gets a server of
-its own.
+fixture (``tests/conftest.py`` loads this module with ``pytest_plugins``); each module gets a
+server of its own. ``moto_requests`` records the requests the server answered, ``worker_cache``
+gives a test a model cache of its own.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 BUCKET = "llm-lineage-test"
 CONN_ID = "aws_llm_lineage_test"
@@ -48,6 +49,9 @@ class S3:
 def moto_s3_server() -> Iterator[S3]:
     """moto's S3 on a free port of 127.0.0.1, one bucket, and the connection in this process."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    import boto3  # here, not at the top: every test session loads this module
+    from moto.server import ThreadedMotoServer
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -91,3 +95,44 @@ def _forget_filesystems() -> None:
     from airflow.sdk.io import store
 
     store._STORE_CACHE.clear()
+
+
+_REQUEST = re.compile(r"(GET|PUT|HEAD|POST|DELETE) (/\S*) HTTP/")
+
+
+class Requests(logging.Handler):
+    """Every request moto's server answered, as (method, path) pairs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = _REQUEST.search(record.getMessage())
+        if found:
+            self.seen.append((found.group(1), found.group(2)))
+
+    def object_reads(self, prefix: str) -> list[str]:
+        """GETs of objects under ``prefix`` (listings are GETs of the bucket, not of keys)."""
+        return [p for m, p in self.seen if m == "GET" and p.startswith(f"/{BUCKET}/{prefix}")]
+
+    def writes(self, prefix: str) -> list[str]:
+        return [p for m, p in self.seen if m in ("PUT", "POST") and f"/{prefix}" in p]
+
+
+@pytest.fixture
+def moto_requests() -> Iterator[Requests]:
+    logger = logging.getLogger("werkzeug")
+    handler, level = Requests(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def worker_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A worker's cache of its own (each test starts with an empty one)."""
+    monkeypatch.setenv("LLM_LINEAGE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"

@@ -1,7 +1,7 @@
 """Events and spools for the spool transport's tests and its commands' tests.
 
-The ``backend`` fixture (a Marquez-like server, not started) is used by importing
-``fake_marquez`` (with ``# noqa: F401``), as the report tests import their scenario.
+The ``backend`` fixture (a Marquez-like server, not started) is visible to every test module
+(``tests/conftest.py`` loads this module with ``pytest_plugins``).
 """
 
 from __future__ import annotations

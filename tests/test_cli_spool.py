@@ -18,12 +18,7 @@ from typing import Any
 import pytest
 
 from lineage_servers import FakeMarquez
-from spool_fixtures import (
-    SPOOL_TYPE,
-    fake_marquez,  # noqa: F401
-    run_pairs,
-    spool_transport,
-)
+from spool_fixtures import SPOOL_TYPE, run_pairs, spool_transport
 
 BIN = Path(sys.executable).parent
 

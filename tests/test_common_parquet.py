@@ -11,12 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from extraction_fixtures import (
-    extract_folder,
-    make_text_corpus,
-    mixed_fixture,  # noqa: F401
-    set_file_time,
-)
+from extraction_fixtures import extract_folder, make_text_corpus, set_file_time
 from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE

@@ -28,7 +28,6 @@ from compliance_runs import (
     EMAIL,
     SECRET_SENTENCE,
     ComplianceRun,
-    compliance_run,  # noqa: F401
 )
 from llm_lineage.cli.main import main
 from llm_lineage.lineage.declaration import DECLARATION_KEY

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from curation_fixtures import CORPUS, RIVERS, curation_source_fixture, extracted  # noqa: F401
+from curation_fixtures import CORPUS, RIVERS, extracted
 from extraction_fixtures import ListLogger
 from llm_lineage.curation import (
     DECISIONS_FILE,

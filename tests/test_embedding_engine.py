@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from embedding_fixtures import build_tiny_model, minilm, tiny_model  # noqa: F401 (fixtures)
+from embedding_fixtures import build_tiny_model
 from llm_lineage.common.parquet import CONTENT_HASH_KEY
 from llm_lineage.embedding import (
     EMBEDDINGS_FILE,
@@ -44,12 +44,12 @@ DOCUMENTS = [
 
 
 @pytest.fixture(scope="module")
-def real(minilm: Path) -> LoadedModel:  # noqa: F811
+def real(minilm: Path) -> LoadedModel:
     return load_model(resolve_model(minilm), "cpu", log)
 
 
 @pytest.fixture(scope="module")
-def tiny(tiny_model: Path) -> LoadedModel:  # noqa: F811
+def tiny(tiny_model: Path) -> LoadedModel:
     return load_model(resolve_model(tiny_model), "cpu", log)
 
 

@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from embedding_fixtures import minilm  # noqa: F401 (fixture)
 from llm_lineage.embedding import EmbeddingModelError, model_location, resolve_model
 
 
 @pytest.fixture
-def copy(minilm: Path, tmp_path: Path) -> Path:  # noqa: F811
+def copy(minilm: Path, tmp_path: Path) -> Path:
     target = tmp_path / "model copy"
     shutil.copytree(minilm, target)
     return target
 
 
-def test_a_copy_has_the_same_fingerprint_and_a_readme_changes_nothing(minilm: Path, copy: Path):  # noqa: F811
+def test_a_copy_has_the_same_fingerprint_and_a_readme_changes_nothing(minilm: Path, copy: Path):
     original = resolve_model(minilm)
     (copy / "README.md").write_text("notes")
     (copy / ".cache").mkdir()
@@ -41,7 +40,7 @@ def test_a_copy_has_the_same_fingerprint_and_a_readme_changes_nothing(minilm: Pa
         lambda folder: (folder / "tokenizer.json").write_text("{}"),
     ],
 )
-def test_config_weights_or_tokenizer_change_the_fingerprint(minilm: Path, copy: Path, change):  # noqa: F811
+def test_config_weights_or_tokenizer_change_the_fingerprint(minilm: Path, copy: Path, change):
     change(copy)
     assert resolve_model(copy).fingerprint != resolve_model(minilm).fingerprint
 

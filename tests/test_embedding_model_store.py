@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 from openlineage.client.event_v2 import RunState
 
-from embedding_fixtures import tiny_model  # noqa: F401
 from lineage_fixtures import step_event
 from llm_lineage.embedding import EmbeddingModelError, EmbeddingSettings, resolve_model
 from llm_lineage.embedding.loader import DEFINING_SUFFIXES
@@ -23,8 +22,7 @@ from llm_lineage.hooks.embedding import EmbeddingHook
 from llm_lineage.lineage.embedding import embedding_lineage
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.operators.embedding import EmbeddingOperator
-from s3_fixtures import BUCKET, CONN_ID, S3, moto_s3_server  # noqa: F401
-from test_model_store import Requests, cache, requests  # noqa: F401
+from s3_fixtures import BUCKET, CONN_ID, S3, Requests
 from tokenizers_fixtures import write_text_parquet
 
 SETTINGS = EmbeddingSettings(chunk_tokens=16, overlap_tokens=4, device="cpu")
@@ -45,9 +43,9 @@ def _text(tmp_path: Path) -> Path:
 
 def test_model_is_read_once_per_worker_and_named_by_its_uri(
     s3: S3,
-    tiny_model: Path,  # noqa: F811
-    cache: Path,  # noqa: F811
-    requests: Requests,  # noqa: F811
+    tiny_model: Path,
+    worker_cache: Path,
+    moto_requests: Requests,
     tmp_path: Path,
 ) -> None:
     """A second embed (a new hook) reads no model object; lineage names the URI; events validate."""
@@ -61,15 +59,15 @@ def test_model_is_read_once_per_worker_and_named_by_its_uri(
         assert plan.model_location == uri
         runs.append(hook.embed(plan))
         if attempt == "first":
-            read_first = requests.object_reads("models/embed-once/")
+            read_first = moto_requests.object_reads("models/embed-once/")
     defining = [p for p in tiny_model.rglob("*") if p.is_file() and p.suffix in DEFINING_SUFFIXES]
     assert len(read_first) == len(defining) == local.files  # the README is not read
     assert any("/1_Pooling/" in p for p in read_first)
-    assert requests.object_reads("models/embed-once/") == read_first  # nothing read again
+    assert moto_requests.object_reads("models/embed-once/") == read_first  # nothing read again
     first, second = (run.done.model.files for run in runs if run.done.model)
     assert first.fingerprint == second.fingerprint == local.fingerprint  # content only
     assert (first.source, first.location) == (uri, uri)
-    assert Path(first.path).is_relative_to(cache) and first.path == second.path
+    assert Path(first.path).is_relative_to(worker_cache) and first.path == second.path
     assert dataset_id(uri).uri == uri
     for run in runs:
         start = step_event(embedding_lineage(run.plan), RunState.START, "embed")
@@ -85,7 +83,7 @@ def test_model_is_read_once_per_worker_and_named_by_its_uri(
 
 def test_missing_model_folder_is_a_clear_error(
     s3: S3,
-    cache: Path,  # noqa: F811
+    worker_cache: Path,
 ) -> None:
     s3.client.put_object(Bucket=BUCKET, Key="models/embed-notes/readme.md", Body=b"no model")
     hook = EmbeddingHook(model_conn_id=CONN_ID)
@@ -107,8 +105,8 @@ class _TaskInstance:
 
 def test_operator_embeds_with_a_model_from_the_store(
     s3: S3,
-    tiny_model: Path,  # noqa: F811
-    cache: Path,  # noqa: F811
+    tiny_model: Path,
+    worker_cache: Path,
     tmp_path: Path,
 ) -> None:
     """Connection ids are templated; a rendered "" is no connection, as for the other steps."""

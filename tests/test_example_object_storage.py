@@ -19,7 +19,7 @@ import pytest
 import llm_lineage
 from conftest import TESTS, RunDag, assert_no_asset_errors
 from llm_lineage.training import resolve_base_model
-from s3_fixtures import ACCESS_KEY, BUCKET, S3, SECRET_KEY, moto_s3_server  # noqa: F401
+from s3_fixtures import ACCESS_KEY, BUCKET, S3, SECRET_KEY
 
 pytestmark = pytest.mark.dag
 

@@ -20,7 +20,6 @@ from extraction_fixtures import (
     ListLogger,
     extract_folder,
     make_text_corpus,
-    mixed_fixture,  # noqa: F401
 )
 from llm_lineage.extraction import DEFAULT_INCLUDE, TEXT_FILE, ExtractionFailed
 

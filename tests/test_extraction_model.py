@@ -12,13 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from extraction_fixtures import (
-    FILE_TIME,
-    UTC,
-    extract_folder,
-    make_text_corpus,
-    mixed_fixture,  # noqa: F401
-)
+from extraction_fixtures import FILE_TIME, UTC, extract_folder, make_text_corpus
 from llm_lineage.extraction import TEXT_FILE
 
 

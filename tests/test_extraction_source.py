@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extraction_fixtures import BAD, GOOD, mixed_fixture  # noqa: F401
+from extraction_fixtures import BAD, GOOD
 from llm_lineage.extraction import DEFAULT_INCLUDE, is_selected, local_documents
 
 

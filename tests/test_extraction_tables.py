@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from extraction_fixtures import BAD, GOOD, UTC, extract_folder, mixed_fixture  # noqa: F401
+from extraction_fixtures import BAD, GOOD, UTC, extract_folder
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 from llm_lineage.extraction.tables import MANIFEST_SCHEMA, TEXT_SCHEMA
 

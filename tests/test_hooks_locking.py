@@ -49,7 +49,6 @@ from publishing_fixtures import (
     leftovers,
     make_corpus,
     make_owner,
-    memory_bucket_fixture,  # noqa: F401
 )
 
 

@@ -44,7 +44,6 @@ from publishing_fixtures import (
     leftovers,
     make_corpus,
     make_owner,
-    memory_bucket_fixture,  # noqa: F401
 )
 
 

@@ -209,3 +209,48 @@ def test_no_module_imports_the_curation_libraries_at_module_level() -> None:
             if any(name.split(".")[0] in {"lingua", "datasketch"} for name in names):
                 importers.append(str(path.relative_to(SRC)))
     assert importers == []
+
+
+#: The one module that may import Airflow's private or version-dependent modules.
+COMPAT = "hooks/compat.py"
+#: Airflow modules outside the public interface this provider builds on (``airflow.sdk``,
+#: ``airflow.providers.common.compat``, the OpenLineage provider's ``extractors`` and ``conf``).
+PRIVATE_AIRFLOW = (
+    "airflow.sdk.execution_time",
+    "airflow.providers.openlineage.utils",
+    "airflow.providers.openlineage.plugins",
+    "airflow.providers.openlineage.extractors.manager",
+    "airflow.providers.common.compat.openlineage.utils",
+)
+
+
+def _private_airflow_imports(path: Path) -> list[str]:
+    """``path``'s imports of a private Airflow module or name (an ``_`` part, or listed)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules = [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [(node.module, alias.name) for alias in node.names]
+        else:
+            continue
+        for module, name in modules:
+            if not module.startswith("airflow"):
+                continue
+            parts = [*module.split("."), name]
+            listed = any(module == p or module.startswith(p + ".") for p in PRIVATE_AIRFLOW)
+            if listed or any(part.startswith("_") for part in parts):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno} {module} {name}".strip())
+    return found
+
+
+def test_private_airflow_imports_live_in_the_compat_module_only() -> None:
+    """One place to change when Airflow moves something (as the provider's version_compat.py)."""
+    outside = [
+        hit
+        for path in sorted(SRC.rglob("*.py"))
+        if path.relative_to(SRC).as_posix() != COMPAT
+        for hit in _private_airflow_imports(path)
+    ]
+    assert not outside, "\n".join(outside)
+    assert _private_airflow_imports(SRC / COMPAT)  # the rule sees what the module imports

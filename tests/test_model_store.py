@@ -6,10 +6,7 @@ count of object reads the server answered, so "reads nothing again" is measured 
 
 from __future__ import annotations
 
-import logging
-import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,52 +20,12 @@ from llm_lineage.storage.staging import STAGING_PREFIX
 from llm_lineage.tokenization import TokenizerLoadError, load_tokenizer
 from llm_lineage.training import BaseModelError, resolve_base_model, tiny_base_model
 from llm_lineage.training.tiny import TINY_MODEL_FILES
-from s3_fixtures import BUCKET, CONN_ID, S3, moto_s3_server  # noqa: F401
-
-_REQUEST = re.compile(r"(GET|PUT|HEAD|POST|DELETE) (/\S*) HTTP/")
-
-
-class Requests(logging.Handler):
-    """Every request moto's server answered, as (method, path) pairs."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.seen: list[tuple[str, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        found = _REQUEST.search(record.getMessage())
-        if found:
-            self.seen.append((found.group(1), found.group(2)))
-
-    def object_reads(self, prefix: str) -> list[str]:
-        """GETs of objects under ``prefix`` (listings are GETs of the bucket, not of keys)."""
-        return [p for m, p in self.seen if m == "GET" and p.startswith(f"/{BUCKET}/{prefix}")]
-
-    def writes(self, prefix: str) -> list[str]:
-        return [p for m, p in self.seen if m in ("PUT", "POST") and f"/{prefix}" in p]
-
-
-@pytest.fixture
-def requests() -> Iterator[Requests]:
-    logger = logging.getLogger("werkzeug")
-    handler, level = Requests(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+from s3_fixtures import BUCKET, CONN_ID, S3, Requests
 
 
 @pytest.fixture(scope="module")
 def local_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(tiny_base_model(tmp_path_factory.mktemp("local") / "tiny"))
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A worker's cache of its own (each test starts with an empty one)."""
-    monkeypatch.setenv("LLM_LINEAGE_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
 
 
 def upload(s3: S3, folder: Path, prefix: str) -> str:
@@ -83,21 +40,21 @@ def keys(s3: S3, prefix: str) -> list[str]:
 
 
 def test_base_model_is_downloaded_once_per_worker(
-    s3: S3, local_model: Path, cache: Path, requests: Requests
+    s3: S3, local_model: Path, worker_cache: Path, moto_requests: Requests
 ) -> None:
     """A second task (a new hook) on the worker reads no object; lineage names the URI."""
     uri = upload(s3, local_model, "models/once")
     first = LoRAFineTuningHook(base_model_conn_id=CONN_ID).resolve_base_model(uri)
-    read_first = requests.object_reads("models/once/")
+    read_first = moto_requests.object_reads("models/once/")
     assert len(read_first) == len(list(local_model.iterdir()))
     second = LoRAFineTuningHook(base_model_conn_id=CONN_ID).resolve_base_model(uri)
-    assert requests.object_reads("models/once/") == read_first  # nothing read again
+    assert moto_requests.object_reads("models/once/") == read_first  # nothing read again
     local = resolve_base_model(local_model)
     assert first.fingerprint == second.fingerprint == local.fingerprint  # content only
     assert first.weight_files == local.weight_files
     assert (first.source, first.location) == (uri, uri)
     assert dataset_id(first.location).uri == uri
-    assert Path(first.path).is_relative_to(cache) and first.path == second.path
+    assert Path(first.path).is_relative_to(worker_cache) and first.path == second.path
     plan = LoRAFineTuningHook(base_model_conn_id=CONN_ID).plan(
         f"s3://{BUCKET}/tokens/tokens.parquet", uri, f"s3://{BUCKET}/adapter"
     )
@@ -105,16 +62,16 @@ def test_base_model_is_downloaded_once_per_worker(
 
 
 def test_a_changed_model_is_downloaded_again(
-    s3: S3, local_model: Path, cache: Path, requests: Requests
+    s3: S3, local_model: Path, worker_cache: Path, moto_requests: Requests
 ) -> None:
     uri = upload(s3, local_model, "models/changed")
     hook = LoRAFineTuningHook(base_model_conn_id=CONN_ID)
     before = hook.resolve_base_model(uri)
     config = (local_model / "config.json").read_bytes().replace(b"{", b'{"note": "v2", ', 1)
     s3.client.put_object(Bucket=BUCKET, Key="models/changed/config.json", Body=config)
-    count = len(requests.object_reads("models/changed/"))
+    count = len(moto_requests.object_reads("models/changed/"))
     after = hook.resolve_base_model(uri)
-    assert len(requests.object_reads("models/changed/")) > count
+    assert len(moto_requests.object_reads("models/changed/")) > count
     assert after.fingerprint != before.fingerprint
     assert Path(after.path, "config.json").read_bytes() == config
     assert (
@@ -123,17 +80,19 @@ def test_a_changed_model_is_downloaded_again(
 
 
 def test_cache_off_still_loads_the_model(
-    s3: S3, local_model: Path, monkeypatch: pytest.MonkeyPatch, requests: Requests
+    s3: S3, local_model: Path, monkeypatch: pytest.MonkeyPatch, moto_requests: Requests
 ) -> None:
     monkeypatch.setenv("LLM_LINEAGE_CACHE_DIR", "off")
     uri = upload(s3, local_model, "models/nocache")
     hook = LoRAFineTuningHook(base_model_conn_id=CONN_ID)
     assert hook.resolve_base_model(uri).fingerprint == resolve_base_model(local_model).fingerprint
     hook.resolve_base_model(uri)
-    assert len(requests.object_reads("models/nocache/")) == 2 * len(list(local_model.iterdir()))
+    assert len(moto_requests.object_reads("models/nocache/")) == 2 * len(
+        list(local_model.iterdir())
+    )
 
 
-def test_missing_or_empty_model_folder_is_a_clear_error(s3: S3, cache: Path) -> None:
+def test_missing_or_empty_model_folder_is_a_clear_error(s3: S3, worker_cache: Path) -> None:
     s3.client.put_object(Bucket=BUCKET, Key="models/notes/readme.md", Body=b"not a model")
     hook = LoRAFineTuningHook(base_model_conn_id=CONN_ID)
     for prefix in ("models/absent", "models/notes"):
@@ -145,7 +104,7 @@ def test_missing_or_empty_model_folder_is_a_clear_error(s3: S3, cache: Path) -> 
 
 
 def test_tokenizer_from_object_store_is_downloaded_once(
-    s3: S3, local_model: Path, cache: Path, requests: Requests
+    s3: S3, local_model: Path, worker_cache: Path, moto_requests: Requests
 ) -> None:
     """A model folder or its tokenizer.json; only tokenizer files are read, once per worker."""
     uri = upload(s3, local_model, "models/tok")
@@ -154,17 +113,21 @@ def test_tokenizer_from_object_store_is_downloaded_once(
         loaded = TokenizerHook(tokenizer_conn_id=CONN_ID).load_tokenizer(spec)
         assert (loaded.source, loaded.sha256) == (spec, local.sha256)
         assert loaded.model_max_length == local.model_max_length == 256
-    reads = requests.object_reads("models/tok/")
+    reads = moto_requests.object_reads("models/tok/")
     # the folder and its tokenizer.json: the same two files, read once for both
     assert sorted(p.rsplit("/", 1)[1] for p in reads) == ["tokenizer.json", "tokenizer_config.json"]
     TokenizerHook(tokenizer_conn_id=CONN_ID).load_tokenizer(uri)
-    assert requests.object_reads("models/tok/") == reads
+    assert moto_requests.object_reads("models/tok/") == reads
     with pytest.raises(TokenizerLoadError, match=f"tokenizer s3://{BUCKET}/models/none"):
         TokenizerHook(tokenizer_conn_id=CONN_ID).load_tokenizer(f"s3://{BUCKET}/models/none")
 
 
 def test_tiny_base_model_is_built_into_the_object_store(
-    s3: S3, cache: Path, requests: Requests, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3: S3,
+    worker_cache: Path,
+    moto_requests: Requests,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Not at a relative ``s3:/...`` path on the worker; a second call builds nothing."""
     monkeypatch.chdir(tmp_path)
@@ -176,9 +139,9 @@ def test_tiny_base_model_is_built_into_the_object_store(
     assert set(TINY_MODEL_FILES) <= set(n.lstrip("/") for n in keys(s3, "out/tiny-base-model"))
     assert not [k for k in keys(s3, "out/") if ".llm-lineage" in k]  # lock and staging gone
     assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith(STAGING_PREFIX)]
-    written = len(requests.writes("out/tiny-base-model"))
+    written = len(moto_requests.writes("out/tiny-base-model"))
     assert base_model_or_tiny("", folder, CONN_ID) == folder
-    assert len(requests.writes("out/tiny-base-model")) == written  # already there
+    assert len(moto_requests.writes("out/tiny-base-model")) == written  # already there
     assert base_model_or_tiny("org/model", folder, CONN_ID) == "org/model"
     loaded = TokenizerHook(tokenizer_conn_id=CONN_ID).load_tokenizer(folder)
     assert loaded.model_max_length == 256

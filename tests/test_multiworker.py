@@ -36,14 +36,7 @@ from celery_airflow import CeleryAirflow
 from llm_lineage.storage.staging import STAGING_PREFIX
 from olvalidate import read_events, validate_event
 from real_airflow import quote, wait_for
-from s3_fixtures import (
-    ACCESS_KEY,
-    BUCKET,
-    CONN_ID,
-    S3,
-    SECRET_KEY,
-    moto_s3_server,  # noqa: F401
-)
+from s3_fixtures import ACCESS_KEY, BUCKET, CONN_ID, S3, SECRET_KEY
 
 pytestmark = [pytest.mark.dag, pytest.mark.multiworker]
 

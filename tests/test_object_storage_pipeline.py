@@ -27,14 +27,7 @@ import pytest
 from conftest import TESTS, DagRun, RunDag
 from llm_lineage.storage.staging import STAGING_PREFIX
 from lora_fixtures import tiny_base
-from s3_fixtures import (
-    ACCESS_KEY,
-    BUCKET,
-    CONN_ID,
-    S3,
-    SECRET_KEY,
-    moto_s3_server,  # noqa: F401
-)
+from s3_fixtures import ACCESS_KEY, BUCKET, CONN_ID, S3, SECRET_KEY
 
 pytestmark = pytest.mark.dag
 

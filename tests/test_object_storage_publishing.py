@@ -24,7 +24,7 @@ from llm_lineage.hooks.storage import local_copy, storage_path
 from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
 from llm_lineage.storage.locks import LOCK_NAME, DestinationBusy
 from llm_lineage.storage.run_ids import RUN_ID_KEY
-from s3_fixtures import BUCKET, CONN_ID, S3, moto_s3_server  # noqa: F401
+from s3_fixtures import BUCKET, CONN_ID, S3
 
 pytestmark = pytest.mark.dag
 

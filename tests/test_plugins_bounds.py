@@ -22,7 +22,7 @@ from conftest import TESTS, DagRun, RunDag
 from llm_lineage.plugins.app import task_response
 from llm_lineage.plugins.run_view import MAX_EDGES, MAX_TASK_DATASETS, run_view
 from llm_lineage.plugins.store import RunReports, TaskReport
-from plugin_fixtures import Api, api_fixture  # noqa: F401
+from plugin_fixtures import Api
 
 DAG_ID = "plugin_hostile"
 PREFIX = "/llm-lineage"

@@ -25,7 +25,7 @@ from documents import make_markdown, make_pdf
 from llm_lineage.lineage.document import XCOM_KEY
 from llm_lineage.training import resolve_base_model
 from lora_fixtures import tiny_base
-from plugin_fixtures import Api, api_fixture  # noqa: F401
+from plugin_fixtures import Api
 
 DAG_ID = "plugin_pipeline"
 PREFIX = "/llm-lineage"
@@ -305,9 +305,11 @@ def test_the_ui_session_cookie_is_accepted(pipeline: Pipeline, api: Api) -> None
     """The tab is an iframe: the browser sends Airflow's JWT cookie, not a bearer header."""
     from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
 
-    response = api.client.get(
-        run_path(pipeline.run_id), cookies={COOKIE_NAME_JWT_TOKEN: api.viewer}
-    )
+    api.client.cookies.set(COOKIE_NAME_JWT_TOKEN, api.viewer)  # as a browser keeps it
+    try:
+        response = api.client.get(run_path(pipeline.run_id))
+    finally:
+        api.client.cookies.delete(COOKIE_NAME_JWT_TOKEN)
     assert response.status_code == 200
 
 

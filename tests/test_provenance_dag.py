@@ -7,7 +7,7 @@ import json
 import pytest
 
 from llm_lineage.facets import PRODUCER
-from provenance_runs import GitRuns, git_runs_fixture, step_events  # noqa: F401
+from provenance_runs import GitRuns, step_events
 
 pytestmark = pytest.mark.dag
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance_runs import ADDED_DOCUMENT, GitRuns, git_runs_fixture  # noqa: F401
+from provenance_runs import ADDED_DOCUMENT, GitRuns
 from report_fixtures import cli, cli_json
 
 pytestmark = pytest.mark.dag

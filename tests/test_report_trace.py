@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from report_fixtures import A, C, cli, cli_json, output, version
-from report_runs import Scenario, report_scenario  # noqa: F401
+from report_runs import Scenario
 
 pytestmark = pytest.mark.dag
 

@@ -18,7 +18,7 @@ import pytest
 
 from marquez_api import Catalog, MarquezApi
 from report_fixtures import A, B, C, cli, cli_json, output, version
-from report_runs import SALT, Scenario, report_scenario  # noqa: F401
+from report_runs import SALT, Scenario
 
 pytestmark = pytest.mark.dag
 

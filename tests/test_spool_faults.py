@@ -23,7 +23,7 @@ import pytest
 
 from lineage_servers import FakeMarquez
 from llm_lineage.transports.spool_usage import folder_bytes
-from spool_fixtures import fake_marquez, make_event, spool_transport  # noqa: F401
+from spool_fixtures import make_event, spool_transport
 
 WRITERS = 8
 RUNS_PER_WRITER = 100  # 200 events each

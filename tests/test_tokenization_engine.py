@@ -28,14 +28,7 @@ from llm_lineage.tokenization import (
     load_tokenizer,
     tokenize_corpus,
 )
-from tokenizers_fixtures import (
-    bpe_fixture,  # noqa: F401
-    text_of,
-    tokenizer_dir_fixture,  # noqa: F401
-    train_wordpiece,
-    wordpiece_fixture,  # noqa: F401
-    write_text_parquet,
-)
+from tokenizers_fixtures import text_of, train_wordpiece, write_text_parquet
 
 #: Settings that leave the text as it is, so that token counts follow from the words alone.
 RAW = {"transforms": ()}

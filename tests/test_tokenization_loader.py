@@ -13,13 +13,7 @@ import pytest
 import tokenizers
 
 from llm_lineage.tokenization import LoadedTokenizer, TokenizerLoadError, load_tokenizer
-from tokenizers_fixtures import (
-    BPE_SPECIALS,
-    WORDPIECE_SPECIALS,
-    tokenizer_dir_fixture,  # noqa: F401
-    train_wordpiece,
-    wordpiece_fixture,  # noqa: F401
-)
+from tokenizers_fixtures import BPE_SPECIALS, WORDPIECE_SPECIALS, train_wordpiece
 
 
 def test_bpe_from_file_and_from_directory_are_the_same_tokenizer(tokenizer_dir: Path) -> None:

@@ -14,11 +14,7 @@ from llm_lineage.tokenization import (
     TokenizationSettings,
     load_tokenizer,
 )
-from tokenizers_fixtures import (
-    tokenizer_dir_fixture,  # noqa: F401
-    train_wordpiece,
-    wordpiece_fixture,  # noqa: F401
-)
+from tokenizers_fixtures import train_wordpiece
 
 
 def test_default_settings() -> None:

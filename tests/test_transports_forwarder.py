@@ -18,7 +18,7 @@ from openlineage.client.serde import Serde
 
 from lineage_servers import FakeMarquez
 from llm_lineage.transports.forwarder import forward
-from spool_fixtures import fake_marquez, make_event, run_pairs, spool_transport  # noqa: F401
+from spool_fixtures import make_event, run_pairs, spool_transport
 
 
 def keys(events: list[dict[str, Any]]) -> list[tuple[str, str]]:

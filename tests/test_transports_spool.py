@@ -28,13 +28,7 @@ from llm_lineage.transports.forwarder import forward
 from llm_lineage.transports.spool import SpoolConfig, SpoolTransport, inner_transport
 from llm_lineage.transports.spool_store import Spool
 from olvalidate import validate_event
-from spool_fixtures import (
-    SPOOL_TYPE,
-    fake_marquez,  # noqa: F401
-    make_event,
-    run_pairs,
-    spool_transport,
-)
+from spool_fixtures import SPOOL_TYPE, make_event, run_pairs, spool_transport
 
 
 def assert_each_run_ordered(stored: list[dict[str, Any]]) -> None:

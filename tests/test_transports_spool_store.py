@@ -16,7 +16,7 @@ from openlineage.client.serde import Serde
 from lineage_servers import FakeMarquez
 from llm_lineage.transports.forwarder import forward
 from llm_lineage.transports.spool_store import Spool
-from spool_fixtures import fake_marquez, make_event, run_pairs, spool_transport  # noqa: F401
+from spool_fixtures import make_event, run_pairs, spool_transport
 
 
 def folder_bytes(folder: Path) -> int:

@@ -3,9 +3,8 @@
 Training takes milliseconds and needs no network, so the tests own their tokenizers: the
 words below appear often enough that each becomes one token, which makes token counts exact.
 
-``tokenizer_dir``, ``bpe`` and ``wordpiece`` are fixtures (one per test module): a module that
-uses them imports ``tokenizer_dir_fixture``, ``bpe_fixture`` and ``wordpiece_fixture`` (with
-``# noqa: F401``), as the publishing tests import ``memory_bucket_fixture``.
+``tokenizer_dir``, ``bpe`` and ``wordpiece`` are fixtures (one per test module), visible to
+every test module (``tests/conftest.py`` loads this module with ``pytest_plugins``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import ClassVar
 
 import pyarrow as pa
 from airflow.sdk import BaseHook, ObjectStoragePath
@@ -39,6 +40,9 @@ class StepHook(BaseHook):
     :param lock_timeout: Seconds to wait while another run writes the destination; 0 (the
         default) fails at once with a message naming that run.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = ("pyarrow",)
 
     def __init__(
         self, hook_lineage: bool = True, owner: str | None = None, lock_timeout: float = 0.0

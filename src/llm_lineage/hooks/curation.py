@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from airflow.sdk import ObjectStoragePath
 
@@ -52,6 +53,13 @@ class TextCurationHook(StepHook):
     :param source_conn_id: Connection for the source's object store.
     :param destination_conn_id: Connection for the destination's object store.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = (
+        "pyarrow",
+        "lingua-language-detector",
+        "datasketch",
+    )
 
     hook_name = "Text curation"
 

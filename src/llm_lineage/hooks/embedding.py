@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from airflow.sdk import ObjectStoragePath
 
@@ -59,6 +60,15 @@ class EmbeddingHook(StepHook):
     :param destination_conn_id: Connection for the destination's object store.
     :param model_conn_id: Connection for a model folder in an object store.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = (
+        "pyarrow",
+        "sentence-transformers",
+        "transformers",
+        "torch",
+        "lancedb",
+    )
 
     hook_name = "Embedding"
 

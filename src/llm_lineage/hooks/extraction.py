@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow.sdk import ObjectStoragePath
 
@@ -50,6 +50,15 @@ class DocumentExtractionHook(StepHook):
     :param source_conn_id: Airflow connection for the source's object store, if it needs one.
     :param destination_conn_id: Airflow connection for the destination's object store.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = (
+        "pyarrow",
+        "pypdfium2",
+        "python-docx",
+        "selectolax",
+        "charset-normalizer",
+    )
 
     hook_name = "Document extraction"
 

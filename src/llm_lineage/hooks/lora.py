@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attr
 import pyarrow as pa
@@ -86,6 +86,15 @@ class LoRAFineTuningHook(StepHook):
     :param output_conn_id: Connection for the adapter's object store.
     :param base_model_conn_id: Connection for a base model in an object store.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = (
+        "pyarrow",
+        "torch",
+        "transformers",
+        "peft",
+        "safetensors",
+    )
 
     hook_name = "LoRA fine-tuning"
 

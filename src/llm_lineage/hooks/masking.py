@@ -13,16 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
-def secrets_masker() -> Any:
-    """This process's Airflow secrets masker."""
-    try:
-        from airflow.sdk._shared.secrets_masker import _secrets_masker as masker
-    except ImportError:  # Airflow 3.1
-        from airflow.sdk.execution_time.secrets_masker import (  # type: ignore[no-redef]
-            _secrets_masker as masker,
-        )
-    return masker()
+from llm_lineage.hooks.compat import secrets_masker
 
 
 def masked_footer(footer: dict[str, str]) -> dict[str, str]:

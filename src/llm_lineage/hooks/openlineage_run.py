@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from llm_lineage.hooks.compat import openlineage_run_macros
 from llm_lineage.lineage.model_card import RunReference
 
 log = logging.getLogger(__name__)
@@ -21,23 +22,17 @@ def current_run() -> RunReference | None:
     Disabled means no events exist, and a card should not point at a run nobody recorded.
     Never raises: the card is worth less than the training run it describes.
     """
-    try:
-        from airflow.providers.openlineage import conf
-        from airflow.providers.openlineage.plugins.macros import (
-            lineage_job_name,
-            lineage_job_namespace,
-            lineage_run_id,
-        )
-        from airflow.sdk import get_current_context
-    except ImportError:
-        return None
+    from airflow.sdk import get_current_context
+
     try:
         task_instance = get_current_context()["ti"]
     except RuntimeError:  # no task is running: a hook called from a plain script
         return None
     try:
-        if conf.is_disabled():
+        macros = openlineage_run_macros()
+        if macros is None:
             return None
+        lineage_job_namespace, lineage_job_name, lineage_run_id = macros
         return RunReference(
             namespace=str(lineage_job_namespace()),
             job=str(lineage_job_name(task_instance)),

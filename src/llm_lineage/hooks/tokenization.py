@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from airflow.sdk import ObjectStoragePath
 
@@ -80,6 +81,9 @@ class TokenizerHook(StepHook):
     :param destination_conn_id: Connection for the destination's object store.
     :param tokenizer_conn_id: Connection for a tokenizer in an object store.
     """
+
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    step_libraries: ClassVar[tuple[str, ...]] = ("pyarrow", "tokenizers")
 
     hook_name = "Tokenizer"
 

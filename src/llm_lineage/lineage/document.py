@@ -4,7 +4,7 @@ OpenLineage events leave Airflow through a transport, and the Airflow UI cannot 
 So each operator also stores the lineage it reports in XCom under XCOM_KEY: the metadata
 database is the one store that the API server can read on any executor, with no shared file
 system. This module owns the document's key and shape; operators write it
-(``operators/lineage.py``), the Airflow plugin reads it (``plugins/``).
+(``push_lineage`` in ``operators/emission.py``), the Airflow plugin reads it (``plugins/``).
 
 The document holds the datasets and facets exactly as the events carry them (openlineage-python's
 ``Serde``, so ``_producer`` and ``_schemaURL`` included), after the event bounds

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
+from llm_lineage.hooks.compat import inlet_events
 from llm_lineage.hooks.storage import location_uri, storage_path
 from llm_lineage.lineage.naming import dataset_id
 from llm_lineage.training import base_model_location, is_hub_id
@@ -210,12 +211,8 @@ def _active_asset(uri: str) -> Asset | None:
 
 def _events(**query: Any) -> list[Any]:
     """Asset events from the API server, as the task SDK's ``inlet_events`` reads them."""
-    from airflow.sdk.execution_time.context import InletEventsAccessor
-
     limit = query.pop("limit")
-    accessor = InletEventsAccessor(
-        asset_uri=query.get("uri"), alias_name=query.get("alias_name")
-    ).ascending(False)
+    accessor = inlet_events(query.get("uri"), query.get("alias_name")).ascending(False)
     return list(accessor.limit(limit))
 
 

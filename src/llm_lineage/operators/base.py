@@ -42,7 +42,8 @@ class StepOperator(Generic[HookT, RunT]):
 
     #: The exception that stops the step with a partial result in ``.result``.
     step_failure: ClassVar[type[Exception]]
-    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists.
+    #: Distributions whose versions the step's ``llmLineage_environment`` facet lists (the
+    #: hook's ``step_libraries``).
     step_libraries: ClassVar[tuple[str, ...]] = ("pyarrow",)
     #: Allow-listed environment variables to report (checked at parse time).
     environment_variables: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ in ``Concealed`` makes those places print ``***``.
 
 from __future__ import annotations
 
+from llm_lineage.hooks.compat import mask_secret
 from llm_lineage.lineage.secrets import MASK
 
 
@@ -42,18 +43,10 @@ def conceal(value: str | Concealed | None) -> str | Concealed | None:
     """
     if not isinstance(value, str) or not value:
         return value
-    _mask_secret(value)
+    mask_secret(value)
     return Concealed(value)
 
 
 def revealed(value: str | Concealed | None) -> str | None:
     """The secret itself, whether or not templates were rendered (and it concealed) yet."""
     return value.reveal() if isinstance(value, Concealed) else value
-
-
-def _mask_secret(value: str) -> None:
-    try:  # this one also tells the supervisor, which writes the task log
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - Airflow 3 releases before it moved there
-        from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
-    mask_secret(value)

@@ -65,7 +65,7 @@ class TextCurationOperator(StepOperator[TextCurationHook, CurationRun], BaseOper
     ui_color = "#fef7e0"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "text"  # the key of the return value that CatalogLink opens
-    step_libraries = ("pyarrow", "lingua-language-detector", "datasketch")
+    step_libraries = TextCurationHook.step_libraries
 
     def __init__(
         self,

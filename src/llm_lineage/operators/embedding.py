@@ -77,7 +77,7 @@ class EmbeddingOperator(StepOperator[EmbeddingHook, EmbeddingRun], BaseOperator)
     ui_color = "#fdf3e1"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "embeddings"
-    step_libraries = ("pyarrow", "sentence-transformers", "transformers", "torch", "lancedb")
+    step_libraries = EmbeddingHook.step_libraries
 
     def __init__(
         self,

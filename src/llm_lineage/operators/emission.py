@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attr
 from airflow.providers.openlineage.extractors import OperatorLineage
-from airflow.providers.openlineage.utils.utils import OpenLineageRedactor
 
-from llm_lineage.hooks.masking import secrets_masker
+from llm_lineage.hooks.compat import openlineage_redactor, secrets_masker
 from llm_lineage.lineage.bounds import bounded
 from llm_lineage.lineage.document import XCOM_KEY, lineage_document
 from llm_lineage.lineage.standard_facets import SourceInfo, StepLineage
@@ -125,6 +124,6 @@ def as_sent(lineage: OperatorLineage) -> OperatorLineage:
     since whoever may read XComs may read it. The redactor rewrites what it walks, so it gets a
     copy.
     """
-    redactor = OpenLineageRedactor.from_masker(secrets_masker())
+    redactor = openlineage_redactor(secrets_masker())
     redacted: OperatorLineage = redactor.redact(copy.deepcopy(lineage), max_depth=20)
     return redacted

@@ -97,7 +97,7 @@ class DocumentExtractionOperator(StepOperator[DocumentExtractionHook, Extraction
     ui_color = "#e8f0fe"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "text"  # the key of the return value that CatalogLink opens
-    step_libraries = ("pyarrow", "pypdfium2", "python-docx", "selectolax", "charset-normalizer")
+    step_libraries = DocumentExtractionHook.step_libraries
 
     def __init__(
         self,

@@ -87,7 +87,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
     ui_color = "#fce8e6"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "adapter"  # the key of the return value that CatalogLink opens
-    step_libraries = ("pyarrow", "torch", "transformers", "peft", "safetensors")
+    step_libraries = LoRAFineTuningHook.step_libraries
 
     def __init__(
         self,

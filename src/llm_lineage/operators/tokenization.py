@@ -72,7 +72,7 @@ class TokenizationOperator(StepOperator[TokenizerHook, TokenizationRun], BaseOpe
     ui_color = "#e6f4ea"
     operator_extra_links = (CatalogLink(),)
     catalog_output = "tokens"  # the key of the return value that CatalogLink opens
-    step_libraries = ("pyarrow", "tokenizers")
+    step_libraries = TokenizerHook.step_libraries
 
     def __init__(
         self,
