@@ -4,14 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# The index torch is installed from; empty: pip's configured index (on Linux x86_64 the public
+# PyPI index serves the CUDA build). For the much smaller CPU-only build:
+#   make venv TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 
-.PHONY: venv test lint demo bench constraints clean
+.PHONY: venv test lint demo bench constraints clean docs docs-check
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[test,lint,lora,datahub,curation,embedding,compliance]' -c constraints.txt
+	$(PIP) install torch==2.13.0 $(TORCH_INDEX_ARG)
+	$(PIP) install -e '.[test,lint,lora,datahub,curation,embedding,compliance,docs]' -c constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -30,6 +35,15 @@ bench: $(STAMP)
 	$(PIP) install -e '.[bench]' -c constraints.txt
 	$(BIN)/python benchmarks/run.py --real-pdfs
 
+# The documentation site (mkdocs.yml, docs/): served with live reload on http://127.0.0.1:8000.
+docs: $(STAMP)
+	$(BIN)/mkdocs serve
+
+# What CI runs: a strict build (broken links or anchors, pages left out of the nav, generated
+# tables whose classes no longer import all fail it) into site/ (git-ignored).
+docs-check: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
@@ -40,8 +54,9 @@ demo-usage: $(STAMP)
 
 # After a dependency change that the tests pass with: pin what .venv holds now.
 constraints: $(STAMP)
-	{ head -3 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	{ head -3 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' \
+		| sed 's/^torch==\([^+]*\)+.*/torch==\1/'; } > constraints.new
 	mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) .airflow-demo .demo-output
+	rm -rf $(VENV) .airflow-demo .demo-output site

@@ -1,8 +1,8 @@
-"""The example pipeline on S3 with the README's conf: nothing it needs stays on a worker's disk.
+"""The example pipeline on S3 with the documented conf: nothing it needs stays on a worker's disk.
 
 moto's S3 server (``s3_fixtures.py``) runs on 127.0.0.1 and an ``aws_default`` connection reaches
-it, the connection the examples default to for ``s3://`` (the README advises creating it). The
-run is triggered with the README's conf and nothing else: documents read from the bucket, the
+it, the connection the examples default to for ``s3://`` (docs/getting-started.md advises creating
+it). The run is triggered with the conf that page shows, read from it, and nothing else: documents read from the bucket, the
 tiny base model built into the output prefix (not at a relative ``s3:/...`` folder in the
 worker's working directory), read back from there by ``tokenize`` and ``fine_tune`` through the
 model cache, and lineage naming it by its ``s3://`` URI with the same content fingerprint as a
@@ -11,6 +11,8 @@ local copy's.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,15 @@ pytestmark = pytest.mark.dag
 
 EXAMPLES = TESTS.parent / "example_dags"
 CORPUS = EXAMPLES / "data" / "sample_corpus"
-#: The conf the README shows for S3 (bucket renamed), with no connection id.
-README_CONF = {"source": f"s3://{BUCKET}/docs", "output": f"s3://{BUCKET}/llm"}
+PAGE = TESTS.parent / "docs" / "getting-started.md"
+
+
+def page_conf() -> dict[str, str]:
+    """The conf the getting-started page shows for S3 (no connection id), its bucket renamed."""
+    shown = re.search(r'^```json\n(\{"source": "s3://lake/.*?\})\n```$', PAGE.read_text(), re.M)
+    assert shown is not None, f"{PAGE} shows no S3 conf"
+    conf = json.loads(shown.group(1))
+    return {name: value.replace("s3://lake/", f"s3://{BUCKET}/") for name, value in conf.items()}
 
 
 def key(dataset: dict[str, Any]) -> tuple[str, str]:
@@ -42,7 +51,7 @@ def keys(s3: S3, prefix: str) -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
-def test_pipeline_runs_on_s3_with_the_readme_conf(
+def test_pipeline_runs_on_s3_with_the_documented_conf(
     run_dag: RunDag, s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for path in sorted(CORPUS.rglob("*")):
@@ -62,7 +71,7 @@ def test_pipeline_runs_on_s3_with_the_readme_conf(
         "llm_lineage_pipeline",
         env=env,
         in_place=True,
-        conf=README_CONF,
+        conf=page_conf(),
     )
     assert run.returncode == 0, run.output[-5000:]
     assert_no_asset_errors(run.output)

@@ -1,8 +1,11 @@
-"""README.md tells the truth about the repository.
+"""README.md and the documentation pages tell the truth about the repository.
 
-Its relative links and the repository paths it names in backticks exist, its anchors name
-headings, its Python examples compile and their imports resolve (complete DAGs and ``@task``
-functions also run), and it points to no document that is not in the repository.
+The pages are README.md, CONTRIBUTING.md, CHANGELOG.md and every page of the documentation site
+under ``docs/``. In each, the relative links and the repository paths named in backticks or in
+shell commands exist, the anchors (in the page, or in the page a link names) name headings, the
+files a page includes (``--8<--``) exist, the Python examples compile and their imports resolve
+(complete DAGs and ``@task`` functions also run), and no page points to a document that is not
+in the repository. ``make docs-check`` builds the site strictly on top of this.
 """
 
 from __future__ import annotations
@@ -16,6 +19,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+DOCS = REPO / "docs"
+#: Every page checked here: the repository's own Markdown files and the site's pages.
+PAGES = sorted(
+    [README, REPO / "CONTRIBUTING.md", REPO / "CHANGELOG.md", *DOCS.rglob("*.md")],
+    key=lambda page: str(page.relative_to(REPO)),
+)
 
 #: Where a relative path may be found: the repository root, and ``src/`` for package paths
 #: written as ``llm_lineage/...``.
@@ -23,10 +32,14 @@ SEARCH_ROOTS = (REPO, REPO / "src")
 #: A backticked word without ``/`` is a file path only when it ends like one of these.
 FILE_EXTENSIONS = (".py", ".md", ".yml", ".yaml", ".toml", ".json", ".cfg", ".ini", ".sql", ".sh")
 FILE_NAMES = ("Makefile", "Dockerfile")
-#: Folders that runs create (``make demo``, the virtual environment), not repository content.
-GENERATED_ROOTS = frozenset({".demo-output", ".airflow-demo", ".venv"})
-#: Folders the README names inside a lineage spool directory, never of this repository.
+#: Folders that runs create (``make demo``, the virtual environment, the site's build, the
+#: browser tests' screenshots), not repository content.
+GENERATED_ROOTS = frozenset({".demo-output", ".airflow-demo", ".venv", "site", "dist"})
+GENERATED_PATHS = frozenset({"tests/artifacts"})
+#: Folders the pages name inside a lineage spool directory, never of this repository.
 SPOOL_FOLDERS = frozenset({"pending/", "dead-letter/", "tmp/"})
+#: A pymdownx.snippets include: ``--8<-- "path"`` or ``--8<-- "path:start:end"``.
+_SNIPPET = re.compile(r'^--8<--[ \t]+"([^":]+)(?::[^"]*)?"[ \t]*$', re.M)
 #: File names the README mentions as parts of a model, an adapter or a user's Airflow, never
 #: as files of this repository.
 NOT_REPOSITORY_FILES = frozenset(
@@ -98,7 +111,7 @@ def _is_path(span: str, top_level: set[str]) -> bool:
         return False
     path = span.rstrip("/")
     parts = path.split("/")
-    if not path or parts[0] in GENERATED_ROOTS or ".." in parts:
+    if not path or parts[0] in GENERATED_ROOTS or path in GENERATED_PATHS or ".." in parts:
         return False
     name = parts[-1]
     file_like = name.endswith(FILE_EXTENSIONS) or name in FILE_NAMES
@@ -114,10 +127,34 @@ def exists_in_repository(path: str) -> bool:
     return bool(relative) and any((root / relative).exists() for root in SEARCH_ROOTS)
 
 
-def missing_paths(text: str) -> list[str]:
-    """Relative links and backticked repository paths that name nothing in the repository."""
-    named = relative_links(text) + repository_paths(text)
-    return sorted({path for path in named if not exists_in_repository(path)})
+def link_target(page: Path, link: str) -> Path:
+    """The file a relative link of ``page`` names (links are relative to the page's folder)."""
+    return (page.parent / link.split("#", 1)[0]).resolve()
+
+
+def missing_paths(text: str, page: Path = README) -> list[str]:
+    """Relative links, included files and backticked repository paths that name nothing here.
+
+    Links are resolved from the page's folder, as GitHub and MkDocs resolve them; repository
+    paths in backticks and included files from the repository root.
+    """
+    links = [link for link in relative_links(text) if not link_target(page, link).exists()]
+    named = repository_paths(text) + _SNIPPET.findall(text)
+    return sorted({*links, *(path for path in named if not exists_in_repository(path))})
+
+
+def with_includes(text: str) -> str:
+    """The page with each ``--8<--`` include replaced by the included file (line range kept)."""
+
+    def include(match: re.Match[str]) -> str:
+        spec = match.group(0).split('"')[1]
+        path, _, lines = spec.partition(":")
+        content = (REPO / path).read_text(encoding="utf-8").splitlines()
+        start, _, end = lines.partition(":")
+        first = int(start) - 1 if start else 0
+        return "\n".join(content[first : int(end) if end else None])
+
+    return _SNIPPET.sub(include, text)
 
 
 def heading_anchors(text: str) -> set[str]:
@@ -133,13 +170,22 @@ def heading_anchors(text: str) -> set[str]:
     return anchors
 
 
-def missing_anchors(text: str) -> list[str]:
-    anchors = heading_anchors(text)
-    return sorted(
-        target
-        for target in link_targets(text)
-        if target.startswith("#") and target[1:] not in anchors
-    )
+def missing_anchors(text: str, page: Path = README) -> list[str]:
+    """In-page anchors, and anchors in other pages (``other.md#x``), that name no heading."""
+    missing = []
+    for target in link_targets(text):
+        if target.startswith("#"):
+            anchors = heading_anchors(with_includes(text))
+        elif "#" in target and target in relative_links(text):
+            other = link_target(page, target)
+            if other.suffix != ".md" or not other.is_file():
+                continue  # a line anchor of a source file, or a missing file (missing_paths)
+            anchors = heading_anchors(with_includes(other.read_text(encoding="utf-8")))
+        else:
+            continue
+        if target.split("#", 1)[1] not in anchors:
+            missing.append(target)
+    return sorted(missing)
 
 
 def is_checked_example(code: str) -> bool:
@@ -179,47 +225,80 @@ def unresolved_imports(code: str) -> list[str]:
 
 
 README_TEXT = README.read_text(encoding="utf-8")
-CHECKED_BLOCKS = [code for code in python_blocks(README_TEXT) if is_checked_example(code)]
 
 
-def _block_id(code: str) -> str:
+def _name(page: Path) -> str:
+    return str(page.relative_to(REPO))
+
+
+TEXTS = {_name(page): page.read_text(encoding="utf-8") for page in PAGES}
+#: (page, example) for every checked Python block of every page.
+CHECKED_BLOCKS = [
+    (name, code)
+    for name, text in TEXTS.items()
+    for code in python_blocks(text)
+    if is_checked_example(code)
+]
+
+
+def _block_id(block: tuple[str, str]) -> str:
+    name, code = block
     first = next(line for line in code.splitlines() if line.strip() and not line.startswith("#"))
-    return first.strip()[:60]
+    return f"{name}:{first.strip()[:50]}"
 
 
-def test_readme_never_mentions_a_design_document() -> None:
-    assert "design.md" not in README_TEXT.lower()
+def test_the_pages_include_the_site_and_the_repository_files() -> None:
+    assert {"README.md", "CONTRIBUTING.md", "CHANGELOG.md", "docs/index.md"} <= set(TEXTS)
+    assert len([name for name in TEXTS if name.startswith("docs/")]) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_page_never_mentions_a_design_document(name: str) -> None:
+    assert "design.md" not in TEXTS[name].lower()
 
 
 def test_readme_links_to_the_architecture_map() -> None:
     assert "ARCHITECTURE.md" in relative_links(README_TEXT)
 
 
-def test_every_relative_link_and_repository_path_exists() -> None:
-    assert missing_paths(README_TEXT) == []
+def test_readme_is_a_short_overview() -> None:
+    """The README is read in five minutes; everything else is on the documentation site."""
+    assert len(README_TEXT.splitlines()) <= 300
+    assert "docs/index.md" in relative_links(README_TEXT) or "docs/getting-started.md" in (
+        relative_links(README_TEXT)
+    )
 
 
-def test_every_in_page_link_names_a_heading() -> None:
-    assert missing_anchors(README_TEXT) == []
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_every_relative_link_and_repository_path_exists(name: str) -> None:
+    assert missing_paths(TEXTS[name], REPO / name) == []
 
 
-def test_readme_has_python_examples_to_check() -> None:
-    assert len(CHECKED_BLOCKS) >= 4
-    assert any(is_complete_example(code) for code in CHECKED_BLOCKS)
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_every_anchor_names_a_heading(name: str) -> None:
+    assert missing_anchors(TEXTS[name], REPO / name) == []
 
 
-@pytest.mark.parametrize("code", CHECKED_BLOCKS, ids=_block_id)
-def test_python_example_compiles_and_its_imports_resolve(code: str) -> None:
-    compile(code, "README.md example", "exec")
+def test_pages_have_python_examples_to_check() -> None:
+    assert len(CHECKED_BLOCKS) >= 10
+    readme = [code for name, code in CHECKED_BLOCKS if name == "README.md"]
+    assert any(is_complete_example(code) for code in readme)
+
+
+@pytest.mark.parametrize("block", CHECKED_BLOCKS, ids=_block_id)
+def test_python_example_compiles_and_its_imports_resolve(block: tuple[str, str]) -> None:
+    name, code = block
+    compile(code, f"{name} example", "exec")
     assert unresolved_imports(code) == []
 
 
 @pytest.mark.parametrize(
-    "code", [code for code in CHECKED_BLOCKS if is_complete_example(code)], ids=_block_id
+    "block", [block for block in CHECKED_BLOCKS if is_complete_example(block[1])], ids=_block_id
 )
-def test_complete_example_runs(code: str) -> None:
+def test_complete_example_runs(block: tuple[str, str]) -> None:
     """DAGs and @task functions run as module code (operators check their parameters here)."""
-    exec(compile(code, "README.md example", "exec"), {"__name__": "readme_example"})
+    name, code = block
+    exec(compile(code, f"{name} example", "exec"), {"__name__": "readme_example"})
 
 
 # The checker itself: it must catch what it is for and leave alone what it is not for.
@@ -307,4 +386,20 @@ def test_checker_reports_unresolvable_imports() -> None:
 
 def test_checker_reports_anchors_without_a_heading() -> None:
     text = "## See the lineage in Marquez\n\n[a](#see-the-lineage-in-marquez) [b](#nope)\n"
+    assert missing_anchors(text) == ["#nope"]
+
+
+def test_checker_resolves_links_from_the_page_folder(tmp_path: Path) -> None:
+    text = "[up](../ARCHITECTURE.md) [here](ARCHITECTURE.md) [page](index.md)\n"
+    assert missing_paths(text, DOCS / "page.md") == ["ARCHITECTURE.md"]
+
+
+def test_checker_reports_anchors_missing_in_another_page() -> None:
+    text = "[a](storage.md#concurrent-runs-and-crashed-runs) [b](storage.md#nope)\n"
+    assert missing_anchors(text, DOCS / "page.md") == ["storage.md#nope"]
+
+
+def test_checker_reports_a_missing_include_and_reads_included_headings() -> None:
+    assert missing_paths('--8<-- "benchmarks/NOPE.md"\n') == ["benchmarks/NOPE.md"]
+    text = '[r](#results) [n](#nope)\n\n--8<-- "benchmarks/README.md:2:"\n'
     assert missing_anchors(text) == ["#nope"]

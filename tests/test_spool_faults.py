@@ -5,7 +5,7 @@ forwarders, as eight tasks on one worker would, while the Marquez-like backend o
 answers 503 to a random quarter of the requests (and, in the second case, 422 to 2% more).
 Every event must end up either stored once or in ``dead-letter/`` with its 422, none lost and
 none left waiting, each run's START stored before its COMPLETE, within ``DRAIN_BOUND_SECONDS``
-of the last writer finishing. The figures printed at the end are those quoted in the README.
+of the last writer finishing. The figures printed at the end are those quoted in docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_eight_writers_behind_a_flaky_backend_lose_nothing(
         time.sleep(0.5)
     drained = time.monotonic()
     stored, dead = _settled(backend, spool)
-    # What was measured, for the README.
+    # What was measured, for docs/delivery.md.
     print(
         f"\nwriters done in {written - started:.1f} s; drained {drained - written:.1f} s later; "
         f"{len(backend.received)} requests for {len(everything)} events, "

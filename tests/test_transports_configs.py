@@ -1,6 +1,6 @@
-"""Every transport example in README.md works as written.
+"""Every transport example in the delivery guide (docs/delivery.md) works as written.
 
-The examples are read from the README's ``export AIRFLOW__OPENLINEAGE__TRANSPORT='...'`` lines,
+The examples are read from the page's ``export AIRFLOW__OPENLINEAGE__TRANSPORT='...'`` lines,
 so the documentation cannot drift from what is tested. Each is built by the OpenLineage client's
 own factory (as the Airflow provider does); locations are pointed at this test's folder and
 server, and then an event is delivered through it. Kafka goes to librdkafka's mock
@@ -28,13 +28,13 @@ from llm_lineage.transports.events import rehydrate
 from llm_lineage.transports.forwarder import forward
 from llm_lineage.transports.spool import SpoolTransport
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "delivery.md"
 _EXPORT = re.compile(r"^export AIRFLOW__OPENLINEAGE__TRANSPORT='(.+?)'$", re.M)
 
 
 def readme_examples() -> dict[str, dict[str, Any]]:
-    """The README's transport examples in "Sending the events somewhere", by type."""
-    section = README.read_text().split("## Sending the events somewhere", 1)[1].split("\n## ", 1)[0]
+    """The page's transport examples in "Sending the events somewhere", by type."""
+    section = PAGE.read_text().split("## Sending the events somewhere", 1)[1].split("\n## ", 1)[0]
     examples = [json.loads(text) for text in _EXPORT.findall(section)]
     return {example["type"].rsplit(".", 1)[-1]: example for example in examples}
 
