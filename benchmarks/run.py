@@ -27,6 +27,7 @@ import bench_curation
 import bench_embedding
 import bench_extraction
 import bench_lineage
+import bench_scaling
 import bench_tokenization
 import bench_training
 from harness import Row, machine, table, write_json
@@ -38,6 +39,7 @@ def suites(
     scale = 0.25 if quick else 1.0
     return {
         "extraction": lambda root: bench_extraction.rows(root, scale, pdfs, real_pdfs),
+        "scaling": lambda root: bench_scaling.rows(root, (1, 10) if quick else (1, 10, 100)),
         "tokenization": lambda root: bench_tokenization.rows(root, 2_000 if quick else 10_000),
         "curation": lambda root: bench_curation.rows(root, 500 if quick else 2_000),
         "events": lambda root: bench_lineage.event_size_rows(

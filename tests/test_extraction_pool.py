@@ -18,7 +18,8 @@ import pytest
 
 from corpora import make_mixed_corpus
 from documents import make_pdf
-from llm_lineage.extraction import ExtractionSettings, extract_corpus, local_documents
+from extraction_fixtures import ListLogger, make_corpus_of_every_kind
+from llm_lineage.extraction import ExtractionSettings, engine, extract_corpus, local_documents, pool
 from llm_lineage.extraction.model import ExtractionResult
 
 GOOD = 5  # documents in the mixed corpus
@@ -165,3 +166,47 @@ def _cpu_ticks(pid: int) -> int:
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+
+def test_reader_processes_write_the_same_bytes_and_versions_as_in_process(
+    tmp_path: Path,
+) -> None:
+    """Every kind of document and failure (refused, unsupported, empty, corrupt), more documents
+    than one batch or one reader holds, and unread files among them: the collection's version
+    folds each document in document order whichever reader answered first."""
+    corpus = make_corpus_of_every_kind(tmp_path / "corpus")
+    for copy in range(3):
+        for path in sorted(corpus.glob("*.*")):
+            if path.is_file() and not path.is_symlink():
+                (corpus / f"copy{copy}-{path.name}").write_bytes(path.read_bytes())
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "notes.xyz").write_bytes(b"no reader")
+    runs = {
+        workers: _extract(corpus, tmp_path / f"out{workers}", workers=workers, row_group_rows=7)
+        for workers in (0, 1, 2)
+    }
+    assert runs[0].failure_count > 3 and runs[0].summary.documents > pool.DEPTH * 2
+    for workers in (1, 2):
+        assert runs[workers].summary.collection_version == runs[0].summary.collection_version
+        for name in ("text.parquet", "manifest.parquet"):
+            written = (tmp_path / f"out{workers}" / name).read_bytes()
+            assert written == (tmp_path / "out0" / name).read_bytes()
+
+
+def test_a_small_corpus_is_parsed_in_the_task_process_by_default(
+    corpus: Path, tmp_path: Path
+) -> None:
+    logger = ListLogger()
+    config = ExtractionSettings(include=["*"])
+    documents = local_documents(corpus, config.include)
+    assert engine.is_small(documents)
+    (tmp_path / "out").mkdir()
+    result = extract_corpus(documents, corpus.as_uri(), tmp_path / "out", config, logger)
+    assert result.summary.documents == GOOD
+    assert any("in this process (a small corpus)" in line for line in logger.infos)
+    assert _reader_pids() == []
+    many = [*documents] * (engine.SMALL_CORPUS_DOCUMENTS // len(documents) + 1)
+    assert not engine.is_small(many)
+    big = corpus / "big.txt"
+    big.write_text("word " * (engine.SMALL_CORPUS_BYTES // 5 + 1))
+    assert not engine.is_small(local_documents(corpus, config.include))

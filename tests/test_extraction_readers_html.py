@@ -198,3 +198,19 @@ def test_a_date_utc_cannot_hold_loses_the_date_not_the_document() -> None:
     output = read_html(page)
     assert output.text == "Text survives."
     assert output.created is None
+
+
+def test_line_edges_strip_as_str_strip_does_on_random_whitespace() -> None:
+    """The one-pass line stripping of ``_visible_text`` against stripping each line."""
+    import random
+
+    from llm_lineage.extraction.readers.html import _BLANK_LINES, _LINE_EDGES
+
+    rng = random.Random(11)
+    alphabet = ["a", "b", " ", "\n", "\xa0", "\u2003", "\u3000", "\x1f", "\x85", "\u2028", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        text = "\n".join(text.splitlines())  # as _visible_text has it by then
+        one_by_one = "\n".join(line.strip() for line in text.split("\n"))
+        expected = _BLANK_LINES.sub("\n\n", one_by_one).strip()
+        assert _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip() == expected, text

@@ -21,7 +21,8 @@ from llm_lineage.lineage.declaration import (
     load_declaration,
     load_declarations,
 )
-from llm_lineage.lineage.extraction import ExtractionPlan, declaration_facet, source_dataset
+from llm_lineage.lineage.extraction import ExtractionPlan
+from llm_lineage.lineage.extraction_collection import declaration_facet, source_dataset
 
 GOOD = {
     "kind": "public_dataset",

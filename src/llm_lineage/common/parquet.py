@@ -8,10 +8,8 @@ so a copy, a clone or a ``touch`` of the input gives the same hash too.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -22,18 +20,12 @@ import pyarrow.parquet as pq
 
 from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.outputs import WrittenFile
+from llm_lineage.common.row_hash import ROW_END, hash_value
+
+_hash_value = hash_value
 
 #: Footer key of the rows' content hash (the dataset version lineage reports).
 CONTENT_HASH_KEY = "llm_lineage.content_hash"
-
-
-def _hash_value(value: Any) -> bytes:
-    if isinstance(value, str):
-        encoded = value.encode("utf-8")
-        return len(encoded).to_bytes(8, "little") + encoded
-    if isinstance(value, dt.datetime):
-        return value.isoformat().encode()
-    return json.dumps(value, sort_keys=True, default=str).encode()
 
 
 def _column_hashes(column: pa.ChunkedArray) -> list[bytes]:
@@ -90,7 +82,23 @@ class ParquetRowWriter:
                 self._hash.update(_hash_value(hashed[name]))
             if isinstance(value, str):
                 self._buffered_bytes += len(value)
-        self._hash.update(b"\x1e")
+        self._hash.update(ROW_END)
+        self._buffered_rows += 1
+        self._rows += 1
+        if self._buffered_rows >= self.group_rows or self._buffered_bytes >= self.group_bytes:
+            self._flush()
+
+    def add_encoded(self, values: Sequence[Any], hashed: Iterable[bytes], strings: int) -> None:
+        """Add one row whose hash bytes were made elsewhere (a reader process): ``values`` in
+        schema order (a string column may take UTF-8 bytes), ``hashed`` the bytes ``add`` would
+        feed the hash for it (its content columns' ``hash_value`` and ``ROW_END``), ``strings``
+        the characters of its string values (what ``add`` counts towards ``group_bytes``).
+        The same file and hash as ``add`` of the same row."""
+        for column, value in zip(self._columns.values(), values, strict=True):
+            column.append(value)
+        for part in hashed:
+            self._hash.update(part)
+        self._buffered_bytes += strings
         self._buffered_rows += 1
         self._rows += 1
         if self._buffered_rows >= self.group_rows or self._buffered_bytes >= self.group_bytes:

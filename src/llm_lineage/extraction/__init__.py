@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llm_lineage.extraction.engine import MANIFEST_FILE, TEXT_FILE, extract_corpus
+    from llm_lineage.extraction.engine import MANIFEST_FILE, TEXT_FILE, extract_corpus, start_parser
     from llm_lineage.extraction.model import (
         CorpusSummary,
         DocumentError,
@@ -27,6 +27,7 @@ _HOMES = {
     "MANIFEST_FILE": "engine",
     "TEXT_FILE": "engine",
     "extract_corpus": "engine",
+    "start_parser": "engine",
     "CorpusSummary": "model",
     "DocumentError": "model",
     "DocumentFailure": "model",
@@ -57,6 +58,7 @@ __all__ = [
     "extract_corpus",
     "is_selected",
     "local_documents",
+    "start_parser",
 ]
 
 

@@ -9,22 +9,27 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from llm_lineage.common.measure import Measure
 from llm_lineage.common.parquet import ParquetRowWriter
 from llm_lineage.common.progress import LogLike, ProgressReporter
-from llm_lineage.extraction.dates import from_timestamp
+from llm_lineage.extraction.encode import (
+    EXTRACTED,
+    EXTRACTED_HASHED,
+    DocumentInfo,
+    Encoded,
+    Failed,
+    Outcome,
+    as_error,
+)
 from llm_lineage.extraction.formats import format_for
 from llm_lineage.extraction.model import (
     DocumentError,
     DocumentFailure,
-    DocumentRecord,
     ExtractionFailed,
     ExtractionResult,
-    ReaderOutput,
 )
 from llm_lineage.extraction.pool import InProcessParser, ParseJob, ReaderPool
 from llm_lineage.extraction.readers import reader_for
@@ -37,6 +42,14 @@ log = logging.getLogger(__name__)
 #: Renders Parquet footer metadata from a finished result (see extract_corpus).
 Footer = Callable[[ExtractionResult], dict[str, str]]
 
+#: At or below both, with the default ``workers`` (None), a corpus is parsed in the task's
+#: process: a reader process takes about 0.23 s of CPU to start (Python, our modules, one
+#: format's library), as long as parsing 2 MiB of PDF or HTML takes. The trade-off: such a run
+#: has no per-document time or memory limit (the readers' own limits, ``ReadLimits``, the ZIP
+#: and nesting checks, still apply); ``workers=1`` or more keeps them for any corpus.
+SMALL_CORPUS_DOCUMENTS = 64
+SMALL_CORPUS_BYTES = 2 * 2**20
+
 TEXT_FILE = "text.parquet"
 MANIFEST_FILE = "manifest.parquet"
 
@@ -48,10 +61,9 @@ def _doc_id(document: SourceDocument) -> str:
 
 @dataclass
 class _Fetched:
-    """A document's bytes as the task read them (bounded), with their digest."""
+    """A document as the task read it: how many bytes (bounded)."""
 
     document: SourceDocument
-    digest: str | None = None
     size: int = 0
 
 
@@ -86,14 +98,17 @@ class _Run:
         fetched = _Fetched(document)
         job = ParseJob(fetched)
         try:
-            job.format, job.data = self._read(document, fetched)
+            job.info, job.data = self._read(document, fetched)
         except DocumentError as error:
             job.error = error
         except Exception as error:  # a storage error on one file must not lose the others
-            job.error = DocumentError(f"{type(error).__name__}: {error}", type(error).__name__)
+            job.error = as_error(error)
+        if job.data == b"":
+            job.info, job.data, job.digest = None, None, hashlib.sha256(b"").hexdigest()
+            job.error = DocumentError("empty file (0 bytes)")
         return job
 
-    def _read(self, document: SourceDocument, fetched: _Fetched) -> tuple[str, bytes]:
+    def _read(self, document: SourceDocument, fetched: _Fetched) -> tuple[DocumentInfo, bytes]:
         limit = self.settings.max_document_bytes
         if document.refused:
             raise DocumentError(document.refused, "DocumentRefused")
@@ -111,81 +126,54 @@ class _Run:
                 f"file too large: more than max_document_bytes={limit} bytes read (listed at "
                 f"{document.size} bytes: it grew after the folder was listed)"
             )
-        fetched.digest = hashlib.sha256(data).hexdigest()
-        self.result.summary.fingerprint(document.key, fetched.digest)
-        if not data:
-            raise DocumentError("empty file (0 bytes)")
-        return fmt.name, data
-
-    def record(self, fetched: _Fetched, output: ReaderOutput) -> tuple[DocumentRecord, str]:
-        """The manifest record of a parsed document; text-less documents are errors."""
-        document = fetched.document
-        fmt = format_for(document.name)
-        reader = reader_for(fmt.name) if fmt else None
-        assert fmt is not None and reader is not None and fetched.digest is not None
-        if not output.text.strip():
-            hint = " (scanned pages without a text layer?)" if fmt.name == "pdf" else ""
-            raise DocumentError(f"no extractable text{hint}")
-        file_time = from_timestamp(document.mtime)
-        record = DocumentRecord(
-            doc_id=_doc_id(document),
-            source_uri=document.uri,
-            relative_path=document.relative_path,
-            sha256=fetched.digest,
-            size_bytes=fetched.size,
-            format=fmt.name,
-            mime_type=fmt.mime_type,
-            title=output.title,
-            authors=output.authors,
-            created=output.created or file_time,
-            created_source="metadata" if output.created else "filesystem",
-            modified=output.modified or file_time,
-            modified_source="metadata" if output.modified else "filesystem",
-            pages=output.pages,
-            characters=len(output.text),
-            encoding=output.encoding,
-            encoding_fallback=output.encoding_fallback,
-            extractor=reader.library,
-            extractor_version=reader.version,
+        info = DocumentInfo(
+            _doc_id(document),
+            document.uri,
+            document.relative_path,
+            document.mtime,
+            fmt.name,
+            fmt.mime_type,
         )
-        return record, output.text
+        return info, data
 
-    def settle(self, fetched: _Fetched, outcome: ReaderOutput | DocumentError) -> None:
-        """Accept a parsed document or reject a failed one; with ``on_error="fail"``, stop."""
+    def settle(self, fetched: _Fetched, outcome: Outcome) -> None:
+        """Accept a parsed document or reject a failed one; with ``on_error="fail"``, stop.
+
+        Both fold the document into the collection's version, in document order."""
         self.result.bytes_read += fetched.size
-        try:
-            if isinstance(outcome, DocumentError):
-                raise outcome
-            record, text = self.record(fetched, outcome)
-        except Exception as error:  # one bad document must not lose the others
-            failure = self.reject(fetched, error)
-            if self.settings.on_error == "fail":
-                raise ExtractionFailed(
-                    f"{failure.source_uri}: {failure.reason} (on_error='fail')", self.result
-                ) from error
-        else:
-            self.accept(record, text)
+        if isinstance(outcome, Encoded):
+            self.result.summary.fingerprint(fetched.document.key, outcome.record.sha256)
+            self.accept(outcome)
+            return
+        failure = self.reject(fetched, outcome)
+        if self.settings.on_error == "fail":
+            raise ExtractionFailed(
+                f"{failure.source_uri}: {failure.reason} (on_error='fail')", self.result
+            ) from outcome.error
 
-    def accept(self, record: DocumentRecord, text: str) -> None:
-        row: dict[str, Any] = asdict(record)
-        row["authors"] = list(record.authors)
-        self.text.add({**row, "text": text})
-        self.manifest.add({**row, "status": "extracted", "error": None})
+    def accept(self, encoded: Encoded) -> None:
+        """The rows as the reader made them (``encode.py``): one text row, one manifest row."""
+        values = encoded.values()
+        record = encoded.record
+        self.text.add_encoded(
+            [*values, encoded.text], encoded.text_hashed(), encoded.strings + record.characters
+        )
+        self.manifest.add_encoded(
+            [*values, *EXTRACTED], (encoded.hashed, EXTRACTED_HASHED), encoded.strings + 9
+        )
         self.result.summary.add(record)
 
-    def reject(self, fetched: _Fetched, error: Exception) -> DocumentFailure:
+    def reject(self, fetched: _Fetched, outcome: Failed) -> DocumentFailure:
         """Record a failed document: in the result, as a manifest row, and in the log.
 
         It cannot fail itself: every text in the row is the listing's (``readable``) or the
         error's, made readable here, since a row that Parquet refuses would fail the run when
         its row group is written.
         """
-        document = fetched.document
-        if fetched.digest is None:  # unread files still belong to the collection's version
-            self.result.summary.fingerprint(document.key, f"unread:{document.size}")
-        if not isinstance(error, DocumentError):
-            error = DocumentError(f"{type(error).__name__}: {error}", type(error).__name__)
-        reason, error_type = error.reason, error.error_type
+        document, digest = fetched.document, outcome.digest
+        # unread files still belong to the collection's version
+        self.result.summary.fingerprint(document.key, digest or f"unread:{document.size}")
+        reason, error_type = outcome.error.reason, outcome.error.error_type
         fmt = format_for(document.name)
         failure = DocumentFailure(
             source_uri=document.uri,
@@ -194,7 +182,7 @@ class _Run:
             error_type=error_type,
             format=fmt.name if fmt else None,
             size_bytes=document.size,
-            sha256=fetched.digest,
+            sha256=digest,
         )
         self.result.record_failure(failure)
         self.manifest.add(
@@ -225,22 +213,49 @@ class _Run:
         self.manifest.abort()
 
 
-def _parser(settings: ExtractionSettings, logger: LogLike) -> InProcessParser | ReaderPool:
-    """Reader processes with limits, or (``workers=0``) parsing in this process."""
+def start_parser(settings: ExtractionSettings) -> InProcessParser | ReaderPool:
+    """Reader processes, started now so that they start while the caller lists the source
+    (pass it to ``extract_corpus``, and close it); or (``workers=0``) parsing in this process."""
     if settings.worker_count == 0:
         return InProcessParser(settings.read_limits)
-    logger.info(
-        "Parsing in %d reader processes, each document limited to %gs and %d MiB",
-        settings.worker_count,
-        settings.max_document_seconds,
-        settings.max_document_memory_bytes // 2**20,
-    )
-    return ReaderPool(
+    pool = ReaderPool(
         settings.worker_count,
         settings.read_limits,
         settings.max_document_seconds,
         settings.max_document_memory_bytes,
     )
+    pool.start()
+    return pool
+
+
+def is_small(documents: Sequence[SourceDocument]) -> bool:
+    """A corpus that parses in less time than reader processes take to start."""
+    if len(documents) > SMALL_CORPUS_DOCUMENTS:
+        return False
+    return sum(document.size for document in documents) <= SMALL_CORPUS_BYTES
+
+
+def _ready_parser(
+    parser: InProcessParser | ReaderPool,
+    documents: Sequence[SourceDocument],
+    settings: ExtractionSettings,
+    logger: LogLike,
+) -> InProcessParser | ReaderPool:
+    """Once the source is listed: the readers of its formats, in the processes or here."""
+    if isinstance(parser, ReaderPool) and settings.workers is None and is_small(documents):
+        parser.close()
+        logger.info("Parsing %d documents in this process (a small corpus)", len(documents))
+        return InProcessParser(settings.read_limits)
+    formats = {fmt.name for d in documents if (fmt := format_for(d.name)) is not None}
+    parser.load(formats)
+    if isinstance(parser, ReaderPool):
+        logger.info(
+            "Parsing in %d reader processes, each document limited to %gs and %d MiB",
+            parser.size,
+            settings.max_document_seconds,
+            settings.max_document_memory_bytes // 2**20,
+        )
+    return parser
 
 
 def extract_corpus(
@@ -250,11 +265,13 @@ def extract_corpus(
     settings: ExtractionSettings | None = None,
     logger: LogLike | None = None,
     footer: Footer | None = None,
+    parser: InProcessParser | ReaderPool | None = None,
 ) -> ExtractionResult:
     """Extract ``documents`` into ``output_dir``/text.parquet and manifest.parquet.
 
-    ``footer`` renders key-value metadata for both files' Parquet footers from the finished
-    result, so the data carries how it was made to the steps that read it.
+    ``parser``: from ``start_parser``, called before the source was listed (default: started
+    here); it is closed at the end. ``footer`` renders key-value metadata for both files' Parquet footers from
+    the finished result, so the data carries how it was made to the steps that read it.
 
     Raises ExtractionFailed (carrying the partial result) when ``on_error="fail"`` meets a bad
     document, when nothing matched, or when every document failed. The caller stages
@@ -263,17 +280,33 @@ def extract_corpus(
     settings = settings or ExtractionSettings()
     logger = logger or log
     measure = Measure()
+    parser = _ready_parser(parser or start_parser(settings), documents, settings, logger)
     run = _Run(source_uri, output_dir, settings, logger)
-    result = run.result
+    try:
+        _extract(run, parser, documents, footer)
+    finally:
+        parser.close()
+        measure.record(run.result)
+        run.result.peak_worker_memory_bytes = parser.peak_worker_memory_bytes
+        run.result.readers_replaced = parser.replaced
+    return run.result
+
+
+def _extract(
+    run: _Run,
+    parser: InProcessParser | ReaderPool,
+    documents: Sequence[SourceDocument],
+    footer: Footer | None,
+) -> None:
+    result, settings = run.result, run.settings
     result.documents_total = len(documents)
     progress = ProgressReporter(
-        "Extracted", len(documents), "documents", logger, interval=settings.progress_interval
+        "Extracted", len(documents), "documents", run.log, interval=settings.progress_interval
     )
-    parser = _parser(settings, logger)
     try:
         if not documents:
             raise ExtractionFailed(
-                f"no documents in {source_uri} match include={list(settings.include)} "
+                f"no documents in {result.source_uri} match include={list(settings.include)} "
                 f"exclude={list(settings.exclude)}",
                 result,
             )
@@ -284,7 +317,7 @@ def extract_corpus(
         if result.summary.documents == 0:
             first = result.failures[0]
             raise ExtractionFailed(
-                f"all {result.failure_count} documents in {source_uri} failed; first: "
+                f"all {result.failure_count} documents in {result.source_uri} failed; first: "
                 f"{first.source_uri}: {first.reason}",
                 result,
             )
@@ -292,10 +325,4 @@ def extract_corpus(
     except BaseException:
         run.abort()
         raise
-    finally:
-        parser.close()
-        measure.record(result)
-        result.peak_worker_memory_bytes = parser.peak_worker_memory_bytes
-        result.readers_replaced = getattr(parser, "replaced", 0)
     progress.finish()
-    return result

@@ -5,15 +5,22 @@ Run in the task's own process, any of these takes the whole task (and with it ev
 document) down. Here each document is parsed in a separate process: past its time the process
 is killed, past its memory the allocation fails inside the process (an address-space limit),
 a crash ends only that process. The document is recorded as failed with the reason, a fresh
-process takes the next document, and the run goes on.
+process takes the documents queued behind it, and the run goes on.
 
-The task's process keeps reading the bytes (any storage, its credentials), hashing them and
-writing Parquet; reader processes get bytes and return a ``ReaderOutput``. Results come back in
-document order, so the outputs (and their versions) do not depend on which process was faster.
+The task's process reads the bytes (any storage, its credentials) and writes Parquet; the
+readers do the rest of each document's work (``encode.py``: hash, parse, record, rows), so the
+task's process stays off the critical path as cores are added. Documents go to a reader in
+batches (one message for several documents), a reader holds up to ``DEPTH`` of them (a thread
+of its own takes them off the pipe, so sending never waits for a parse), and a slow document
+holds up only its own reader: the others keep taking documents within the window. Results come
+back in document order, so the outputs (and their versions) do not depend on which process was
+faster. Processes start before the source is listed (``start``) and import only the readers of
+the formats the corpus holds (``load``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import signal
@@ -28,29 +35,36 @@ from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.common.resources import peak_memory_bytes
+from llm_lineage.extraction.encode import DocumentInfo, Failed, Outcome, parse_document
 from llm_lineage.extraction.limits import ReadLimits
-from llm_lineage.extraction.model import DocumentError, ReaderOutput
-from llm_lineage.extraction.readers import reader_for
+from llm_lineage.extraction.model import DocumentError
 
 #: Seconds a reader process may take to import its libraries and say it is ready.
 STARTUP_SECONDS = 120.0
 #: Seconds a reader process gets to exit by itself at the end before it is killed.
 SHUTDOWN_SECONDS = 5.0
-
-Outcome = ReaderOutput | DocumentError
+#: Most documents, and bytes, in one message to a reader (a larger document goes alone).
+BATCH_DOCUMENTS = 4
+BATCH_BYTES = 4 * 2**20
+#: Most documents a reader holds at once (parsing one, the rest queued in it).
+DEPTH = 2 * BATCH_DOCUMENTS
+#: Most bytes read ahead and not yet given to a reader (at least one document is).
+PENDING_BYTES = 64 * 2**20
 
 
 @dataclass
 class ParseJob:
-    """One document for a reader: its format and bytes, or the error that kept it from one.
+    """One document for a reader: its bytes and what the listing tells of it, or the error
+    that kept it from one (``digest``: of the bytes read, when they were).
 
     ``ref`` is the caller's own object for this document, handed back with the outcome.
     """
 
     ref: Any
-    format: str | None = None
+    info: DocumentInfo | None = None
     data: bytes | None = None
     error: DocumentError | None = None
+    digest: str | None = None
 
 
 class ReaderPoolError(LlmLineageError, RuntimeError):
@@ -60,22 +74,16 @@ class ReaderPoolError(LlmLineageError, RuntimeError):
 def parse_in_process(job: ParseJob, limits: ReadLimits) -> Outcome:
     """Parse one document here; every exception becomes the document's error."""
     if job.error is not None:
-        return job.error
-    reader = reader_for(job.format or "")
-    if reader is None or job.data is None:
-        return DocumentError("unsupported format: no reader for this file extension")
-    try:
-        return reader.read(job.data, limits)
-    except DocumentError as error:
-        return error
-    except MemoryError:
-        return DocumentError("out of memory while parsing", "MemoryError")
-    except Exception as error:  # one bad document must not lose the others
-        return DocumentError(f"{type(error).__name__}: {error}", type(error).__name__)
+        return Failed(job.error, job.digest)
+    if job.info is None or job.data is None:
+        return Failed(DocumentError("unsupported format: no reader for this file extension"))
+    return parse_document(job.info, job.data, limits)
 
 
 class InProcessParser:
-    """``workers=0``: parse in the task's process, in order, without time or memory limits."""
+    """Parse in the task's process, in order, without time or memory limits."""
+
+    replaced = 0
 
     def __init__(self, limits: ReadLimits) -> None:
         self.limits = limits
@@ -83,6 +91,9 @@ class InProcessParser:
     @property
     def peak_worker_memory_bytes(self) -> int:
         return peak_memory_bytes()
+
+    def load(self, formats: Iterable[str]) -> None:
+        """Nothing to start: each reader is imported on its first document."""
 
     def parse(self, jobs: Iterable[ParseJob]) -> Iterator[tuple[ParseJob, Outcome]]:
         for job in jobs:
@@ -99,16 +110,30 @@ class _Slot:
     job: ParseJob
     outcome: Outcome | None = None
 
+    @property
+    def size(self) -> int:
+        return len(self.job.data or b"")
+
+    def settle(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.job.data = None  # done with the bytes: do not hold them
+
+    def fail(self, error: DocumentError) -> None:
+        """The reader died on it: the digest of its bytes from the copy kept here."""
+        data = self.job.data or b""
+        self.settle(Failed(error, hashlib.sha256(data).hexdigest()))
+
 
 @dataclass
 class _Worker:
-    """One reader process, the pipes to it, and the job it is parsing."""
+    """One reader process, the pipes to it, and the documents it holds, in order."""
 
     process: subprocess.Popen[bytes]
     inbox: Connection
     outbox: Connection
     ready: bool = False
-    slot: _Slot | None = None
+    held: deque[_Slot] = field(default_factory=deque)
+    held_bytes: int = 0
     deadline: float = field(default_factory=lambda: time.monotonic() + STARTUP_SECONDS)
 
     @classmethod
@@ -128,13 +153,27 @@ class _Worker:
             process, Connection(parent_in, writable=False), Connection(parent_out, readable=False)
         )
 
-    def send(self, slot: _Slot, limits: ReadLimits, seconds: float) -> None:
-        job = slot.job
-        self.slot = slot
-        self.outbox.send_bytes(pickle.dumps((job.format, limits)))
-        self.outbox.send_bytes(job.data or b"")
-        job.data = None  # the process has the bytes now; do not hold them twice
-        self.deadline = time.monotonic() + seconds
+    def load(self, formats: tuple[str, ...], limits: ReadLimits) -> None:
+        self.outbox.send_bytes(pickle.dumps(("load", formats, limits)))
+
+    def has_room(self) -> bool:
+        return self.ready and len(self.held) < DEPTH and self.held_bytes < 2 * BATCH_BYTES
+
+    def send(self, batch: list[_Slot], seconds: float) -> None:
+        if not self.held:  # the first document starts now; later ones when one is answered
+            self.deadline = time.monotonic() + seconds
+        self.held.extend(batch)
+        self.held_bytes += sum(slot.size for slot in batch)
+        self.outbox.send_bytes(
+            pickle.dumps([(slot.job.info, slot.job.data) for slot in batch], protocol=5)
+        )
+
+    def answered(self, seconds: float) -> _Slot:
+        """The document it answered (the first it holds); the next one's time starts."""
+        slot = self.held.popleft()
+        self.held_bytes -= slot.size
+        self.deadline = time.monotonic() + seconds if self.held else float("inf")
+        return slot
 
     def stop(self, kill: bool) -> None:
         """End the process: at once (``kill``) or by closing its input and waiting a little."""
@@ -164,6 +203,19 @@ class _Worker:
         return f"exited with code {code}"
 
 
+@dataclass
+class _Feed:
+    """The caller's jobs, taken one at a time; ``more`` is False once they are all taken."""
+
+    jobs: Iterator[ParseJob]
+    more: bool = True
+
+    def take(self) -> ParseJob | None:
+        job = next(self.jobs, None) if self.more else None
+        self.more = job is not None
+        return job
+
+
 class ReaderPool:
     """Up to ``size`` reader processes; ``parse`` yields outcomes in the order of the jobs."""
 
@@ -172,48 +224,85 @@ class ReaderPool:
         self.limits = limits
         self.seconds = seconds
         self.memory_bytes = memory_bytes
-        self.window = 2 * self.size + 2
+        self.window = 2 * self.size * DEPTH + 2
         self.workers: list[_Worker] = []
+        self.formats: tuple[str, ...] | None = None
+        self.pending: deque[_Slot] = deque()
+        self.pending_bytes = 0
         self.peak_worker_memory_bytes = 0
         self.replaced = 0
 
+    def start(self) -> None:
+        """Start every missing process (they start Python while the caller lists the source)."""
+        while len(self.workers) < self.size:
+            worker = _Worker.start(self.memory_bytes)
+            if self.formats is not None:
+                worker.load(self.formats, self.limits)
+            self.workers.append(worker)
+
+    def load(self, formats: Iterable[str]) -> None:
+        """The formats the corpus holds: each process imports their readers, then is ready."""
+        self.formats = tuple(sorted(set(formats)))
+        self.start()
+        for worker in self.workers:
+            worker.load(self.formats, self.limits)
+
     def parse(self, jobs: Iterable[ParseJob]) -> Iterator[tuple[ParseJob, Outcome]]:
+        if self.formats is None:
+            raise ReaderPoolError("ReaderPool.parse before load(formats)")
         order: deque[_Slot] = deque()
-        queue = iter(jobs)
-        held: ParseJob | None = None
-        more = True
+        feed = _Feed(iter(jobs))
         while True:
-            while more and len(order) < self.window:
-                held = held or next(queue, None)
-                if held is None:
-                    more = False
-                elif held.error is not None or held.data is None:
-                    order.append(_Slot(held, parse_in_process(held, self.limits)))
-                    held = None
-                elif (worker := self._idle()) is not None:
-                    slot = _Slot(held)
-                    worker.send(slot, self.limits, self.seconds)
-                    order.append(slot)
-                    held = None
-                else:
-                    break
+            self._fill(order, feed)
+            self._assign()
             if order and order[0].outcome is not None:
                 while order and order[0].outcome is not None:
                     slot = order.popleft()
                     yield slot.job, slot.outcome  # type: ignore[misc]
-                continue  # room in the window again: dispatch before waiting
-            if not order and not more:
+                continue  # room in the window again: take more before waiting
+            if not order and not feed.more:
                 return
             self._wait()
 
-    def _idle(self) -> _Worker | None:
-        """A ready process with no job; every missing process is started (they import at once)."""
+    def _fill(self, order: deque[_Slot], feed: _Feed) -> None:
+        """Take jobs into the window while bytes may be read ahead; a job that needs no
+        reader (its error known already) is settled at once."""
+        while len(order) < self.window and (not self.pending or self.pending_bytes < PENDING_BYTES):
+            job = feed.take()
+            if job is None:
+                return
+            slot = _Slot(job)
+            order.append(slot)
+            if job.error is not None or job.data is None or job.info is None:
+                slot.settle(parse_in_process(job, self.limits))
+            else:
+                self.pending.append(slot)
+                self.pending_bytes += slot.size
+
+    def _assign(self) -> None:
+        """Give pending documents, in order and in batches, to processes with room."""
+        if self.pending:
+            self.start()  # a process replaced after a document killed it
         for worker in self.workers:
-            if worker.ready and worker.slot is None:
-                return worker
-        while len(self.workers) < self.size:
-            self.workers.append(_Worker.start(self.memory_bytes))
-        return None
+            while self.pending and worker.has_room():
+                batch = [self.pending.popleft()]
+                size = batch[0].size
+                while (
+                    self.pending
+                    and len(batch) < BATCH_DOCUMENTS
+                    and size + self.pending[0].size <= BATCH_BYTES
+                ):
+                    batch.append(self.pending.popleft())
+                    size += batch[-1].size
+                self.pending_bytes -= size
+                worker.send(batch, self.seconds)
+
+    def _requeue(self, worker: _Worker) -> None:
+        """The documents a retired process held go first to the next process with room."""
+        for slot in reversed(worker.held):
+            self.pending.appendleft(slot)
+            self.pending_bytes += slot.size
+        worker.held.clear()
 
     def _wait(self) -> None:
         """Block until a process answers or the earliest deadline passes; settle each."""
@@ -239,16 +328,18 @@ class ReaderPool:
         if kind == "ready":
             worker.ready, worker.deadline = True, float("inf")
             return
-        slot, worker.slot, worker.deadline = worker.slot, None, float("inf")
+        slot = worker.answered(self.seconds)
         if kind == "memory":
-            value = DocumentError(
-                f"over max_document_memory_bytes={self.memory_bytes:,}: the reader ran out of "
-                "memory parsing this document; its process was replaced",
-                "DocumentMemoryLimit",
+            slot.fail(
+                DocumentError(
+                    f"over max_document_memory_bytes={self.memory_bytes:,}: the reader ran out "
+                    "of memory parsing this document; its process was replaced",
+                    "DocumentMemoryLimit",
+                )
             )
             self._retire(worker, kill=False)  # its heap may be damaged: it exits by itself
-        if slot is not None:
-            slot.outcome = value
+            return
+        slot.settle(value)
 
     def _expire(self, worker: _Worker) -> None:
         if not worker.ready:
@@ -257,28 +348,34 @@ class ReaderPool:
                 f"a reader process did not start within {STARTUP_SECONDS:g} s "
                 f"({sys.executable} -m llm_lineage.extraction.worker)"
             )
-        if worker.slot is not None:
-            worker.slot.outcome = DocumentError(
-                f"took longer than max_document_seconds={self.seconds:g}: its reader process "
-                "was stopped and replaced",
-                "DocumentTimeout",
+        if worker.held:
+            worker.held.popleft().fail(
+                DocumentError(
+                    f"took longer than max_document_seconds={self.seconds:g}: its reader "
+                    "process was stopped and replaced",
+                    "DocumentTimeout",
+                )
             )
         self._retire(worker, kill=True)
 
     def _died(self, worker: _Worker) -> None:
         how = worker.death()
-        self._retire(worker, kill=True)
-        if not worker.ready:
-            raise ReaderPoolError(f"a reader process {how} before it was ready")
-        if worker.slot is not None:
-            worker.slot.outcome = DocumentError(
-                f"the reader process {how} while parsing this document (over "
-                f"max_document_memory_bytes={self.memory_bytes:,}, or a crash in the reader "
-                "library); it was replaced",
-                "ReaderCrashed",
+        ready = worker.ready
+        if ready and worker.held:
+            worker.held.popleft().fail(
+                DocumentError(
+                    f"the reader process {how} while parsing this document (over "
+                    f"max_document_memory_bytes={self.memory_bytes:,}, or a crash in the "
+                    "reader library); it was replaced",
+                    "ReaderCrashed",
+                )
             )
+        self._retire(worker, kill=True)
+        if not ready:
+            raise ReaderPoolError(f"a reader process {how} before it was ready")
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
+        self._requeue(worker)
         worker.stop(kill)
         self.workers.remove(worker)
         self.replaced += 1
@@ -286,5 +383,5 @@ class ReaderPool:
     def close(self) -> None:
         """Stop every process: idle ones exit when their input closes, busy ones are killed."""
         for worker in list(self.workers):
-            worker.stop(kill=worker.slot is not None or not worker.ready)
+            worker.stop(kill=bool(worker.held) or not worker.ready)
         self.workers.clear()

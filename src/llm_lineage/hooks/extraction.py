@@ -22,7 +22,9 @@ from llm_lineage.extraction import (
     extract_corpus,
     is_selected,
     local_documents,
+    start_parser,
 )
+from llm_lineage.extraction.pool import InProcessParser, ReaderPool
 from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.storage import file_uri, location_uri, storage_path
@@ -118,6 +120,13 @@ class DocumentExtractionHook(StepHook):
         another run holds the destination; hook lineage reports the source either way and the
         outputs only once they exist.
         """
+        parser = start_parser(plan.settings)  # reader processes start while the source is listed
+        try:
+            return self._extract(plan, parser)
+        finally:
+            parser.close()
+
+    def _extract(self, plan: ExtractionPlan, parser: InProcessParser | ReaderPool) -> ExtractionRun:
         documents = _documents(self._path(plan.source, self.source_conn_id), plan.settings)
         destination = self._folder(plan.text, self.destination_conn_id)
         self.log.info(
@@ -135,6 +144,7 @@ class DocumentExtractionHook(StepHook):
                 plan.settings,
                 self.log,
                 footer=lambda finished: unit.stamp(extraction_footer(plan, finished)),
+                parser=parser,
             )
             existed = unit.publish(last=TEXT_FILE)  # the file tokenization opens
         assert result.text_output is not None and result.manifest_output is not None

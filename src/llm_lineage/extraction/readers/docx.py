@@ -41,6 +41,7 @@ from llm_lineage.extraction.limits import (
     clean_title,
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
+from llm_lineage.extraction.readers import DOCX_CELL_SEPARATOR
 from llm_lineage.extraction.readers.common import authors_from
 from llm_lineage.extraction.readers.opc import BadPackage, Package
 from llm_lineage.extraction.readers.package import open_package
@@ -150,7 +151,9 @@ def _table_lines(table: etree._Element) -> Iterator[str]:
             cells[column] = text
             column += cell.grid_span
         above = cells
-        yield "\t".join(dict.fromkeys(cells.values()))  # merged cells repeat; keep each once
+        yield DOCX_CELL_SEPARATOR.join(
+            dict.fromkeys(cells.values())
+        )  # merged cells repeat; keep each once
 
 
 def _body_lines(body: CT_Body | None) -> Iterator[str]:

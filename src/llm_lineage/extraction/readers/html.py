@@ -25,11 +25,14 @@ from llm_lineage.extraction.limits import (
     clean_title,
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
+from llm_lineage.extraction.readers import INVISIBLE_HTML_TAGS
 from llm_lineage.extraction.readers.common import authors_from
 
-INVISIBLE_TAGS = ["script", "style", "noscript", "template", "svg", "head"]
+INVISIBLE_TAGS = list(INVISIBLE_HTML_TAGS)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+#: The whitespace around a line break (``\s`` but the break itself).
+_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 #: Runs of spaces that fold to one space (tabs are spaces by then). Two literal spaces lead the
 #: pattern, so the regex engine jumps between candidates at C speed: 8x faster than
 #: ``[ \t]{2,}|\t`` on prose, where nearly every word ends at a lone space that the
@@ -208,9 +211,11 @@ def _scan(html: str, position: int, stack: _OpenElements, stop_above: int) -> in
 
 
 def _check_depth(html: str) -> None:
-    """Refuse a page nested deeper than MAX_HTML_DEPTH. Every element the scan counts starts
-    with a ``<``, so a page with no more ``<`` than the limit is not scanned (a C-speed count)."""
-    if html.count("<") <= MAX_HTML_DEPTH:
+    """Refuse a page nested deeper than MAX_HTML_DEPTH. The scan pushes an element only at a
+    ``<`` followed by a letter (``_TAG``), never at ``</`` or ``<!``: a page with no more such
+    start tags than the limit cannot nest deeper and is not scanned (C-speed counts, about a
+    tenth of a millisecond for a 50 KB page)."""
+    if html.count("<") - html.count("</") - html.count("<!") <= MAX_HTML_DEPTH:
         return
     depth, where = _nesting_depth(html, MAX_HTML_DEPTH)
     if depth > MAX_HTML_DEPTH:
@@ -235,8 +240,9 @@ def _visible_text(tree: LexborHTMLParser) -> str:
     if "\t" in spaced:
         spaced = spaced.replace("\t", " ")
     spaced = _SPACES.sub(" ", spaced)
-    lines = (line.strip() for line in spaced.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    # Each line stripped (``str.strip``'s whitespace is the regular expression's ``\s``), in
+    # one C-speed pass: the ends of the first and last lines go with the final ``strip``.
+    return _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", spaced)).strip()
 
 
 def read_html(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> ReaderOutput:

@@ -13,9 +13,10 @@ from llm_lineage.extraction.limits import (
     clean_title,
 )
 from llm_lineage.extraction.model import DocumentError, ReaderOutput
+from llm_lineage.extraction.readers import PDF_PAGE_SEPARATOR
 from llm_lineage.extraction.readers.common import authors_from
 
-PAGE_SEPARATOR = "\n\n"
+PAGE_SEPARATOR = PDF_PAGE_SEPARATOR
 #: The Info dictionary entries read; each one alone, so one malformed entry loses only itself.
 METADATA_KEYS = ("Title", "Author", "CreationDate", "ModDate")
 
