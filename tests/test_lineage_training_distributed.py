@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from openlineage.client.event_v2 import RunState
 
+from llm_lineage.lineage.model_card import model_card
 from llm_lineage.lineage.training import training_lineage, transformation_chain
+from llm_lineage.report.describe import training_details
 from llm_lineage.training import DistributedSettings, RankResult
 from test_lineage_training import (
     RESOURCES,
@@ -100,3 +102,21 @@ def test_the_step_names_the_launcher_and_the_version_stays_the_weights() -> None
     [adapter] = _event(lineage, RunState.COMPLETE)["outputs"]
     assert adapter["facets"]["version"]["datasetVersion"] == "9" * 64
     assert TRANSFORMATIONS in adapter["facets"]
+
+
+def test_the_model_card_names_the_world_and_each_ranks_device() -> None:
+    card = model_card(_plan(distributed=TWO), _base(), [_info("a")], _distributed_result(), None)
+    line = next(x for x in card.splitlines() if x.startswith("- Data-parallel"))
+    assert "on 2 processes (gloo, torch.multiprocessing.spawn)" in line
+    assert r"rank 0 on x86\_64 CPU (1 threads): 600 tokens" in line
+    assert r"rank 1 on x86\_64 CPU (1 threads): 424 tokens" in line
+    single = model_card(_plan(), _base(), [_info("a")], _result(), None)
+    assert "Data-parallel" not in single
+
+
+def test_report_trace_reads_the_world_size_and_the_devices() -> None:
+    lineage = training_lineage(_plan(distributed=TWO), _base(), [_info("a")], _distributed_result())
+    facets = _event(lineage, RunState.COMPLETE)["run"]["facets"]
+    details = training_details(facets)
+    assert details is not None
+    assert (details["world_size"], details["backend"], details["devices"]) == (2, "gloo", 2)
