@@ -10,9 +10,11 @@ on its ``deal`` of each micro-batch group (``data.py``), and writes what it did 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,23 +76,32 @@ def outcome_file(workdir: str | Path, rank: int) -> Path:
 
 
 def run_rank(rank: int, job: Job) -> None:
-    """Train rank ``rank`` of ``job``; the outcome file is written whatever happens."""
+    """Train rank ``rank`` of ``job``; the outcome file is written whatever happens.
+
+    The process then ends with ``os._exit``, 0 when the rank finished: freeing DDP's reducer
+    and the gloo process group at interpreter exit can deadlock (the group's destructor joins
+    its run-loop thread; seen with torch 2.13 on a loaded machine), and every rank is past its
+    last collective by then, so nothing is left to tear down.
+    """
     result = TrainingResult(libraries=library_versions())
     measure = Measure(clock=time.monotonic)
-    outcome = Outcome(result)
+    outcome, code = Outcome(result), 1
     try:
         _train_rank(rank, job, result)
+        code = 0
     except TrainingFailed as failed:
         outcome = Outcome(result, str(failed), failed.kind)
-        raise
     except Exception as error:
         outcome = Outcome(result, f"{type(error).__name__}: {str(error)[:500]}")
-        raise
+        traceback.print_exc()
     finally:
         measure.record(result)
         if result.device == "cuda":
             result.peak_device_memory_bytes = int(torch.cuda.max_memory_allocated())
         outcome_file(job.workdir, rank).write_bytes(pickle.dumps(outcome))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _train_rank(rank: int, job: Job, result: TrainingResult) -> None:
@@ -101,30 +112,28 @@ def _train_rank(rank: int, job: Job, result: TrainingResult) -> None:
         torch.cuda.set_device(rank)
     store = dist.FileStore(str(Path(job.workdir) / RENDEZVOUS_FILE), job.world)
     dist.init_process_group(job.backend, store=store, rank=rank, world_size=job.world)
-    try:
-        data = TokenData.open_all([(Path(path), label) for path, label in job.files])
-        result.sequences = data.sequences
-        transformers.set_seed(job.training.seed)
-        model = peft_model(load_base_model(job.base, result, device), job.base, job.lora, result)
-        ddp = DistributedDataParallel(model, device_ids=[rank] if device != "cpu" else None)
-        torch.manual_seed(job.training.seed + rank)  # LoRA dropout: each rank its own masks
-        loop = ShardedLoop(data, job.training, result, ddp, device, _logger(rank), rank, job.world)
-        loop.train()
-        result.rows_read = list(data.rows_read)
-        totals = _global_counts(result, device)
-        if rank == 0:
-            facts = {
-                **metrics(job.metadata, job.base, job.lora, job.training, result),
-                **totals,
-                "distributed": {
-                    "world_size": job.world,
-                    "backend": job.backend,
-                    "launcher": job.launcher,
-                },
-            }
-            save_adapter(model, Path(job.output_dir), facts, result)
-    finally:
-        dist.destroy_process_group()
+    data = TokenData.open_all([(Path(path), label) for path, label in job.files])
+    result.sequences = data.sequences
+    transformers.set_seed(job.training.seed)
+    model = peft_model(load_base_model(job.base, result, device), job.base, job.lora, result)
+    ddp = DistributedDataParallel(model, device_ids=[rank] if device != "cpu" else None)
+    torch.manual_seed(job.training.seed + rank)  # LoRA dropout: each rank its own masks
+    loop = ShardedLoop(data, job.training, result, ddp, device, _logger(rank), rank, job.world)
+    loop.train()
+    result.rows_read = list(data.rows_read)
+    totals = _global_counts(result, device)
+    if rank == 0:
+        facts = {
+            **metrics(job.metadata, job.base, job.lora, job.training, result),
+            **totals,
+            "distributed": {
+                "world_size": job.world,
+                "backend": job.backend,
+                "launcher": job.launcher,
+            },
+        }
+        save_adapter(model, Path(job.output_dir), facts, result)
+    dist.barrier()  # every rank leaves once rank 0 has saved: none is left mid-collective
 
 
 def _global_counts(result: TrainingResult, device: str) -> dict[str, int]:
