@@ -30,6 +30,7 @@ import bench_lineage
 import bench_scaling
 import bench_tokenization
 import bench_training
+import distributed_training
 from harness import Row, machine, table, write_json
 
 
@@ -48,6 +49,7 @@ def suites(
         "overhead": lambda root: [bench_lineage.overhead_row(root, 100 if quick else 1_000)],
         "fingerprint": lambda root: [bench_training.fingerprint_row(root, 16 if quick else 256)],
         "training": lambda root: [bench_training.lora_row(root, 128 if quick else 512)],
+        "distributed": lambda root: distributed_training.rows(root, 128 if quick else 256),
         "embedding": lambda root: bench_embedding.rows(root, 50 if quick else 200),
     }
 

@@ -181,9 +181,13 @@ def test_every_exception_derives_from_the_one_base() -> None:
     assert not loose, "\n".join(loose)
 
 
+TORCH_MODULES = ("distributed", "engine", "loop", "setup", "worker")
+
+
 def test_only_the_training_engine_imports_torch_at_module_level() -> None:
     """DAG files import operators, operators import hooks: a module-level torch import anywhere
-    but the training engine would make every DAG parse need the ``[lora]`` extra."""
+    but the training engine's torch modules would make every DAG parse need the ``[lora]``
+    extra (and ``training/__init__.py`` imports none of them)."""
     importers = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
@@ -193,7 +197,10 @@ def test_only_the_training_engine_imports_torch_at_module_level() -> None:
                 names = [node.module]
             if any(name.split(".")[0] in {"torch", "peft", "transformers"} for name in names):
                 importers.append(str(path.relative_to(SRC)))
-    assert sorted(set(importers)) == ["training/engine.py"]
+    assert sorted(set(importers)) == [f"training/{name}.py" for name in TORCH_MODULES]
+    package = ast.parse((SRC / "training" / "__init__.py").read_text())
+    imported = {n.module for n in ast.walk(package) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {f"llm_lineage.training.{name}" for name in TORCH_MODULES}
 
 
 def test_no_module_imports_the_curation_libraries_at_module_level() -> None:

@@ -15,7 +15,7 @@ from openlineage.client.serde import Serde
 
 from llm_lineage.operators.lora import LoRAFineTuningOperator
 from llm_lineage.operators.validation import InvalidParameterError
-from llm_lineage.training import LoRASettings, TrainingSettings
+from llm_lineage.training import DistributedSettings, LoRASettings, TrainingSettings
 from olvalidate import validate_facet
 
 
@@ -60,12 +60,31 @@ def _operator(**overrides: object) -> LoRAFineTuningOperator:
         ({"environment_variables": ["HF_TOKEN"]}, "environment_variables"),
         ({"output": ""}, "output"),
         ({"base_model": None}, "base_model"),
+        ({"distributed": {"processes": 0}}, "distributed.processes"),
+        ({"distributed": {"processes": 65}}, "distributed.processes"),
+        ({"distributed": {"processes": True}}, "distributed.processes"),
+        ({"distributed": {"processes": "many"}}, "distributed.processes"),
+        ({"distributed": {"backend": "mpi"}}, "distributed.backend"),
+        ({"distributed": {"nodes": 2}}, "distributed.nodes"),
+        ({"distributed": "all"}, "distributed"),
+        ({"distributed": 4}, "distributed"),
+        (
+            {"distributed": {"backend": "nccl"}, "training": {"device": "cpu"}},
+            "distributed.backend",
+        ),
     ],
 )
 def test_wrong_parameter_is_named(overrides: dict[str, object], parameter: str) -> None:
     with pytest.raises(InvalidParameterError, match=rf"parameter '{parameter}'") as raised:
         _operator(**overrides)
     assert "task_id='fine_tune'" in str(raised.value)
+
+
+def test_distributed_takes_auto_a_dict_or_none() -> None:
+    assert _operator().distributed is None
+    assert _operator(distributed="auto").distributed == DistributedSettings(processes="auto")
+    chosen = _operator(distributed={"processes": 2, "backend": "gloo"}).distributed
+    assert chosen == DistributedSettings(processes=2, backend="gloo")
 
 
 @pytest.mark.parametrize(

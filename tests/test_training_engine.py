@@ -326,7 +326,7 @@ def test_fan_in_fan_out_only_when_every_adapted_module_is_conv1d(base) -> None:
     """GPT-2's attention and MLP are transformers' Conv1D, weights stored (in, out); its output
     head is an nn.Linear, which LoRA must not transpose.
     """
-    from llm_lineage.training.engine import _adapted_modules, _all_conv1d
+    from llm_lineage.training.setup import _adapted_modules, _all_conv1d
 
     model = AutoModelForCausalLM.from_pretrained(base)
     assert _all_conv1d(_adapted_modules(model, None))  # PEFT's default for GPT-2: c_attn

@@ -36,14 +36,19 @@ from llm_lineage.facets.environment import (
 )
 from llm_lineage.facets.event_bounds import LlmLineageEventBoundsRunFacet, Truncation
 from llm_lineage.facets.lora_adapter import BaseModelReference, LlmLineageLoraAdapterDatasetFacet
-from llm_lineage.facets.resource_usage import LlmLineageResourceUsageRunFacet
+from llm_lineage.facets.resource_usage import DeviceUsage, LlmLineageResourceUsageRunFacet
 from llm_lineage.facets.tokenization import (
     LlmLineageTokenizationDatasetFacet,
     TokenizerIdentity,
     TokenStatistics,
     TransformCount,
 )
-from llm_lineage.facets.training import Hyperparameters, LlmLineageTrainingRunFacet, LossSummary
+from llm_lineage.facets.training import (
+    Hyperparameters,
+    LlmLineageTrainingRunFacet,
+    LossSummary,
+    RankProgress,
+)
 from llm_lineage.facets.transformations import (
     LlmLineageTransformationsDatasetFacet,
     TransformationStep,
@@ -57,6 +62,7 @@ __all__ = [
     "BaseModelReference",
     "CurationLibrary",
     "DateRange",
+    "DeviceUsage",
     "DocumentSample",
     "EmbeddingModelIdentity",
     "FormatCount",
@@ -74,6 +80,7 @@ __all__ = [
     "LlmLineageTransformationsDatasetFacet",
     "LossSummary",
     "PiiCount",
+    "RankProgress",
     "RuleCount",
     "SourceCodeState",
     "SourceDeclaration",

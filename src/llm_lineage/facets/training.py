@@ -1,4 +1,8 @@
-"""How a model was trained: every hyperparameter, how far it got, the losses, where it ran."""
+"""How a model was trained: every hyperparameter, how far it got, the losses, where it ran.
+
+1-1-0 adds a distributed run's world size, backend, launcher and each rank's progress (all
+optional, so every 1-0-0 facet is a valid 1-1-0 one).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from openlineage.client.utils import RedactMixin
 
 from llm_lineage.facets.base import ProducedHere, schema_url
 
-VERSION = "1-0-0"
+VERSION = "1-1-0"
 
 
 @attr.define
@@ -47,6 +51,14 @@ class LossPoint(RedactMixin):
 
 
 @attr.define
+class RankProgress(RedactMixin):
+    rank: int
+    steps: int
+    sequencesSeen: int
+    tokensSeen: int
+
+
+@attr.define
 class LlmLineageTrainingRunFacet(ProducedHere, RunFacet):
     status: str
     """completed, or the failure's kind: nan_loss, out_of_memory, dataset, base_model, ..."""
@@ -67,6 +79,13 @@ class LlmLineageTrainingRunFacet(ProducedHere, RunFacet):
     deviceName: str | None = attr.field(default=None)
     precision: str | None = attr.field(default=None)
     """What ran: fp32, bf16 or fp16."""
+    worldSize: int | None = attr.field(default=None)
+    """Training processes, one device each; 1 when the task trained in its own process."""
+    backend: str | None = attr.field(default=None)
+    """gloo or nccl, for a distributed run."""
+    launcher: str | None = attr.field(default=None)
+    ranks: list[RankProgress] | None = attr.field(default=None)
+    """Each rank's steps, sequences and tokens; sequencesSeen and tokensSeen are their sums."""
 
     @staticmethod
     def _get_schema() -> str:

@@ -40,6 +40,7 @@ from llm_lineage.training import (
     BaseModelError,
     BaseModelInfo,
     DatasetError,
+    DistributedSettings,
     LoRASettings,
     TokenData,
     TrainingResult,
@@ -164,11 +165,14 @@ class LoRAFineTuningHook(StepHook):
         cost_per_hour: float | None = None,
         currency: str = "USD",
         environment_variables: Sequence[str] = (),
+        distributed: DistributedSettings | dict[str, Any] | str | None = None,
     ) -> TrainingPlan:
         """Where a run reads and writes; touches storage only to tell a folder from a file.
 
         ``dataset`` is one token file (or folder) or a list of them, trained on as one dataset.
         ``lora`` and ``training`` are the settings models or dicts of their fields.
+        ``distributed`` (``{"processes": 4}``, ``"auto"`` or ``DistributedSettings``) trains
+        data-parallel on that many processes of this worker; None trains in this process.
         """
         return TrainingPlan(
             datasets=tuple(
@@ -184,6 +188,7 @@ class LoRAFineTuningHook(StepHook):
             cost_per_hour=cost_per_hour,
             currency=currency,
             environment=allowed_environment(environment_variables),
+            distributed=distributed_settings(distributed),
         )
 
     def _base_location(self, base_model: str) -> str:
@@ -213,6 +218,7 @@ class LoRAFineTuningHook(StepHook):
         infos = infos or [self.dataset_info(path) for path in source_paths]
         base = base or self.resolve_base_model(plan.base_model, plan.revision)
         self._log_inputs(plan, base, infos)
+        plan = resolved_plan(plan)
         with self._reported([*plan.datasets, base.location], [plan.output], Exception):
             result, replaced = self._train_and_publish(plan, output_path, source_paths, base, infos)
         assert result.output is not None
@@ -248,10 +254,9 @@ class LoRAFineTuningHook(StepHook):
     ) -> tuple[TrainingResult, bool]:
         """Train into a staged folder under the output's lock, add the model card, publish.
 
-        Returns the result and whether an earlier adapter was replaced.
+        Returns the result and whether an earlier adapter was replaced. ``plan.distributed``
+        has been resolved (``resolved_plan``): a number of processes and a backend.
         """
-        from llm_lineage.training.engine import train_adapter  # torch: only when training
-
         with self._publication(output_path, ADAPTER_FILES, folder_is_output=True) as unit:
             data = TokenData.open_all(
                 [
@@ -259,17 +264,51 @@ class LoRAFineTuningHook(StepHook):
                     for path, uri in zip(source_paths, plan.datasets, strict=True)
                 ]
             )
-            result = train_adapter(
-                data,
-                base,
-                unit.output,
-                plan.lora,
-                plan.training,
-                self.log,
-                metadata={**_provenance(plan, base, infos), "run_id": unit.run_id},
-            )
+            metadata = {**_provenance(plan, base, infos), "run_id": unit.run_id}
+            result = _train(plan, data, base, unit.output, unit.scratch, self.log, metadata)
             _write_model_card(unit.output, plan, base, infos, result)
             return result, bool(unit.publish(last=ADAPTER_CONFIG))
+
+
+def distributed_settings(value: Any) -> DistributedSettings | None:
+    """None, ``"auto"`` (one process per GPU), a dict of ``DistributedSettings``'s fields, or one."""
+    if value is None or isinstance(value, DistributedSettings):
+        return value
+    if value == "auto":
+        return DistributedSettings(processes="auto")
+    return DistributedSettings(**value)
+
+
+def resolved_plan(plan: TrainingPlan) -> TrainingPlan:
+    """``plan`` with "auto" in its distributed settings resolved on this worker (needs torch)."""
+    if plan.distributed is None:
+        return plan
+    from llm_lineage.training.distributed import resolve_distributed  # torch
+
+    return replace(plan, distributed=resolve_distributed(plan.distributed, plan.training))
+
+
+def _train(
+    plan: TrainingPlan,
+    data: TokenData,
+    base: BaseModelInfo,
+    output: Path,
+    scratch: Path,
+    log: Any,
+    metadata: dict[str, Any],
+) -> TrainingResult:
+    """In this process, or on ``plan.distributed.processes`` processes (rank 0 saves)."""
+    if plan.distributed is None:
+        from llm_lineage.training.engine import train_adapter  # torch: only when training
+
+        return train_adapter(data, base, output, plan.lora, plan.training, log, metadata)
+    from llm_lineage.training.distributed import train_distributed  # torch
+
+    workdir = scratch / "ranks"
+    workdir.mkdir()
+    return train_distributed(
+        data, base, output, plan.lora, plan.training, plan.distributed, workdir, log, metadata
+    )
 
 
 def _refuse_foreign_files(plan: TrainingPlan, output_path: ObjectStoragePath) -> None:

@@ -298,6 +298,7 @@ def _training(plan: TrainingPlan, result: TrainingResult) -> str:
             f"- On {_escape(result.device or 'unknown')} "
             f"({_escape(result.device_name or 'unknown device')}) x {usage.deviceCount or 1}, "
             f"precision {result.precision}: {usage.computeSeconds} device-seconds, {cost}.",
+            *_distributed(result),
             f"- {_escape(libraries)}.",
         ]
     )
@@ -363,3 +364,18 @@ def _escape(text: str) -> str:
     line with a value, so list and heading marks cannot act.
     """
     return re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", " ".join(text.split()))
+
+
+def _distributed(result: TrainingResult) -> list[str]:
+    """A data-parallel run's world size, backend and each rank's device and share."""
+    if not result.ranks:
+        return []
+    ranks = "; ".join(
+        f"rank {r.rank} on {_escape(r.device_name or r.device or 'unknown device')}: "
+        f"{r.tokens_seen:,} tokens, {r.wall_seconds:.1f} s"
+        for r in result.ranks
+    )
+    return [
+        f"- Data-parallel on {result.world_size} processes ({result.backend}, "
+        f"{result.launcher}), gradients all-reduced each step: {ranks}."
+    ]

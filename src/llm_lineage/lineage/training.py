@@ -28,12 +28,14 @@ from openlineage.client.facet_v2 import (
 from llm_lineage.common.versions import package_version
 from llm_lineage.facets import (
     BaseModelReference,
+    DeviceUsage,
     Hyperparameters,
     LlmLineageLoraAdapterDatasetFacet,
     LlmLineageResourceUsageRunFacet,
     LlmLineageTrainingRunFacet,
     LlmLineageTransformationsDatasetFacet,
     LossSummary,
+    RankProgress,
     TransformationStep,
     facet_key,
 )
@@ -51,7 +53,17 @@ from llm_lineage.lineage.standard_facets import (
     version,
 )
 from llm_lineage.lineage.transformation_chain import continue_chain
-from llm_lineage.training import BaseModelInfo, LoRASettings, TrainingResult, TrainingSettings
+from llm_lineage.training import (
+    BaseModelInfo,
+    DistributedSettings,
+    LoRASettings,
+    TrainingResult,
+    TrainingSettings,
+)
+from llm_lineage.training.settings import LAUNCHER
+
+#: Ranks listed in the training and resource facets (the schemas' maxItems).
+MAX_RANKS = 1024
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class TrainingPlan:
     currency: str = "USD"
     environment: tuple[tuple[str, str], ...] = ()
     replaced: bool = False
+    distributed: DistributedSettings | None = None
+    """Data-parallel settings; "auto" until the worker resolves it, just before training."""
 
 
 def base_model_dataset(plan: TrainingPlan, base: BaseModelInfo | None) -> InputDataset:
@@ -140,6 +154,14 @@ def transformation_chain(
         "lora": plan.lora.model_dump(mode="json"),
         "training": plan.training.model_dump(mode="json", exclude={"progress_interval", "device"}),
     }
+    how = "get_peft_model, then AdamW with a linear schedule"
+    if plan.distributed is not None:
+        # The world size changes the batches and so the adapter; the backend is where it ran.
+        parameters["distributed"] = {
+            "launcher": LAUNCHER,
+            "processes": plan.distributed.processes,
+        }
+        how += f", data-parallel (DDP) on {plan.distributed.processes} processes"
     infos = list(infos or [])
     inherited: list[TransformationStep] = []
     if len(plan.datasets) == 1:
@@ -168,7 +190,7 @@ def transformation_chain(
                 "peft",
                 package_version("peft"),
                 parameters,
-                "get_peft_model, then AdamW with a linear schedule",
+                how,
             )
         ],
     )
@@ -224,14 +246,16 @@ def adapter_dataset(
     )
 
 
-def hyperparameters(settings: TrainingSettings) -> Hyperparameters:
+def hyperparameters(settings: TrainingSettings, world_size: int = 1) -> Hyperparameters:
+    """``effectiveBatchSize`` counts every process: a distributed step sees ``world_size`` times
+    as many sequences."""
     return Hyperparameters(
         learningRate=settings.learning_rate,
         epochs=settings.epochs,
         maxSteps=settings.max_steps,
         batchSize=settings.batch_size,
         gradientAccumulationSteps=settings.gradient_accumulation_steps,
-        effectiveBatchSize=settings.effective_batch_size,
+        effectiveBatchSize=settings.effective_batch_size * world_size,
         warmupSteps=settings.warmup_steps,
         weightDecay=settings.weight_decay,
         maxGradNorm=settings.max_grad_norm,
@@ -256,6 +280,11 @@ def execution_parameters(
         **{f"lora.{k}": v for k, v in plan.lora.model_dump(mode="json").items()},
     }
     values.pop("training.progress_interval", None)
+    if plan.distributed is not None:
+        values.update(
+            {f"distributed.{k}": v for k, v in plan.distributed.model_dump(mode="json").items()}
+        )
+        values["distributed.launcher"] = LAUNCHER
     return execution_parameters_run.ExecutionParametersRunFacet(
         parameters=[
             execution_parameters_run.ExecutionParameter(
@@ -270,7 +299,7 @@ def training_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageTrai
     best = result.loss_best
     return LlmLineageTrainingRunFacet(
         status=result.failure.value if result.failure else "completed",
-        hyperparameters=hyperparameters(plan.training),
+        hyperparameters=hyperparameters(plan.training, result.world_size),
         plannedSteps=result.planned_steps,
         steps=result.steps,
         epochs=round(result.epochs_done, 4),
@@ -288,11 +317,25 @@ def training_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageTrai
         device=result.device,
         deviceName=result.device_name,
         precision=result.precision,
+        worldSize=result.world_size,
+        backend=result.backend,
+        launcher=result.launcher,
+        ranks=[
+            RankProgress(
+                rank=r.rank, steps=r.steps, sequencesSeen=r.sequences_seen, tokensSeen=r.tokens_seen
+            )
+            for r in result.ranks[:MAX_RANKS]
+        ]
+        or None,
     )
 
 
 def resource_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageResourceUsageRunFacet:
-    """Device time and, with ``cost_per_hour``, its estimated price."""
+    """Device time and, with ``cost_per_hour``, its estimated price, over every device.
+
+    A distributed run holds ``world_size`` devices for its wall time: ``computeSeconds`` (the
+    device-seconds) and the cost count them all; ``devices`` lists each rank's.
+    """
     compute = result.wall_seconds * max(result.device_count, 1)
     cost = None
     if plan.cost_per_hour is not None:
@@ -313,6 +356,19 @@ def resource_facet(plan: TrainingPlan, result: TrainingResult) -> LlmLineageReso
         costPerHour=plan.cost_per_hour,
         estimatedCost=cost,
         currency=plan.currency if plan.cost_per_hour is not None else None,
+        devices=[
+            DeviceUsage(
+                rank=r.rank,
+                kind=r.device,
+                name=r.device_name,
+                wallSeconds=round(r.wall_seconds, 3),
+                cpuSeconds=round(r.cpu_seconds, 3),
+                peakMemoryBytes=r.peak_memory_bytes,
+                peakDeviceMemoryBytes=r.peak_device_memory_bytes,
+            )
+            for r in result.ranks[:MAX_RANKS]
+        ]
+        or None,
     )
 
 

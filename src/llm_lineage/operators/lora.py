@@ -28,6 +28,7 @@ from llm_lineage.operators.validation import (
 )
 from llm_lineage.training import (
     BaseModelInfo,
+    DistributedSettings,
     LoRASettings,
     TrainingFailed,
     TrainingResult,
@@ -105,6 +106,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
         output_conn_id: str | None = None,
         base_model_conn_id: str | None = None,
         environment_variables: Sequence[str] = (),
+        distributed: DistributedSettings | dict[str, Any] | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -123,6 +125,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
             )
         self.cost_currency = cost_currency
         self.environment_variables = environment_names(owner, environment_variables)
+        self.distributed = _distributed(owner, distributed, self.training)
         self.base_model_revision = base_model_revision
         self.hub_conn_id = hub_conn_id
         self.dataset_conn_id = dataset_conn_id
@@ -157,6 +160,7 @@ class LoRAFineTuningOperator(StepOperator[LoRAFineTuningHook, TrainingRun], Base
             cost_per_hour=self.cost_per_hour,
             currency=self.cost_currency,
             environment_variables=self.environment_variables,
+            distributed=self.distributed,
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -201,6 +205,26 @@ def _cost(owner: str, value: Any) -> float | None:
             f"{owner}: parameter 'cost_per_hour' must be a finite number >= 0 (got {value!r})"
         )
     return float(value)
+
+
+def _distributed(owner: str, value: Any, training: TrainingSettings) -> DistributedSettings | None:
+    """None, ``"auto"``, a dict of ``DistributedSettings``'s fields or one, fitting the device."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value != "auto":
+            raise InvalidParameterError(
+                f"{owner}: parameter 'distributed' must be 'auto', a dict such as "
+                f"{{'processes': 2}} or DistributedSettings (got {value!r})"
+            )
+        value = {"processes": "auto"}
+    chosen = settings(owner, "distributed", DistributedSettings, value)
+    if chosen.backend == "nccl" and training.device == "cpu":
+        raise InvalidParameterError(
+            f"{owner}: parameter 'distributed.backend': 'nccl' runs on GPUs only, and "
+            "training.device is 'cpu' (use 'gloo' or 'auto')"
+        )
+    return chosen
 
 
 def _datasets(owner: str, value: Any) -> Any:

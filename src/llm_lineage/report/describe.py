@@ -220,6 +220,9 @@ def training_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
         "device_name": text(training, "deviceName"),
         "precision": text(training, "precision"),
         "libraries": dict(mapping(training.get("libraries"))),
+        "world_size": integer(training, "worldSize"),
+        "backend": text(training, "backend"),
+        "devices": len(items(custom(run_facets, "resourceUsage"), "devices")),
     }
 
 

@@ -154,6 +154,11 @@ def _step_lines(step: Step) -> list[str]:
             f"{_loss(loss['first'])} -> {_loss(loss['last'])} (best {_loss(loss['best'])})",
             f"   hyperparameters {compact(training['hyperparameters'])}",
         ]
+        if (training.get("world_size") or 1) > 1:
+            lines.append(
+                f"   data-parallel: world size {training['world_size']} "
+                f"({training['backend']}), {training['devices']} devices"
+            )
     lines += provenance_lines(step.code, step.environment)
     resources = step.resources
     if resources["reported"]:

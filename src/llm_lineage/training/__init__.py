@@ -18,10 +18,11 @@ from llm_lineage.training.model import (
     FailureKind,
     FileDigest,
     LossPoint,
+    RankResult,
     TrainingFailed,
     TrainingResult,
 )
-from llm_lineage.training.settings import LoRASettings, TrainingSettings
+from llm_lineage.training.settings import DistributedSettings, LoRASettings, TrainingSettings
 from llm_lineage.training.tiny import TINY_POSITIONS, base_model_or_tiny, tiny_base_model
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -44,10 +45,12 @@ __all__ = [
     "BaseModelError",
     "BaseModelInfo",
     "DatasetError",
+    "DistributedSettings",
     "FailureKind",
     "FileDigest",
     "LoRASettings",
     "LossPoint",
+    "RankResult",
     "TokenData",
     "TrainingFailed",
     "TrainingResult",

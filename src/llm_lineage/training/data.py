@@ -116,6 +116,31 @@ class TokenData:
         if batch:
             yield batch
 
+    def shares(
+        self,
+        batch_size: int,
+        seed: int,
+        epoch: int,
+        shuffle_buffer: int,
+        rank: int,
+        world: int,
+        vocabulary: int | None = None,
+        positions: int | None = None,
+    ) -> Iterator[Share]:
+        """Rank ``rank``'s micro-batches of one epoch when ``world`` processes train together.
+
+        Every process reads the one seeded order ``batches`` gives, in groups of
+        ``batch_size * world`` sequences, and takes its ``deal`` of each group: the epoch's
+        i-th sequence goes to rank ``i % world``, DistributedSampler's interleaving, without
+        its padding (which repeats sequences) or ``drop_last`` (which skips them). When
+        ``world`` does not divide a group, the lower ranks get one sequence more and a rank
+        may get none of the last group: it still takes the step, with an empty share.
+        """
+        for group in self.batches(
+            batch_size * world, seed, epoch, shuffle_buffer, vocabulary, positions
+        ):
+            yield Share(deal(group, rank, world), len(group), sum(len(s) - 1 for s in group))
+
     def _sequences(self, vocabulary: int | None, positions: int | None) -> Iterator[list[int]]:
         for index, file in enumerate(self.files):
             reader = pq.ParquetFile(file.path)
@@ -126,6 +151,21 @@ class TokenData:
                 for sequence in column.to_pylist():
                     if sequence is not None and len(sequence) > 1:  # one token predicts nothing
                         yield sequence
+
+
+@dataclass(frozen=True)
+class Share:
+    """One rank's part of a micro-batch group, and the group's size, to weigh its loss by."""
+
+    sequences: list[list[int]]
+    group_sequences: int
+    group_targets: int
+    """Tokens the whole group predicts (each sequence's length less one): the loss's divisor."""
+
+
+def deal(group: Sequence[list[int]], rank: int, world: int) -> list[list[int]]:
+    """Rank ``rank``'s sequences of ``group``: every ``world``-th, from the ``rank``-th."""
+    return list(group[rank::world])
 
 
 def _check(column: pa.Array, label: str, vocabulary: int | None, positions: int | None) -> None:

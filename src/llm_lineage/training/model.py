@@ -61,6 +61,8 @@ class FailureKind(str, Enum):
     BASE_MODEL = "base_model"
     ADAPTER = "adapter"
     DEVICE = "device"
+    RANK = "rank_failed"
+    """A training process of a distributed run died or raised an unexpected error."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,23 @@ class AdapterOutput:
     @property
     def size_bytes(self) -> int:
         return sum(f.size_bytes for f in self.files)
+
+
+@dataclass
+class RankResult:
+    """What one process of a distributed run did, on which device, at what cost."""
+
+    rank: int
+    device: str | None
+    device_name: str | None
+    steps: int
+    sequences_seen: int
+    tokens_seen: int
+    wall_seconds: float
+    train_seconds: float
+    cpu_seconds: float
+    peak_memory_bytes: int | None
+    peak_device_memory_bytes: int | None
 
 
 @dataclass
@@ -110,6 +129,13 @@ class TrainingResult:
     peak_memory_bytes: int | None = None
     peak_device_memory_bytes: int | None = None
     failure: FailureKind | None = None
+    world_size: int = 1
+    """Training processes, one device each (1: trained in the task's own process)."""
+    backend: str | None = None
+    """The ``torch.distributed`` backend of a distributed run: gloo or nccl."""
+    launcher: str | None = None
+    ranks: list[RankResult] = field(default_factory=list)
+    """Each process that reported, by rank; empty for a run in one process."""
 
     @property
     def epochs_done(self) -> float:

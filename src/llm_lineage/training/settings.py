@@ -88,3 +88,33 @@ class TrainingSettings(BaseModel):
     def effective_batch_size(self) -> int:
         """Sequences per optimizer step."""
         return self.batch_size * self.gradient_accumulation_steps
+
+
+Backend = Literal["auto", "gloo", "nccl"]
+
+#: How the distributed engine starts its processes (``training/distributed.py``).
+LAUNCHER = "torch.multiprocessing.spawn"
+
+
+class DistributedSettings(BaseModel):
+    """Data-parallel training on this worker: ``processes`` training processes, one per device.
+
+    ``processes="auto"`` is one per visible GPU (1 on a machine without one). ``backend`` is the
+    ``torch.distributed`` backend: ``auto`` is NCCL on GPUs and gloo on CPU.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    processes: Integer | Literal["auto"] = Field(default="auto")
+    backend: Backend = "auto"
+
+    @field_validator("processes")
+    @classmethod
+    def _processes(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= MAX_PROCESSES:
+            raise ValueError(f"must be 'auto' or a number of processes from 1 to {MAX_PROCESSES}")
+        return value
+
+
+#: More training processes than one node's devices is a configuration error, not a plan.
+MAX_PROCESSES = 64

@@ -221,7 +221,7 @@ def add_training_run(context: Context, urns: JobUrns, outputs: list[dict[str, An
         return
     training = facet(run, "llmLineage_training")
     properties: dict[str, str] = {}
-    for key in ("status", "device", "deviceName", "precision", "libraries"):
+    for key in ("status", "device", "deviceName", "precision", "libraries", "worldSize", "backend"):
         if key in training:
             flatten(training[key], key, properties)
     properties.update(code_properties(context.event))

@@ -46,7 +46,16 @@ from llm_lineage.transports.datahub.training import hyper_params, training_metri
 
 UPSTREAM_HOPS = 3
 #: Run facts kept on the adapter beside its hyperparameters and metrics.
-_RUN_FACTS = ("status", "device", "deviceName", "precision", "libraries", "lossCurve")
+_RUN_FACTS = (
+    "status",
+    "device",
+    "deviceName",
+    "precision",
+    "libraries",
+    "lossCurve",
+    "worldSize",
+    "backend",
+)
 
 
 def _basename(item: dict[str, Any]) -> str:

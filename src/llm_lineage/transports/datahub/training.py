@@ -25,6 +25,7 @@ _METRICS = (
     ("durationSeconds", "duration_seconds"),
 )
 _USAGE = (
+    ("deviceCount", "device_count"),
     ("computeSeconds", "compute_seconds"),
     ("wallSeconds", "wall_seconds"),
     ("cpuSeconds", "cpu_seconds"),
