@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "llm_lineage"
 ENGINES = ("extraction", "curation", "tokenization", "training", "embedding")
 #: Packages that must work on a machine without Airflow (reader processes, lineage backends,
 #: the governance report, and the builders a newcomer unit-tests).
-AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "transports", "report")
+AIRFLOW_FREE = ("common", *ENGINES, "facets", "lineage", "events", "transports", "report")
 #: What each layer may import from this package (ARCHITECTURE.md, "Layers").
 ALLOWED = {
     "common": {"common"},
@@ -31,12 +31,13 @@ ALLOWED = {
     "embedding": {"common", "embedding"},
     "facets": {"facets"},
     "lineage": {"common", "facets", "lineage", *ENGINES},
-    "transports": {"common", "transports", "lineage"},
-    "report": {"common", "report", "lineage"},
+    "events": {"events"},
+    "transports": {"common", "transports", "lineage", "events"},
+    "report": {"common", "report", "lineage", "events"},
     "hooks": {"common", "hooks", "facets", "lineage", *ENGINES},
     "operators": {"common", "operators", "hooks", "facets", "lineage", *ENGINES},
-    "plugins": {"common", "plugins", "facets", "lineage"},
-    "cli": {"common", "cli", "transports", "report", "lineage"},
+    "plugins": {"common", "plugins", "lineage", "events"},
+    "cli": {"common", "cli", "transports", "report", "lineage", "events"},
 }
 MAX_FUNCTION_LINES = 60
 
@@ -108,6 +109,26 @@ def test_the_airflow_free_packages_import_without_airflow() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(modules) > 60  # the walk found the packages
+
+
+def test_the_event_reader_stays_light() -> None:
+    """``events`` is what every reader imports (the report's command line, the transports in
+    the spool's forwarder, the plugin): it loads neither the facet classes nor
+    openlineage-python (a second on a laptop) nor any engine; it names facets as text and
+    ``tests/test_events_keys.py`` ties each name to its class."""
+    modules = [_module_name(path) for path in _modules("events")]
+    script = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openlineage'"
+        " or m.startswith(('llm_lineage.facets', 'llm_lineage.lineage', 'pyarrow'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert len(modules) >= 5
 
 
 def test_the_check_catches_a_module_that_needs_airflow(tmp_path: Path) -> None:

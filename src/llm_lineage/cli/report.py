@@ -202,7 +202,7 @@ def _trace(arguments: argparse.Namespace, lineage: Any) -> int:
 
 
 def _known(lineage: Any) -> str:
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     adapters = [key.uri for key, h in lineage.datasets.items() if h.kind == ADAPTER][:5]
     return f"; adapters it knows: {', '.join(adapters)}" if adapters else ""

@@ -146,7 +146,7 @@ def _step(lineage: Lineage, run: Run, output_facets: dict[str, Any]) -> Step:
 
 def adapter_traces(lineage: Lineage) -> list[Node]:
     """A trace of every adapter at its current version: what a page shows by default."""
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     return [
         trace(lineage, key)
