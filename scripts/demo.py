@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.events import keys
+
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = REPO / ".airflow-demo"
 DAGS_FOLDER = REPO / "example_dags"
@@ -54,7 +56,6 @@ STEPS = (
     ("fine_tune", "adapter"),
 )
 NAMESPACE = "llm-lineage-demo"
-COLLECTION = "llmLineage_documentCollection"
 MARQUEZ = '{"type": "http", "url": "http://localhost:5000", "endpoint": "api/v1/lineage"}'
 #: Where the printed `airflow standalone` serves the UI (loopback only, so it can skip logins).
 UI_PORT = 8080
@@ -222,7 +223,7 @@ def _day(value: str) -> str:
 
 def describe_input(dataset: dict[str, Any]) -> list[str]:
     lines = [f"  documents {name_of(dataset)}"]
-    facet = dataset.get("facets", {}).get(COLLECTION)
+    facet = keys.COLLECTION.on(dataset)
     if not facet:
         return lines
     lines.append(
@@ -251,8 +252,8 @@ def describe_input(dataset: dict[str, Any]) -> list[str]:
     return lines
 
 
-def describe_failures(run_facets: dict[str, Any]) -> list[str]:
-    errors = run_facets.get("extractionError", {}).get("errors", [])
+def describe_failures(run_facets: Any) -> list[str]:
+    errors = keys.EXTRACTION_ERROR.of(run_facets).get("errors", [])
     return [f"  failed  {error['task']}: {error['errorMessage']}" for error in errors]
 
 
@@ -268,13 +269,13 @@ def name_of(dataset: dict[str, Any]) -> str:
 
 
 def version_of(dataset: dict[str, Any]) -> str | None:
-    return dataset.get("facets", {}).get("version", {}).get("datasetVersion")
+    return keys.DATASET_VERSION.text(dataset.get("facets"))
 
 
 def step_line(event: dict[str, Any]) -> str:
     """`task (1.2s, cost ...)` from the run's resource facet."""
     task = event["job"]["name"].rsplit(".", 1)[-1]
-    usage = event["run"].get("facets", {}).get("llmLineage_resourceUsage", {})
+    usage = keys.RESOURCES.on(event["run"])
     parts = [f"{usage['wallSeconds']:.1f}s"] if "wallSeconds" in usage else []
     if usage.get("estimatedCost") is not None:
         parts.append(f"estimated cost {usage['estimatedCost']:.6f} {usage.get('currency', '')}")
@@ -283,12 +284,11 @@ def step_line(event: dict[str, Any]) -> str:
 
 def describe_dataset(kind: str, dataset: dict[str, Any]) -> list[str]:
     """The node's name and version, then what its facets say in one or two lines."""
-    facets = dataset.get("facets", {})
     lines = [
         f"  {kind:<9} {name_of(dataset)}",
         f"  {'':<9} datasetVersion {short(version_of(dataset))}",
     ]
-    tokenization = facets.get("llmLineage_tokenization")
+    tokenization = keys.TOKENIZATION.on(dataset)
     if tokenization:
         tokenizer = tokenization["tokenizer"]
         lines.append(
@@ -296,15 +296,15 @@ def describe_dataset(kind: str, dataset: dict[str, Any]) -> list[str]:
             f"of {tokenization.get('blockSize')}, tokenizer {tokenizer['modelType']} "
             f"(vocabulary {tokenizer['vocabSize']}, sha256 {tokenizer['sha256'][:12]})"
         )
-    lines += describe_curation(facets.get("llmLineage_curation"))
-    adapter = facets.get("llmLineage_loraAdapter")
+    lines += describe_curation(keys.CURATION.on(dataset))
+    adapter = keys.ADAPTER.on(dataset)
     if adapter:
         lines.append(
             f"  {'':<9} LoRA r={adapter['r']} alpha={adapter['alpha']} on "
             f"{', '.join(adapter['targetModules'])}: {adapter['trainableParameters']:,d} of "
             f"{adapter['totalParameters']:,d} parameters trained (peft {adapter['peftVersion']})"
         )
-    stats = dataset.get("outputFacets", {}).get("outputStatistics", {})
+    stats = keys.OUTPUT_STATISTICS.on(dataset)
     if stats.get("rowCount") is not None and not tokenization:
         lines.append(f"  {'':<9} {stats['rowCount']} rows, {stats.get('size', 0):,d} bytes")
     return lines
@@ -327,7 +327,7 @@ def describe_curation(curation: dict[str, Any] | None) -> list[str]:
 
 
 def describe_training(event: dict[str, Any]) -> list[str]:
-    training = event["run"].get("facets", {}).get("llmLineage_training")
+    training = keys.TRAINING.on(event["run"])
     if not training:
         return []
     loss = training["loss"]
@@ -360,14 +360,14 @@ def summarize(events: list[dict[str, Any]], step: str = "[3/3]") -> bool:
     }
     failures = [e for e in events if e["eventType"] == "FAIL"]
     for event in failures:
-        message = event["run"].get("facets", {}).get("errorMessage", {}).get("message", "")
+        message = keys.ERROR_MESSAGE.on(event["run"]).get("message", "")
         print(f"\n  FAILED {event['job']['name']}: {message[:500]}")
     if not all(task in completes for task, _ in STEPS):
         return False
     print("\nThe lineage graph, read back from the COMPLETE events:\n")
     first = completes[STEPS[0][0]]
     documents = first["inputs"][0]
-    for line in describe_input(documents) + describe_failures(first["run"].get("facets", {})):
+    for line in describe_input(documents) + describe_failures(first["run"].get("facets")):
         print(line)
     print(f"  {'':<9} datasetVersion {short(version_of(documents))}")
     for task, kind in STEPS:

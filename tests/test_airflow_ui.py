@@ -36,12 +36,14 @@ pytestmark = [pytest.mark.dag, pytest.mark.ui]
 TESTS = Path(__file__).resolve().parent
 ARTIFACTS = Path(os.environ.get("LLM_LINEAGE_TEST_ARTIFACTS") or TESTS / "artifacts")
 CHROMIUM = Path("/usr/bin/chromium")
+EXAMPLE_DAGS = TESTS.parent / "example_dags"
 PIPELINE = "llm_lineage_pipeline"
 TASKFLOW = "llm_lineage_taskflow"
 PIPELINE_TASKS = {"prepare_base_model", "extract_documents", "curate", "tokenize", "fine_tune"}
 TASKFLOW_TASKS = {"prepare_base_model", "extract", "tokenize", "fine_tune"}
 #: The pipeline takes about 30 s in `airflow dags test`; a loaded 2-core CI machine is slower.
-RUN_TIMEOUT = 360.0
+#: Seconds a DAG run may take; ``$LLM_LINEAGE_UI_RUN_TIMEOUT`` raises it on a loaded machine.
+RUN_TIMEOUT = float(os.environ.get("LLM_LINEAGE_UI_RUN_TIMEOUT") or 360.0)
 #: How long a page may take to show what it must show.
 PAGE_TIMEOUT = 30.0
 #: Versions and fingerprints are 64 hex digits; a page may show a prefix of this length.
@@ -53,8 +55,21 @@ HASH_PREFIX = 12
 
 @pytest.fixture(scope="session")
 def real_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAirflow]:
-    """Scheduler, DAG processor and API server on a free port; logs kept as test artifacts."""
-    airflow = RealAirflow(tmp_path_factory.mktemp("real-airflow"))
+    """Scheduler, DAG processor and API server on a free port; logs kept as test artifacts.
+
+    ``$LLM_LINEAGE_UI_ROOT`` (an empty or new folder) puts it there instead, with a copy of the
+    example DAGs in ``<root>/dags``: ``scripts/screenshots.py`` uses ``/opt/airflow``, so the
+    pictures show the paths of the Docker deployment, not those of the machine that made them."""
+    chosen = os.environ.get("LLM_LINEAGE_UI_ROOT")
+    if chosen:
+        root = Path(chosen)
+        if root.exists() and any(root.iterdir()):
+            pytest.fail(f"LLM_LINEAGE_UI_ROOT={root} is not empty")
+        dags = root / "dags"
+        shutil.copytree(EXAMPLE_DAGS, dags, ignore=shutil.ignore_patterns("__pycache__"))
+        airflow = RealAirflow(root, dags_folder=dags)
+    else:
+        airflow = RealAirflow(tmp_path_factory.mktemp("real-airflow"))
     try:
         with airflow.explained():
             airflow.start()

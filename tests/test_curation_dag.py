@@ -178,7 +178,7 @@ def test_report_trace_says_a_document_was_dropped_and_why(pipeline, tmp_path: Pa
 
 
 def test_report_usage_counts_the_tokens_curation_saved(pipeline, tmp_path: Path) -> None:
-    from llm_lineage.report.units import count
+    from llm_lineage.events.units import count
     from report_fixtures import cli, cli_json
 
     run, _ = pipeline

@@ -26,6 +26,7 @@ AIRFLOW_FREE = (
     *ENGINES,
     "facets",
     "lineage",
+    "events",
     "storage",
     "transports",
     "report",
@@ -41,16 +42,17 @@ ALLOWED = {
     "embedding": {"common", "embedding"},
     "facets": {"facets"},
     "lineage": {"common", "facets", "lineage", *ENGINES},
-    "transports": {"common", "transports", "lineage"},
-    "report": {"common", "report", "lineage"},
-    "compliance": {"common", "compliance", "report", "lineage"},
+    "events": {"events"},
+    "transports": {"common", "transports", "lineage", "events"},
+    "report": {"common", "report", "lineage", "events"},
+    "compliance": {"common", "compliance", "report", "lineage", "events"},
     #: Publishing, locks and staging: what only the hooks use (engines write into the staging
     #: folder they are given and never publish).
     "storage": {"common", "storage"},
     "hooks": {"common", "hooks", "facets", "lineage", "storage", *ENGINES},
     "operators": {"common", "operators", "hooks", "facets", "lineage", *ENGINES},
-    "plugins": {"common", "plugins", "facets", "lineage"},
-    "cli": {"common", "cli", "transports", "report", "compliance", "lineage"},
+    "plugins": {"common", "plugins", "lineage", "events"},
+    "cli": {"common", "cli", "transports", "report", "compliance", "lineage", "events"},
 }
 MAX_FUNCTION_LINES = 60
 #: Every built-in exception class (``KeyError``, ``LookupError``, ``ImportError``, ...).
@@ -128,6 +130,26 @@ def test_the_airflow_free_packages_import_without_airflow() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(modules) > 60  # the walk found the packages
+
+
+def test_the_event_reader_stays_light() -> None:
+    """``events`` is what every reader imports (the report's command line, the transports in
+    the spool's forwarder, the plugin): it loads neither the facet classes nor
+    openlineage-python (a second on a laptop) nor any engine; it names facets as text and
+    ``tests/test_events_keys.py`` ties each name to its class."""
+    modules = [_module_name(path) for path in _modules("events")]
+    script = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openlineage'"
+        " or m.startswith(('llm_lineage.facets', 'llm_lineage.lineage', 'pyarrow'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert len(modules) >= 5
 
 
 def test_the_check_catches_a_module_that_needs_airflow(tmp_path: Path) -> None:

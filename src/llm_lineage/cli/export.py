@@ -143,7 +143,7 @@ def _timestamp(arguments: argparse.Namespace) -> str:
 def _cyclonedx(arguments: argparse.Namespace) -> int:
     from llm_lineage.compliance import cyclonedx
     from llm_lineage.compliance.facts import dumps
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     traced = _traced(arguments, (ADAPTER,), "cyclonedx")
     text = dumps(cyclonedx.bom(traced, _timestamp(arguments)))
@@ -171,7 +171,7 @@ def _ai_act(arguments: argparse.Namespace) -> int:
     from llm_lineage.compliance import ai_act
     from llm_lineage.compliance.ai_act_markdown import markdown
     from llm_lineage.compliance.facts import dumps
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     traced = _traced(arguments, (ADAPTER,), "ai-act-summary")
     summary = ai_act.summary(traced, _timestamp(arguments), arguments.base_model_summary)

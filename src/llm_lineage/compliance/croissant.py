@@ -21,7 +21,7 @@ from typing import Any
 
 from llm_lineage.compliance.facts import processing, read_dates, schema_fields, sources, stable_id
 from llm_lineage.compliance.selection import ExportError, Traced
-from llm_lineage.report import kinds
+from llm_lineage.events import kinds
 from llm_lineage.report.timeutil import iso
 from llm_lineage.report.trace import Node
 

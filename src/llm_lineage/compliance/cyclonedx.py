@@ -20,7 +20,7 @@ from typing import Any
 
 from llm_lineage.compliance.facts import Library, libraries, stable_id, tool
 from llm_lineage.compliance.selection import Traced
-from llm_lineage.report import kinds
+from llm_lineage.events import kinds
 from llm_lineage.report.trace import Node
 
 SPEC_VERSION = "1.6"

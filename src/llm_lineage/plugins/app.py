@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
+from llm_lineage.events.kinds import dataset_kinds
 from llm_lineage.plugins.render import page
 from llm_lineage.plugins.run_view import run_view
 from llm_lineage.plugins.store import TaskReport, run_reports, task_report
@@ -93,9 +94,14 @@ def _not_found(title: str, message: str) -> HTMLResponse:
 
 
 @styled
-def task_response(dag_id: str, run_id: str, report: TaskReport) -> HTMLResponse:
-    """The Lineage tab of a task instance already read: its view built and rendered."""
-    return page("task.html", view=task_view(dag_id, run_id, report))
+def task_response(
+    dag_id: str, run_id: str, report: TaskReport, run: Sequence[TaskReport] = ()
+) -> HTMLResponse:
+    """The Lineage tab of a task instance already read: its view built and rendered. ``run``:
+    the run's task instances, whose documents label each dataset as the run view does."""
+    documents = [report.document, *(other.document for other in run)]
+    kinds = dataset_kinds(document for document in documents if document is not None)
+    return page("task.html", view=task_view(dag_id, run_id, report, kinds))
 
 
 @router.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}")
@@ -111,7 +117,7 @@ def task_page(
         return _not_found(
             "No such task instance", f"No task instance {where} in run {run_id} of DAG {dag_id}."
         )
-    return task_response(dag_id, run_id, report)
+    return task_response(dag_id, run_id, report, run_reports(session, dag_id, run_id).reports)
 
 
 @router.get("/dags/{dag_id}/runs/{run_id}")

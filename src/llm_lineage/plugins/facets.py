@@ -1,65 +1,22 @@
 """Reading a stored lineage document defensively: any task may push any value under its key.
 
-The document's keys follow ``lineage/document.py`` and the facet classes, but the page must not
-trust its shapes: a wrong type reads as missing, never as an error page.
+The document's keys follow ``lineage/document.py``; facets are read through ``events/keys.py``,
+the one reader of our events, and the page does not trust their shapes: a wrong type reads as
+missing, never as an error page.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from llm_lineage.facets import facet_key
+from llm_lineage.events import keys
+from llm_lineage.events.kinds import kind_of
+from llm_lineage.events.values import finite, mapping, records, shown
 
-COLLECTION = facet_key("documentCollection")
-TRANSFORMATIONS = facet_key("transformations")
-TOKENIZATION = facet_key("tokenization")
-EMBEDDING = facet_key("embedding")
-CURATION = facet_key("curation")
-ADAPTER = facet_key("loraAdapter")
-TRAINING = facet_key("training")
-RESOURCES = facet_key("resourceUsage")
-BOUNDS = facet_key("eventBounds")
-ENVIRONMENT = facet_key("environment")
-SOURCE_CODE = "sourceCodeLocation"
-EXTRACTION_ERROR = "extractionError"
+__all__ = ["finite", "mapping", "records"]
 
-#: Labels of what a dataset is, most specific first, by the facet that says so.
-_KINDS = (
-    (COLLECTION, "documents"),
-    (ADAPTER, "adapter"),
-    (TOKENIZATION, "tokens"),
-    (EMBEDDING, "embeddings"),
-    (CURATION, "curated text"),
-    (TRANSFORMATIONS, "text"),
-)
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def records(value: Any) -> list[dict[str, Any]]:
-    """The JSON objects in ``value`` if it is a list, else none."""
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def finite(value: Any) -> float | None:
-    """A number as a finite float, or None: not a number, NaN, an infinity, or an integer too
-    large for a float (JSON allows 10**400; a stored document may hold anything)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        as_float = float(value)
-    except OverflowError:
-        return None
-    return as_float if math.isfinite(as_float) else None
-
-
-def text(value: Any) -> str | None:
-    """``value`` as a string, None when missing; a number or a list is shown as it is."""
-    return None if value is None else str(value)
+#: ``text``: the plugin's name for a value shown as text.
+text = shown
 
 
 def datasets(document: dict[str, Any], side: str) -> list[dict[str, Any]]:
@@ -72,33 +29,23 @@ def facets(entity: dict[str, Any]) -> dict[str, Any]:
     return mapping(entity.get("facets"))
 
 
-def facet(entity: dict[str, Any], key: str) -> dict[str, Any] | None:
-    found = facets(entity).get(key)
+def facet(entity: dict[str, Any], which: keys.Facet) -> dict[str, Any] | None:
+    found = facets(entity).get(which.key)
     return found if isinstance(found, dict) else None
 
 
-def run_facet(document: dict[str, Any], key: str) -> dict[str, Any] | None:
-    return facet(mapping(document.get("run")), key)
+def run_facet(document: dict[str, Any], which: keys.Facet) -> dict[str, Any] | None:
+    return facet(mapping(document.get("run")), which)
 
 
 def version(dataset: dict[str, Any]) -> str | None:
-    return text(mapping(facets(dataset).get("version")).get("datasetVersion"))
-
-
-def kind(dataset: dict[str, Any]) -> str | None:
-    """What the dataset is in the chain (documents, text, tokens, adapter, model), if known."""
-    present = facets(dataset)
-    for key, label in _KINDS:
-        if isinstance(present.get(key), dict):
-            return label
-    dataset_type = text(mapping(present.get("datasetType")).get("datasetType"))
-    return dataset_type.lower() if dataset_type else None
+    return text(keys.DATASET_VERSION.value(facets(dataset)))
 
 
 def statistics(dataset: dict[str, Any]) -> dict[str, Any]:
     """Rows, size and files as the step read or wrote them."""
-    for side, key in (("outputFacets", "outputStatistics"), ("inputFacets", "inputStatistics")):
-        found = mapping(mapping(dataset.get(side)).get(key))
+    for facet in (keys.OUTPUT_STATISTICS, keys.INPUT_STATISTICS):
+        found = facet.on(dataset)
         if found:
             return found
     return {}
@@ -146,8 +93,8 @@ def _span(value: Any) -> str | None:
 def code_and_environment(document: dict[str, Any]) -> dict[str, Any] | None:
     """The code (the job's ``sourceCodeLocation``, its dirty flag) and the environment (the
     ``llmLineage_environment`` run facet) of a document, as strings; None when it has neither."""
-    environment = run_facet(document, ENVIRONMENT) or {}
-    code = facet(mapping(document.get("job")), SOURCE_CODE) or {}
+    environment = run_facet(document, keys.ENVIRONMENT) or {}
+    code = facet(mapping(document.get("job")), keys.SOURCE_CODE) or {}
     if not environment and not code:
         return None
     state = mapping(environment.get("sourceCode"))
@@ -183,3 +130,9 @@ def code_and_environment(document: dict[str, Any]) -> dict[str, Any] | None:
 def _web_link(value: Any) -> str | None:
     """An http(s) URL to link to; anything else (``javascript:``, ``file:``) is not linked."""
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def kind(dataset: dict[str, Any]) -> str:
+    """What the dataset is by its own facets (``events/kinds.py``); a page that knows the run's
+    other documents labels it with ``dataset_kinds`` instead."""
+    return kind_of(facets(dataset), text(dataset.get("name")) or "")

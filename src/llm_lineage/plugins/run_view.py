@@ -12,10 +12,12 @@ dataset a task names, in time linear in them (``flow.py``); only what is shown i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from llm_lineage.events.kinds import dataset_key, dataset_kinds
 from llm_lineage.plugins import facets as f
 from llm_lineage.plugins.flow import DatasetKey, flow_order
 from llm_lineage.plugins.store import RunReports, TaskReport
@@ -86,23 +88,26 @@ class RunView:
     edges_hidden: int = 0
 
 
-def _ref(dataset: dict[str, Any]) -> DatasetRef:
+def _ref(dataset: dict[str, Any], kinds: Mapping[DatasetKey, str]) -> DatasetRef:
+    key = _key(dataset)
     return DatasetRef(
-        namespace=f.text(dataset.get("namespace")) or "",
-        name=f.text(dataset.get("name")) or "",
-        version=f.version(dataset),
-        kind=f.kind(dataset),
+        namespace=key[0], name=key[1], version=f.version(dataset), kind=kinds.get(key)
     )
 
 
-def _key(dataset: dict[str, Any]) -> DatasetKey:
-    return f.text(dataset.get("namespace")) or "", f.text(dataset.get("name")) or ""
+_key = dataset_key
 
 
-def _stage(report: TaskReport, document: dict[str, Any], inputs: int, outputs: int) -> Stage:
+def _stage(
+    report: TaskReport,
+    document: dict[str, Any],
+    counts: tuple[int, int],
+    kinds: Mapping[DatasetKey, str],
+) -> Stage:
     """The stage with its first datasets of each side; the others are only counted."""
-    shown_in = [_ref(d) for d in islice(f.datasets(document, "inputs"), MAX_TASK_DATASETS)]
-    shown_out = [_ref(d) for d in islice(f.datasets(document, "outputs"), MAX_TASK_DATASETS)]
+    inputs, outputs = counts
+    shown_in = [_ref(d, kinds) for d in islice(f.datasets(document, "inputs"), MAX_TASK_DATASETS)]
+    shown_out = [_ref(d, kinds) for d in islice(f.datasets(document, "outputs"), MAX_TASK_DATASETS)]
     failed = document.get("eventType") == "FAIL"
     return Stage(
         report,
@@ -126,10 +131,7 @@ def _nodes(stages: list[Stage]) -> dict[DatasetKey, DatasetNode]:
                 node = nodes.get(ref.key)
                 if node is None:
                     node = nodes[ref.key] = DatasetNode(ref.namespace, ref.name)
-                # An output's facets say most about what a dataset is; an input's kind only
-                # fills the gap.
-                if ref.kind and (role == "producers" or node.kind is None):
-                    node.kind = ref.kind
+                node.kind = ref.kind  # one label per dataset: events/kinds.py dataset_kinds
                 if ref.version and (ref.key, "version", ref.version) not in seen:
                     seen.add((ref.key, "version", ref.version))
                     node.versions.append(ref.version)
@@ -171,7 +173,9 @@ def run_view(dag_id: str, run_id: str, found: RunReports) -> RunView:
         for _, doc in documents
     ]
     order = flow_order([(set(reads), set(writes)) for reads, writes in sides])
-    flow = [_stage(*documents[i], len(sides[i][0]), len(sides[i][1])) for i in order]
+    kinds = dataset_kinds(document for _, document in documents)
+    counts = [(len(reads), len(writes)) for reads, writes in sides]
+    flow = [_stage(*documents[i], counts[i], kinds) for i in order]
     named = {key for reads, writes in sides for key in (*reads, *writes)}
     nodes = list(_nodes(flow).values())
     edges, edges_hidden = _edges(flow)

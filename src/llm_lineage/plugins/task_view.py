@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from llm_lineage.events import keys
+from llm_lineage.events.kinds import DatasetKey, dataset_key, kind_of
 from llm_lineage.plugins import facets as f
 from llm_lineage.plugins.chart import LossChart, loss_chart
 from llm_lineage.plugins.run_view import MAX_TASK_DATASETS
@@ -80,19 +83,25 @@ class TaskView:
     code: dict[str, Any] | None = None
 
 
-def dataset_view(role: str, dataset: dict[str, Any]) -> DatasetView:
+def dataset_view(
+    role: str, dataset: dict[str, Any], kinds: Mapping[DatasetKey, str] | None = None
+) -> DatasetView:
+    """One dataset of the document; its kind from ``kinds`` (the run's documents, see
+    ``events/kinds.py``) when it is there, else from its own facets."""
+    key = dataset_key(dataset)
+    found = (kinds or {}).get(key) or kind_of(f.facets(dataset), key[1])
     return DatasetView(
         role=role,
         namespace=f.text(dataset.get("namespace")),
         name=f.text(dataset.get("name")),
         version=f.version(dataset),
-        kind=f.kind(dataset),
+        kind=found,
         statistics=f.statistics(dataset),
-        collection=f.facet(dataset, f.COLLECTION),
-        transformations=f.facet(dataset, f.TRANSFORMATIONS),
-        tokenization=f.facet(dataset, f.TOKENIZATION),
-        adapter=f.facet(dataset, f.ADAPTER),
-        curation=f.facet(dataset, f.CURATION),
+        collection=f.facet(dataset, keys.COLLECTION),
+        transformations=f.facet(dataset, keys.TRANSFORMATIONS),
+        tokenization=f.facet(dataset, keys.TOKENIZATION),
+        adapter=f.facet(dataset, keys.ADAPTER),
+        curation=f.facet(dataset, keys.CURATION),
     )
 
 
@@ -120,11 +129,13 @@ def missing_notes(report: TaskReport) -> list[str]:
     return [NO_DATA, NOT_OURS]
 
 
-def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
+def task_view(
+    dag_id: str, run_id: str, report: TaskReport, kinds: Mapping[DatasetKey, str] | None = None
+) -> TaskView:
     document = report.document
     if document is None:
         return TaskView(dag_id, run_id, report, notes=missing_notes(report))
-    training = f.run_facet(document, f.TRAINING)
+    training = f.run_facet(document, keys.TRAINING)
     sides = {"inputs": f.datasets(document, "inputs"), "outputs": f.datasets(document, "outputs")}
     return TaskView(
         dag_id,
@@ -133,16 +144,16 @@ def task_view(dag_id: str, run_id: str, report: TaskReport) -> TaskView:
         document=document,
         failed=document.get("eventType") == "FAIL",
         datasets=[
-            dataset_view(role, dataset)
+            dataset_view(role, dataset, kinds)
             for side, role in (("inputs", "input"), ("outputs", "output"))
             for dataset in islice(sides[side], MAX_TASK_DATASETS)
         ],
         hidden={side: max(len(found) - MAX_TASK_DATASETS, 0) for side, found in sides.items()},
-        errors=f.run_facet(document, f.EXTRACTION_ERROR),
+        errors=f.run_facet(document, keys.EXTRACTION_ERROR),
         training=training,
         chart=loss_chart(training.get("lossCurve")) if training else None,
-        resources=f.run_facet(document, f.RESOURCES),
-        bounds=f.run_facet(document, f.BOUNDS),
+        resources=f.run_facet(document, keys.RESOURCES),
+        bounds=f.run_facet(document, keys.BOUNDS),
         provenance=f.provenance(document),
         raw_json=raw_json(document),
         code=f.code_and_environment(document),

@@ -14,13 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from llm_lineage.report import kinds
+from llm_lineage.events import keys, kinds
 from llm_lineage.report.describe import resource_details
-from llm_lineage.report.facets import PREFIX, as_integer, custom
+from llm_lineage.report.facets import as_integer, custom
 from llm_lineage.report.graph import Lineage
 from llm_lineage.report.model import Run
-
-TOKENIZATION = PREFIX + "tokenization"
 
 
 class Spend(NamedTuple):
@@ -37,11 +35,11 @@ class Spend(NamedTuple):
     @classmethod
     def of(cls, run: Run) -> Spend:
         usage = resource_details(run.facets)
-        training = custom(run.facets, "training")
+        training = custom(run.facets, keys.TRAINING)
         tokens = 0
         for seen in run.outputs:
-            if TOKENIZATION in seen.facets:
-                tokens += as_integer(custom(seen.facets, "tokenization").get("tokens")) or 0
+            if keys.TOKENIZATION.key in seen.facets:
+                tokens += as_integer(custom(seen.facets, keys.TOKENIZATION).get("tokens")) or 0
         return cls(
             as_integer(training.get("tokensSeen")) if training else None,  # trained
             (usage["items"] or 0) if usage["item_unit"] == "documents" else 0,  # documents
@@ -142,7 +140,7 @@ def cost(lineage: Lineage) -> CostReport:
 
 
 def _reported(run: Run) -> bool:
-    return bool(custom(run.facets, "resourceUsage"))
+    return bool(custom(run.facets, keys.RESOURCES))
 
 
 def _row(key: str, runs: Iterable[Run], spends: dict[int, Spend]) -> CostRow:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_lineage.events import keys, kinds
 from llm_lineage.lineage.naming import dataset_id
-from llm_lineage.report import kinds
 from llm_lineage.report.facets import custom, integer, number
 from llm_lineage.report.graph import Lineage
 from llm_lineage.report.trace import Node
@@ -148,7 +148,7 @@ def tokens_saved(lineage: Lineage) -> list[dict[str, Any]]:
     for key, history in sorted(lineage.datasets.items(), key=lambda item: item[0].uri):
         if history.kind != kinds.CURATED or not history.writes:
             continue
-        curation = custom(history.facets(history.current), "curation")
+        curation = custom(history.facets(history.current), keys.CURATION)
         dropped, characters_out = (
             integer(curation, "charactersDropped"),
             integer(curation, "charactersOut"),
@@ -178,7 +178,7 @@ def _token_rate(lineage: Lineage, history: Any, characters: int | None) -> float
             output = lineage.datasets.get(seen.id)
             if output is None or output.kind != kinds.TOKENS:
                 continue
-            tokenization = custom(output.facets(seen.version), "tokenization")
+            tokenization = custom(output.facets(seen.version), keys.TOKENIZATION)
             mean = number(tokenization, "tokensPerDocument", "mean")
             documents = integer(tokenization, "documentsOut")
             if mean is not None and documents:

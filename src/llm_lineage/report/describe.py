@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from llm_lineage.report import kinds
+from llm_lineage.events import keys, kinds
 from llm_lineage.report.facets import (
     as_integer,
     as_number,
@@ -32,7 +32,7 @@ def dataset_details(kind: str, facets: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _documents(facets: Mapping[str, Any]) -> dict[str, Any]:
-    collection = custom(facets, "documentCollection")
+    collection = custom(facets, keys.COLLECTION)
     return {
         "documents": integer(collection, "documentCount"),
         "failed": integer(collection, "failedDocumentCount"),
@@ -78,7 +78,7 @@ def _range(collection: Mapping[str, Any], key: str) -> dict[str, str | None]:
 
 
 def _tokens(facets: Mapping[str, Any]) -> dict[str, Any]:
-    tokenization = custom(facets, "tokenization")
+    tokenization = custom(facets, keys.TOKENIZATION)
     tokenizer = mapping(tokenization.get("tokenizer"))
     return {
         "tokens": integer(tokenization, "tokens"),
@@ -108,7 +108,7 @@ def _tokens(facets: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _curated(facets: Mapping[str, Any]) -> dict[str, Any]:
-    curation = custom(facets, "curation")
+    curation = custom(facets, keys.CURATION)
     return {
         "documents_in": integer(curation, "documentsIn"),
         "documents_out": integer(curation, "documentsOut"),
@@ -127,7 +127,7 @@ def _curated(facets: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _adapter(facets: Mapping[str, Any]) -> dict[str, Any]:
-    adapter = custom(facets, "loraAdapter")
+    adapter = custom(facets, keys.ADAPTER)
     return {
         "base_model": {
             "name": text(adapter, "baseModel", "name"),
@@ -153,14 +153,14 @@ def _adapter(facets: Mapping[str, Any]) -> dict[str, Any]:
 def _base_model(facets: Mapping[str, Any]) -> dict[str, Any]:
     tags = {text(tag, "key"): text(tag, "value") for tag in items(facets, "tags", "tags")}
     return {
-        "fingerprint": text(facets, "version", "datasetVersion"),
+        "fingerprint": text(facets, *keys.DATASET_VERSION.keys),
         "model_type": tags.get("llm_lineage.model_type"),
         "revision": tags.get("llm_lineage.revision"),
     }
 
 
 def _embeddings(facets: Mapping[str, Any]) -> dict[str, Any]:
-    embedding = custom(facets, "embedding")
+    embedding = custom(facets, keys.EMBEDDING)
     model = mapping(embedding.get("model"))
     store = mapping(embedding.get("vectorStore"))
     return {
@@ -206,7 +206,7 @@ _BY_KIND = {
 
 def training_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
     """How a training run went: hyperparameters, steps, losses, device; None for other runs."""
-    training = custom(run_facets, "training")
+    training = custom(run_facets, keys.TRAINING)
     if not training:
         return None
     return {
@@ -222,7 +222,7 @@ def training_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
         "libraries": dict(mapping(training.get("libraries"))),
         "world_size": integer(training, "worldSize"),
         "backend": text(training, "backend"),
-        "devices": len(items(custom(run_facets, "resourceUsage"), "devices")),
+        "devices": len(items(custom(run_facets, keys.RESOURCES), "devices")),
     }
 
 
@@ -237,14 +237,14 @@ def chain(facets: Mapping[str, Any]) -> list[dict[str, Any]]:
             "parameters": dict(mapping(step.get("parameters"))),
             "fingerprint": text(step, "fingerprint"),
         }
-        for step in items(custom(facets, "transformations"), "steps")
+        for step in items(custom(facets, keys.TRANSFORMATIONS), "steps")
     ]
 
 
 def resource_details(run_facets: Mapping[str, Any]) -> dict[str, Any]:
     """What a run consumed, from ``llmLineage_resourceUsage``: compute seconds are the billed
     device time where the run reported one (training), else its wall time."""
-    usage = custom(run_facets, "resourceUsage")  # parsed: its values are read as they are
+    usage = custom(run_facets, keys.RESOURCES)  # parsed: its values are read as they are
     compute = as_number(usage.get("computeSeconds"))
     cost = as_number(usage.get("estimatedCost"))
     device = as_text(usage.get("deviceKind"))
@@ -261,7 +261,7 @@ def resource_details(run_facets: Mapping[str, Any]) -> dict[str, Any]:
 
 def code_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
     """The code a run ran (``llmLineage_environment.sourceCode``); None when it named none."""
-    code = mapping(custom(run_facets, "environment").get("sourceCode"))
+    code = mapping(custom(run_facets, keys.ENVIRONMENT).get("sourceCode"))
     if not code:
         return None
     dirty = at(code, "dirty")
@@ -278,7 +278,7 @@ def code_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def environment_details(run_facets: Mapping[str, Any]) -> dict[str, Any] | None:
     """Where a run ran (``llmLineage_environment``); None when it did not say."""
-    environment = custom(run_facets, "environment")
+    environment = custom(run_facets, keys.ENVIRONMENT)
     if not environment:
         return None
     accelerator = mapping(environment.get("accelerator"))

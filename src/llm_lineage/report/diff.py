@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
+from llm_lineage.events import keys, kinds
 from llm_lineage.lineage.naming import DatasetId, dataset_id
-from llm_lineage.report import kinds
 from llm_lineage.report.documents import CONTENT_HASH_KEY
 from llm_lineage.report.facets import custom, items, text
 from llm_lineage.report.graph import Lineage
@@ -268,7 +268,7 @@ def lineage_facets(node: Node, child: Node) -> dict[str, Any]:
 
 
 def _from_sample(facets: dict[str, Any], collection: Node) -> dict[str, str] | None:
-    facet = custom(facets, "documentCollection")
+    facet = custom(facets, keys.COLLECTION)
     sample = items(facet, "sample")
     if not facet or len(sample) != collection.details.get("documents"):
         return None

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llm_lineage.events import kinds
 from llm_lineage.lineage.naming import dataset_id
-from llm_lineage.report import kinds
 from llm_lineage.report.curation import CurationCheck, check_curations
 from llm_lineage.report.trace import Node
 

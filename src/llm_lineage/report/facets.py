@@ -21,28 +21,16 @@ from typing import Any
 
 import msgspec
 
+from llm_lineage.events import keys
 from llm_lineage.report.ranges import clean, out_of_range
 from llm_lineage.report.tally import Tally
 
 _Raw = msgspec.Raw
 _decode = msgspec.json.decode
 
-PREFIX = "llmLineage_"
-#: The custom facets this report reads, by name after the prefix.
-KNOWN = frozenset(
-    {
-        "documentCollection",
-        "curation",
-        "transformations",
-        "tokenization",
-        "loraAdapter",
-        "training",
-        "resourceUsage",
-        "eventBounds",
-        "embedding",
-        "environment",
-    }
-)
+PREFIX = keys.PREFIX
+#: The custom facets this report reads (every one of ours), by name after the prefix.
+KNOWN = frozenset(facet.name for facet in keys.CUSTOM)
 
 
 def screen(facets: Any, tally: Tally) -> dict[str, Any]:
@@ -167,9 +155,9 @@ def items(data: Any, *path: str) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def custom(facets: Any, name: str) -> Mapping[str, Any]:
-    """One of our facets by name (``documentCollection``), or an empty mapping."""
-    value = at(facets, PREFIX + name)
+def custom(facets: Any, facet: keys.Facet) -> Mapping[str, Any]:
+    """One of our facets (``keys.COLLECTION``), or an empty mapping."""
+    value = at(facets, facet.key)
     return value if isinstance(value, dict) else {}
 
 
@@ -185,11 +173,11 @@ _VERSION = msgspec.json.Decoder(_Version)
 def version_of(facets: Any) -> str | None:
     """The dataset's version: the standard ``version`` facet's ``datasetVersion``. A facet in
     JSON is read for that field alone and left as it is, for the readers that want the rest."""
-    value = facets.get("version") if isinstance(facets, dict) else None
+    value = facets.get(keys.VERSION.key) if isinstance(facets, dict) else None
     if type(value) is _Raw:
         try:
             found = _VERSION.decode(value).datasetVersion
         except msgspec.DecodeError:  # not an object, or JSON only ``json`` reads
             found = at(parsed(value), "datasetVersion")
         return found if isinstance(found, str) else None
-    return text(facets, "version", "datasetVersion")
+    return text(facets, *keys.DATASET_VERSION.keys)

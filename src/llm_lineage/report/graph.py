@@ -15,11 +15,16 @@ from functools import cached_property
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from llm_lineage.events import keys
 from llm_lineage.lineage.naming import DatasetId, dataset_id
-from llm_lineage.report.facets import custom, integer, number
+from llm_lineage.report.facets import integer, number
 from llm_lineage.report.kinds import kind_of
 from llm_lineage.report.model import Run, Seen
 from llm_lineage.report.tally import Tally
+
+OUTPUT_SIZE = keys.OUTPUT_STATISTICS.field("size")
+INPUT_SIZE = keys.INPUT_STATISTICS.field("size")
+COLLECTION_BYTES = keys.COLLECTION.field("totalBytes")
 
 
 class Access(NamedTuple):
@@ -92,14 +97,14 @@ class History:
     def size(self, version: str | None) -> int | None:
         """Bytes of ``version``: the writer's output statistics, else a reader's input
         statistics, else a document collection's total."""
-        for accesses, key in ((self.writes, "outputStatistics"), (self.reads, "inputStatistics")):
+        for accesses, key in ((self.writes, OUTPUT_SIZE), (self.reads, INPUT_SIZE)):
             for access in reversed(accesses):
                 if (
                     access.version == version
-                    and (found := integer(access.seen.io, key, "size")) is not None
+                    and (found := integer(access.seen.io, *key.keys)) is not None
                 ):
                     return found
-        total = number(custom(self.facets(version), "documentCollection"), "totalBytes")
+        total = number(self.facets(version), *COLLECTION_BYTES.keys)
         return None if total is None else int(total)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from llm_lineage.events import templating
 from llm_lineage.report.cost import CostReport
 from llm_lineage.report.diff import Diff
 from llm_lineage.report.documents import DocumentAnswer
@@ -19,20 +20,12 @@ from llm_lineage.report.graph import Lineage
 from llm_lineage.report.svg import HEIGHT, WIDTH, layout
 from llm_lineage.report.timeutil import shown
 from llm_lineage.report.trace import Node
-from llm_lineage.report.units import count, money, seconds, short, size
 from llm_lineage.report.usage import UsageReport
 
 
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("llm_lineage.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(size=size, count=count, seconds=seconds, money=money, short=short)
-    return environment
+    """The report's template, set up as every page of ours is (``events/templating.py``)."""
+    return templating.environment("llm_lineage.report", strict=True)
 
 
 def render_page(

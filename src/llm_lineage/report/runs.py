@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
+from llm_lineage.events import keys
 from llm_lineage.lineage.naming import DatasetId
 from llm_lineage.report.events import Dataset, Event, JobRef, RunRef
 from llm_lineage.report.facets import PREFIX, at, screen, screened, text, version_of
@@ -224,8 +225,8 @@ def _merge(
         if before is None:
             into[key] = [version_of(facets), facets, io, given, given_io, dropped + dropped_io]
             continue
-        version = facets.get("version")
-        if version is not None and version != before[1].get("version"):
+        version = facets.get(keys.VERSION.key)
+        if version is not None and version != before[1].get(keys.VERSION.key):
             before[0] = version_of(facets) or before[0]  # else the version stands
         before[1:] = [
             {**before[1], **facets} if facets else before[1],

@@ -1,7 +1,10 @@
 """The lineage graph laid out for an SVG: datasets and jobs in columns, edges as curves.
 
 Layered layout: a node's column is the length of the longest path to it from a node with no
-inputs, so data flows left to right (documents, text, tokens, adapter). Only numbers and plain
+inputs, so data flows left to right (documents, text, tokens, adapter); a node nothing writes
+sits in the column just before its first reader (the base model beside the fine-tuning job).
+Within a column, nodes are ordered by where their neighbours are, so edges stay short and
+cross little. Each edge ends in an arrowhead (the template's marker) at the node it feeds. Only numbers and plain
 strings come out; the template draws them with autoescaping, so no name can inject markup.
 """
 
@@ -35,29 +38,27 @@ def layout(lineage: Lineage, flags: dict[str, list[str]]) -> dict[str, Any]:
     labels = _nodes(lineage)
     names = sorted(labels)[:MAX_NODES]
     kept = set(names)
-    depth = _depths(names, [(a, b) for a, b in edges if a in kept and b in kept])
+    inside = [(a, b) for a, b in sorted(edges) if a in kept and b in kept]
+    depth = _pulled(_depths(names, inside), inside)
     columns: dict[int, list[str]] = defaultdict(list)
     for name in names:
         columns[depth[name]].append(name)
-    boxes: dict[str, Box] = {}
-    for column, members in columns.items():
-        for row, name in enumerate(sorted(members, key=lambda n: (labels[n][0], n))):
-            kind, label, title = labels[name]
-            boxes[name] = Box(
-                name,
-                kind,
-                label,
-                title,
-                MARGIN + column * COLUMN,
-                MARGIN + row * ROW,
-                " ".join(flags.get(name, [])),
-            )
-    paths = [_curve(boxes[a], boxes[b]) for a, b in sorted(edges) if a in boxes and b in boxes]
+    rows = _rows(columns, inside, labels)
+    boxes = {
+        name: Box(
+            name,
+            *labels[name],
+            MARGIN + depth[name] * COLUMN,
+            MARGIN + int(rows[name]) * ROW,
+            " ".join(flags.get(name, [])),
+        )
+        for name in names
+    }
     return {
         "boxes": list(boxes.values()),
-        "paths": paths,
+        "paths": [_curve(boxes[a], boxes[b]) for a, b in inside],
         "width": MARGIN * 2 + (max(columns, default=0) + 1) * COLUMN,
-        "height": MARGIN * 2 + max((len(m) for m in columns.values()), default=1) * ROW,
+        "height": MARGIN * 2 + (int(max(rows.values(), default=0)) + 1) * ROW,
         "left_out": len(labels) - len(names),
     }
 
@@ -101,6 +102,57 @@ def _depths(names: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
         if not changed:
             break
     return depth
+
+
+def _pulled(depth: dict[str, int], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Nodes nothing writes (a base model, a document folder) moved to the column just before
+    their first reader, so that an edge into a late job (fine-tuning reads the base model)
+    spans one gap instead of running behind every column on the way."""
+    readers: dict[str, list[int]] = defaultdict(list)
+    written = {target for _, target in edges}
+    for source, target in edges:
+        readers[source].append(depth[target])
+    return {
+        name: (min(readers[name]) - 1 if name not in written and readers[name] else level)
+        for name, level in depth.items()
+    }
+
+
+def _rows(
+    columns: dict[int, list[str]],
+    edges: list[tuple[str, str]],
+    labels: dict[str, tuple[str, str, str]],
+) -> dict[str, float]:
+    """Each column's nodes ordered by the mean row of their neighbours in the column before
+    (left to right), a node with none there by its readers' rows in the column after, so a
+    node sits beside what it connects to; ties by kind and name, as before."""
+    before: dict[str, list[str]] = defaultdict(list)
+    after: dict[str, list[str]] = defaultdict(list)
+    for source, target in edges:
+        before[target].append(source)
+        after[source].append(target)
+    rows: dict[str, float] = {}
+    for column in sorted(columns):
+        members = columns[column]
+        for index, name in enumerate(sorted(members, key=lambda n: (labels[n][0], n))):
+            rows[name] = _mean([rows[n] for n in before[name] if n in rows], index)
+        _place(members, rows)
+    for column in sorted(columns):
+        for name in columns[column]:
+            if not before[name] and after[name]:
+                rows[name] = _mean([rows[n] for n in after[name]], rows[name]) + 0.5
+        _place(columns[column], rows)
+    return rows
+
+
+def _mean(values: list[float], default: float) -> float:
+    return sum(values) / len(values) if values else default
+
+
+def _place(members: list[str], rows: dict[str, float]) -> None:
+    """Rows 0, 1, 2, ... in the order of the wanted rows (stable, so ties keep their order)."""
+    for row, name in enumerate(sorted(members, key=lambda n: rows[n])):
+        rows[name] = row
 
 
 def _curve(source: Box, target: Box) -> str:

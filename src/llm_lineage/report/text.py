@@ -6,14 +6,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from llm_lineage.report import kinds
+from llm_lineage.events import kinds
+from llm_lineage.events.units import count, money, seconds, short, size
 from llm_lineage.report.cost import CostReport, CostRow
 from llm_lineage.report.diff import INPUT, OUTCOME, VERSION, Change, Diff
 from llm_lineage.report.documents import DocumentAnswer
 from llm_lineage.report.tally import Tally
 from llm_lineage.report.timeutil import shown
 from llm_lineage.report.trace import Node, Step
-from llm_lineage.report.units import count, money, seconds, short, size
 from llm_lineage.report.usage import REDUNDANT, UsageReport
 
 

@@ -146,7 +146,7 @@ def _step(lineage: Lineage, run: Run, output_facets: dict[str, Any]) -> Step:
 
 def adapter_traces(lineage: Lineage) -> list[Node]:
     """A trace of every adapter at its current version: what a page shows by default."""
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     return [
         trace(lineage, key)
@@ -157,7 +157,7 @@ def adapter_traces(lineage: Lineage) -> list[Node]:
 
 def not_found(lineage: Lineage, text: str) -> str:
     """The message for a dataset the lineage does not hold, naming a few adapters it does."""
-    from llm_lineage.report.kinds import ADAPTER
+    from llm_lineage.events.kinds import ADAPTER
 
     adapters = [key.uri for key, h in lineage.datasets.items() if h.kind == ADAPTER][:5]
     known = f"; adapters it knows: {', '.join(adapters)}" if adapters else ""

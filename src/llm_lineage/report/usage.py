@@ -23,8 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_lineage.events import kinds
 from llm_lineage.lineage.naming import DatasetId
-from llm_lineage.report import kinds
 from llm_lineage.report.curation import tokens_saved
 from llm_lineage.report.graph import Access, History, Lineage
 from llm_lineage.report.timeutil import iso

@@ -17,19 +17,14 @@ from datahub.metadata.schema_classes import (
     SourceCodeUrlTypeClass,
 )
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.context import Context
 from llm_lineage.transports.datahub.event import facet
 from llm_lineage.transports.datahub.properties import flatten, text
 
-ENVIRONMENT = "llmLineage_environment"
-_CODE_FIELDS = ("repoUrl", "path", "version", "branch", "tag", "url")
-_ENVIRONMENT_FIELDS = (
-    "fingerprint",
-    "pythonVersion",
-    "os",
-    "architecture",
-    "providerVersion",
-    "accelerator",
+_CODE_FIELDS = keys.SOURCE_CODE.fields("repoUrl", "path", "version", "branch", "tag", "url")
+_ENVIRONMENT_FIELDS = keys.ENVIRONMENT.fields(
+    "fingerprint", "pythonVersion", "os", "architecture", "providerVersion", "accelerator"
 )
 
 
@@ -37,11 +32,11 @@ def code_properties(event: dict[str, Any], environment_too: bool = True) -> dict
     """``code.<field>`` from the job's ``sourceCodeLocation`` (and the run's dirty flag), and
     (``environment_too``) ``environment.<field>`` from ``llmLineage_environment``."""
     properties: dict[str, str] = {}
-    location = facet(event.get("job"), "sourceCodeLocation")
+    location = facet(event.get("job"), keys.SOURCE_CODE)
     for key in _CODE_FIELDS:
         if location.get(key) is not None:
             properties[f"code.{'commit' if key == 'version' else key}"] = text(location[key])
-    environment = facet(event.get("run"), ENVIRONMENT)
+    environment = facet(event.get("run"), keys.ENVIRONMENT)
     dirty = (environment.get("sourceCode") or {}).get("dirty")
     if isinstance(dirty, bool):
         properties["code.dirty"] = text(dirty)
@@ -53,7 +48,7 @@ def code_properties(event: dict[str, Any], environment_too: bool = True) -> dict
 
 def add_source_code(context: Context, urn: str) -> None:
     """The model's ``sourceCode`` aspect: the training DAG at its commit, when known."""
-    url = facet(context.event.get("job"), "sourceCodeLocation").get("url")
+    url = facet(context.event.get("job"), keys.SOURCE_CODE).get("url")
     if not isinstance(url, str) or not url:
         return
     context.add(

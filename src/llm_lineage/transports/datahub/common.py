@@ -22,6 +22,7 @@ from datahub.metadata.schema_classes import (
     TagAssociationClass,
 )
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.context import Context
 from llm_lineage.transports.datahub.event import facet
 from llm_lineage.transports.datahub.names import tag_urn, user_urn
@@ -69,7 +70,7 @@ def add_tags(context: Context, urn: str, names: list[str]) -> None:
 
 
 def ol_tags(item: dict[str, Any]) -> list[dict[str, Any]]:
-    tags = facet(item, "tags").get("tags") or []
+    tags = facet(item, keys.TAGS).get("tags") or []
     return [t for t in tags if isinstance(t, dict) and t.get("key")]
 
 
@@ -82,12 +83,12 @@ def tag_properties(item: dict[str, Any]) -> dict[str, str]:
 
 
 def description(item: dict[str, Any]) -> str | None:
-    value = facet(item, "documentation").get("description")
+    value = facet(item, keys.DOCUMENTATION).get("description")
     return str(value) if value else None
 
 
 def sub_types(item: dict[str, Any]) -> list[str]:
-    kind = facet(item, "datasetType")
+    kind = facet(item, keys.DATASET_TYPE)
     names = [str(kind[key]) for key in ("datasetType", "subType") if kind.get(key)]
     return [SUB_TYPES.get(name, name.replace("_", " ").title()) for name in names]
 
@@ -99,11 +100,11 @@ def add_sub_types(context: Context, urn: str, item: dict[str, Any]) -> None:
 
 
 def version(item: dict[str, Any]) -> str | None:
-    value = facet(item, "version").get("datasetVersion")
+    value = facet(item, keys.VERSION).get("datasetVersion")
     return str(value) if value else None
 
 
 def is_model(item: dict[str, Any]) -> bool:
     """Base models and adapters: ``datasetType`` MODEL, or a LoRA adapter facet."""
-    kind = str(facet(item, "datasetType").get("datasetType") or "").upper()
-    return kind == "MODEL" or bool(facet(item, "llmLineage_loraAdapter"))
+    kind = str(facet(item, keys.DATASET_TYPE).get("datasetType") or "").upper()
+    return kind == "MODEL" or bool(facet(item, keys.ADAPTER))

@@ -27,6 +27,7 @@ from datahub.metadata.schema_classes import (
     UpstreamLineageClass,
 )
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.common import (
     add_ownership,
     add_sub_types,
@@ -51,7 +52,7 @@ from llm_lineage.transports.datahub.schema import schema_metadata
 #: Facets that have aspects of their own, so they are not repeated as properties.
 OWN_ASPECTS = ("schema", "columnLineage", "documentation", "tags", "ownership", "symlinks")
 #: Input facets that only a reader knows: a dataset carrying one is described by its reader.
-FIRST_HAND = ("llmLineage_documentCollection",)
+FIRST_HAND = (keys.COLLECTION,)
 
 
 def urn_of(item: dict[str, Any], context: Context) -> str:
@@ -94,7 +95,7 @@ def _describe(context: Context, urn: str, item: dict[str, Any]) -> None:
             customProperties=properties,
         ),
     )
-    schema = schema_metadata(facet(item, "schema"), path, platform)
+    schema = schema_metadata(facet(item, keys.SCHEMA), path, platform)
     if schema is not None:
         context.add(urn, schema)
     add_sub_types(context, urn, item)
@@ -136,7 +137,7 @@ def _fine_grained(
 ) -> list[FineGrainedLineageClass]:
     """Column lineage: each output field from the input fields it was made of."""
     out: list[FineGrainedLineageClass] = []
-    fields = facet(item, "columnLineage").get("fields") or {}
+    fields = facet(item, keys.COLUMN_LINEAGE).get("fields") or {}
     for name in sorted(fields):
         sources = [s for s in (fields[name] or {}).get("inputFields") or [] if s.get("field")]
         if not sources:
@@ -168,7 +169,7 @@ def _operation(sources: list[dict[str, Any]]) -> str | None:
 
 
 def _profile(context: Context, urn: str, item: dict[str, Any]) -> None:
-    statistics = facet(item, "outputStatistics", key="outputFacets")
+    statistics = facet(item, keys.OUTPUT_STATISTICS)
     if not statistics:
         return
     context.add(

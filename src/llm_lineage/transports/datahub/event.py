@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from llm_lineage.events import keys
+
 #: Prefix of this provider's custom facets.
-CUSTOM_PREFIX = "llmLineage_"
+CUSTOM_PREFIX = keys.PREFIX
 
 
 def facets_of(item: dict[str, Any] | None, key: str = "facets") -> dict[str, Any]:
@@ -23,9 +25,9 @@ def facets_of(item: dict[str, Any] | None, key: str = "facets") -> dict[str, Any
     return value if isinstance(value, dict) else {}
 
 
-def facet(item: dict[str, Any] | None, name: str, key: str = "facets") -> dict[str, Any]:
-    value = facets_of(item, key).get(name)
-    return value if isinstance(value, dict) else {}
+def facet(item: dict[str, Any] | None, which: keys.Facet) -> dict[str, Any]:
+    """One facet of a dataset, run or job (``events/keys.py``), from the side it sits on."""
+    return which.on(item)
 
 
 def epoch_millis(stamp: Any) -> int:
@@ -70,14 +72,14 @@ def _owners(dag: dict[str, Any], job: dict[str, Any]) -> list[str]:
     owner = dag.get("owner")
     if isinstance(owner, str) and owner.strip():
         return [part.strip() for part in owner.split(",") if part.strip()]
-    owners = facet(job, "ownership").get("owners") or []
+    owners = facet(job, keys.JOB_OWNERSHIP).get("owners") or []
     return [str(o["name"]) for o in owners if isinstance(o, dict) and o.get("name")]
 
 
 def _tags(dag: dict[str, Any], job: dict[str, Any]) -> list[str]:
     tags = listed(dag.get("tags"))
     if not tags:
-        found = facet(job, "tags").get("tags") or []
+        found = facet(job, keys.JOB_TAGS).get("tags") or []
         tags = [str(t["key"]) for t in found if isinstance(t, dict) and t.get("key")]
     return sorted(set(tags))
 
@@ -93,16 +95,16 @@ def airflow_ids(event: dict[str, Any]) -> AirflowIds | None:
     """The Airflow identity of ``event``; None for events from anything but Airflow."""
     run = event.get("run") or {}
     job = event.get("job") or {}
-    task_facet, dag_facet = facet(run, "airflow"), facet(run, "airflowDagRun")
+    task_facet, dag_facet = facet(run, keys.AIRFLOW), facet(run, keys.AIRFLOW_DAG_RUN)
     source = task_facet or dag_facet
     dag, dag_run = source.get("dag") or {}, source.get("dagRun") or {}
     task = task_facet.get("task") or {}
     instance = task_facet.get("taskInstance") or {}
-    parent = facet(run, "parent").get("job") or {}
+    parent = facet(run, keys.PARENT).get("job") or {}
     dag_id = dag.get("dag_id") or dag_run.get("dag_id") or parent.get("name")
     task_id = task.get("task_id")
     name = str(job.get("name") or "")
-    integration = str(facet(job, "jobType").get("integration") or "").upper()
+    integration = str(facet(job, keys.JOB_TYPE).get("integration") or "").upper()
     if not dag_id or (not source and integration != "AIRFLOW"):
         return None
     if not task_id and dag_id and name.startswith(f"{dag_id}.") and not dag_facet:

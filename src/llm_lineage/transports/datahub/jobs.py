@@ -33,6 +33,7 @@ from datahub.metadata.schema_classes import (
     SubTypesClass,
 )
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.code import code_properties
 from llm_lineage.transports.datahub.common import add_ownership, add_tags, description
 from llm_lineage.transports.datahub.context import Context
@@ -73,7 +74,7 @@ def identities(context: Context, ids: AirflowIds | None) -> JobUrns:
     """Flow, job and run URNs; a non-Airflow event is a job of a flow named by its namespace."""
     config, job = context.config, context.event.get("job") or {}
     if ids is None:
-        integration = str(facet(job, "jobType").get("integration") or "openlineage").lower()
+        integration = str(facet(job, keys.JOB_TYPE).get("integration") or "openlineage").lower()
         flow = flow_urn(str(job.get("namespace")), config.cluster, None, integration)
         run = run_urn(context.run_id, config.cluster, integration)
         return JobUrns(flow, job_urn(flow, str(job.get("name"))), run, None, context.run_id)
@@ -93,7 +94,7 @@ def add_flow(context: Context, urns: JobUrns, ids: AirflowIds | None) -> None:
         return
     job, run = context.event.get("job") or {}, context.event.get("run") or {}
     properties: dict[str, str] = {"openlineage.job": f"{job.get('namespace')}/{job.get('name')}"}
-    flatten(facet(run, "airflowDagRun").get("dag") or {}, "dag", properties)
+    flatten(facet(run, keys.AIRFLOW_DAG_RUN).get("dag") or {}, "dag", properties)
     context.add(
         urns.flow,
         DataFlowInfoClass(
@@ -112,10 +113,10 @@ def add_job(
     if urns.job is None:
         return
     job, run = context.event.get("job") or {}, context.event.get("run") or {}
-    task = facet(run, "airflow").get("task") or {}
+    task = facet(run, keys.AIRFLOW).get("task") or {}
     properties = {"openlineage.job": f"{job.get('namespace')}/{job.get('name')}"}
     properties.update({key: text(task[key]) for key in _TASK_FIELDS if key in task})
-    flatten(facet(job, "jobType"), "jobType", properties)
+    flatten(facet(job, keys.JOB_TYPE), "jobType", properties)
     properties.update(code_properties(context.event, environment_too=False))
     name = ids.task_id if ids and ids.task_id else str(job.get("name"))
     context.add(
@@ -148,12 +149,12 @@ def _run_properties(context: Context, ids: AirflowIds | None) -> dict[str, str]:
     if ids is not None:
         properties.update({"orchestrator": "airflow", "dag_id": ids.dag_id})
         properties.update({"task_id": ids.task_id or "", "run_id": ids.run_id or ""})
-    instance = facet(run, "airflow").get("taskInstance") or {}
+    instance = facet(run, keys.AIRFLOW).get("taskInstance") or {}
     properties.update({k: text(instance[k]) for k in _TASK_RUN_FIELDS if k in instance})
-    flatten(facet(run, "airflowDagRun").get("dagRun") or {}, "dagRun", properties)
+    flatten(facet(run, keys.AIRFLOW_DAG_RUN).get("dagRun") or {}, "dagRun", properties)
     properties.update(facet_properties(facets_of(run), skip=_RUN_SKIP))
     for item in context.event.get("inputs") or []:
-        statistics = facet(item, "inputStatistics", key="inputFacets")
+        statistics = facet(item, keys.INPUT_STATISTICS)
         if statistics:
             flatten(statistics, f"input.{item['name']}", properties)
     return properties
@@ -161,7 +162,7 @@ def _run_properties(context: Context, ids: AirflowIds | None) -> dict[str, str]:
 
 def _run_type(context: Context) -> str:
     run = context.event.get("run") or {}
-    source = facet(run, "airflow") or facet(run, "airflowDagRun")
+    source = facet(run, keys.AIRFLOW) or facet(run, keys.AIRFLOW_DAG_RUN)
     scheduled = (source.get("dagRun") or {}).get("run_type") == "scheduled"
     return DataProcessTypeClass.BATCH_SCHEDULED if scheduled else DataProcessTypeClass.BATCH_AD_HOC
 
@@ -169,7 +170,9 @@ def _run_type(context: Context) -> str:
 def add_run(
     context: Context, urns: JobUrns, ids: AirflowIds | None, io: tuple[list[str], list[str]]
 ) -> None:
-    log_url = (facet(context.event.get("run"), "airflow").get("taskInstance") or {}).get("log_url")
+    log_url = (facet(context.event.get("run"), keys.AIRFLOW).get("taskInstance") or {}).get(
+        "log_url"
+    )
     context.add(
         urns.run,
         DataProcessInstancePropertiesClass(
@@ -219,14 +222,14 @@ def add_training_run(context: Context, urns: JobUrns, outputs: list[dict[str, An
     run = context.event.get("run") or {}
     if not (is_training(run) and context.event_type in ("COMPLETE", "FAIL")):
         return
-    training = facet(run, "llmLineage_training")
+    training = facet(run, keys.TRAINING)
     properties: dict[str, str] = {}
     for key in ("status", "device", "deviceName", "precision", "libraries", "worldSize", "backend"):
         if key in training:
             flatten(training[key], key, properties)
     properties.update(code_properties(context.event))
-    adapter = next((o for o in outputs if facet(o, "llmLineage_loraAdapter")), None)
-    log_url = (facet(run, "airflow").get("taskInstance") or {}).get("log_url")
+    adapter = next((o for o in outputs if facet(o, keys.ADAPTER)), None)
+    log_url = (facet(run, keys.AIRFLOW).get("taskInstance") or {}).get("log_url")
     context.add(
         urns.run,
         MLTrainingRunPropertiesClass(

@@ -26,6 +26,7 @@ from datahub.metadata.schema_classes import (
     VersionTagClass,
 )
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.code import add_source_code, code_properties
 from llm_lineage.transports.datahub.common import (
     add_ownership,
@@ -90,7 +91,7 @@ def add_base_model(context: Context, item: dict[str, Any], job: str | None) -> s
     properties = dict(known.get("customProperties") or {})
     properties.update(facet_properties(item.get("facets") or {}, skip=OWN_ASPECTS))
     properties.update(tag_properties(item))
-    tags = {str(t["key"]): str(t.get("value")) for t in facet(item, "tags").get("tags") or []}
+    tags = {str(t["key"]): str(t.get("value")) for t in facet(item, keys.TAGS).get("tags") or []}
     context.add(
         urn,
         MLModelPropertiesClass(
@@ -125,7 +126,7 @@ def add_adapter(context: Context, item: dict[str, Any], jobs: list[str]) -> str 
     run = context.event.get("run") or {}
     properties = facet_properties(item.get("facets") or {}, skip=OWN_ASPECTS)
     properties.update(tag_properties(item))
-    training = facet(run, "llmLineage_training")
+    training = facet(run, keys.TRAINING)
     for key in _RUN_FACTS:
         if key in training:
             flatten(training[key], f"training.{key}", properties)
@@ -157,7 +158,7 @@ def _model_properties(
             name=f"{_basename(item)} {adapter_version[:12]}",
             description=description(item),
             version=VersionTagClass(versionTag=adapter_version),
-            type="LoRA adapter" if facet(item, "llmLineage_loraAdapter") else None,
+            type="LoRA adapter" if facet(item, keys.ADAPTER) else None,
             date=context.time_ms,
             created=TimeStampClass(time=context.time_ms, actor=context.stamp().actor),
             customProperties=properties,
@@ -203,7 +204,7 @@ def step_line(step: dict[str, Any]) -> str:
 
 
 def _training_data(context: Context, adapter: dict[str, Any]) -> TrainingDataClass:
-    steps = facet(adapter, "llmLineage_transformations").get("steps") or []
+    steps = facet(adapter, keys.TRANSFORMATIONS).get("steps") or []
     preprocessing = [step_line(s) for s in steps if s.get("step") != "training"]
     data: list[BaseDataClass] = []
     seen: set[str] = set()

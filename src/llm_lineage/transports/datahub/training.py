@@ -13,25 +13,40 @@ from typing import Any
 
 from datahub.metadata.schema_classes import MLHyperParamClass, MLMetricClass
 
+from llm_lineage.events import keys
 from llm_lineage.transports.datahub.event import facet
 from llm_lineage.transports.datahub.properties import snake, text
 
-_LORA = ("r", "alpha", "dropout", "targetModules", "bias", "taskType")
-_METRICS = (
-    ("steps", "steps"),
-    ("epochs", "epochs"),
-    ("sequencesSeen", "sequences_seen"),
-    ("tokensSeen", "tokens_seen"),
-    ("durationSeconds", "duration_seconds"),
+_LORA = keys.ADAPTER.fields("r", "alpha", "dropout", "targetModules", "bias", "taskType")
+_METRICS = tuple(
+    zip(
+        keys.TRAINING.fields("steps", "epochs", "sequencesSeen", "tokensSeen", "durationSeconds"),
+        ("steps", "epochs", "sequences_seen", "tokens_seen", "duration_seconds"),
+        strict=True,
+    )
 )
-_USAGE = (
-    ("deviceCount", "device_count"),
-    ("computeSeconds", "compute_seconds"),
-    ("wallSeconds", "wall_seconds"),
-    ("cpuSeconds", "cpu_seconds"),
-    ("itemsPerSecond", "tokens_per_second"),
-    ("peakMemoryBytes", "peak_memory_bytes"),
-    ("peakDeviceMemoryBytes", "peak_device_memory_bytes"),
+_USAGE = tuple(
+    zip(
+        keys.RESOURCES.fields(
+            "deviceCount",
+            "computeSeconds",
+            "wallSeconds",
+            "cpuSeconds",
+            "itemsPerSecond",
+            "peakMemoryBytes",
+            "peakDeviceMemoryBytes",
+        ),
+        (
+            "device_count",
+            "compute_seconds",
+            "wall_seconds",
+            "cpu_seconds",
+            "tokens_per_second",
+            "peak_memory_bytes",
+            "peak_device_memory_bytes",
+        ),
+        strict=True,
+    )
 )
 
 
@@ -46,38 +61,38 @@ def _metric(name: str, value: Any, source: str) -> MLMetricClass:
 def hyper_params(run: dict[str, Any], adapter: dict[str, Any] | None) -> list[MLHyperParamClass]:
     """LoRA settings from the adapter facet, then every training setting of the run."""
     out: list[MLHyperParamClass] = []
-    lora = facet(adapter, "llmLineage_loraAdapter") if adapter else {}
+    lora = facet(adapter, keys.ADAPTER) if adapter else {}
     for key in _LORA:
         if lora.get(key) is not None:
-            out.append(_param(f"lora_{snake(key)}", lora[key], f"llmLineage_loraAdapter.{key}"))
-    training = facet(run, "llmLineage_training")
+            out.append(_param(f"lora_{snake(key)}", lora[key], f"{keys.ADAPTER.key}.{key}"))
+    training = facet(run, keys.TRAINING)
     settings = training.get("hyperparameters") or {}
     for key in sorted(settings):
         if settings[key] is not None:
             out.append(
-                _param(snake(key), settings[key], f"llmLineage_training.hyperparameters.{key}")
+                _param(snake(key), settings[key], f"{keys.TRAINING.key}.hyperparameters.{key}")
             )
     if training.get("plannedSteps") is not None:
-        out.append(_param("planned_steps", training["plannedSteps"], "llmLineage_training"))
+        out.append(_param("planned_steps", training["plannedSteps"], keys.TRAINING.key))
     return out
 
 
 def training_metrics(run: dict[str, Any]) -> list[MLMetricClass]:
     """Losses, progress, time, memory and cost of the run (also of a failed one)."""
-    training = facet(run, "llmLineage_training")
-    usage = facet(run, "llmLineage_resourceUsage")
+    training = facet(run, keys.TRAINING)
+    usage = facet(run, keys.RESOURCES)
     out: list[MLMetricClass] = []
     loss = training.get("loss") or {}
     for key in ("first", "last", "best", "bestStep"):
         if loss.get(key) is not None:
-            out.append(_metric(f"loss_{snake(key)}", loss[key], f"llmLineage_training.loss.{key}"))
+            out.append(_metric(f"loss_{snake(key)}", loss[key], f"{keys.TRAINING.key}.loss.{key}"))
     out += [
-        _metric(name, training[key], f"llmLineage_training.{key}")
+        _metric(name, training[key], f"{keys.TRAINING.key}.{key}")
         for key, name in _METRICS
         if training.get(key) is not None
     ]
     out += [
-        _metric(name, usage[key], f"llmLineage_resourceUsage.{key}")
+        _metric(name, usage[key], f"{keys.RESOURCES.key}.{key}")
         for key, name in _USAGE
         if usage.get(key) is not None
     ]
@@ -87,11 +102,11 @@ def training_metrics(run: dict[str, Any]) -> list[MLMetricClass]:
             _metric(
                 "estimated_cost",
                 usage["estimatedCost"],
-                f"llmLineage_resourceUsage.estimatedCost, {usage.get('currency') or ''} at {rate}",
+                f"{keys.RESOURCES.key}.estimatedCost, {usage.get('currency') or ''} at {rate}",
             )
         )
     return out
 
 
 def is_training(run: dict[str, Any]) -> bool:
-    return bool(facet(run, "llmLineage_training"))
+    return bool(facet(run, keys.TRAINING))
