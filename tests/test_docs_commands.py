@@ -33,7 +33,8 @@ def command_lines(prefix: str) -> list[tuple[str, str]]:
     found = []
     for page in PAGES:
         for _, body in blocks(page):
-            for line in body.splitlines():
+            # a command continued with a trailing backslash is one line
+            for line in re.sub(r"\\\n\s*", " ", body).splitlines():
                 line = re.sub(r"^\$ ", "", line.strip())
                 if line.startswith(prefix):
                     found.append((page.relative_to(REPO).as_posix(), line))

@@ -91,11 +91,11 @@ def test_bounds_and_types_come_from_the_model() -> None:
     assert table["workers"] == ["`int | None`", "`None`", ">= 0, <= 256"]
 
 
-def test_an_attrs_configuration_is_tabled_with_its_required_keys() -> None:
+def test_a_transport_configuration_is_tabled_with_its_required_keys() -> None:
     table = rows(HOOK.render("<!-- settings: llm_lineage.transports.spool.SpoolConfig -->"))
-    assert list(table) == [field.name for field in SpoolConfig.__attrs_attrs__]
+    assert list(table) == list(SpoolConfig.model_fields)
     assert table["directory"][1] == "required"
-    assert table["max_bytes"][1] == f"`{SpoolConfig.__attrs_attrs__.max_bytes.default!r}`"
+    assert table["max_bytes"][1] == f"`{SpoolConfig.model_fields['max_bytes'].default!r}`"
 
 
 def test_the_airflow_options_come_from_the_provider_info() -> None:

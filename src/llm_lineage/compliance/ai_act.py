@@ -20,8 +20,8 @@ from typing import Any
 
 from llm_lineage.compliance.facts import processing, read_dates, sources, tool
 from llm_lineage.compliance.selection import Traced
-from llm_lineage.lineage.declaration import SourceKind
 from llm_lineage.events import kinds
+from llm_lineage.lineage.declaration import SourceKind
 
 TEMPLATE = "European Commission, Template for the Public Summary of Training Content, 24 July 2025"
 TO_COMPLETE = "[To be completed by the provider]"

@@ -17,8 +17,8 @@ from typing import Any
 
 from llm_lineage import __version__
 from llm_lineage.compliance.selection import Traced
-from llm_lineage.report.facets import at, items, text
 from llm_lineage.events.kinds import DOCUMENTS
+from llm_lineage.report.facets import at, items, text
 from llm_lineage.report.trace import Node
 
 #: The name this provider goes by in every document's tool list.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm_lineage.report.graph import Lineage
 from llm_lineage.events.kinds import ADAPTER, DOCUMENTS
+from llm_lineage.report.graph import Lineage
 from llm_lineage.report.timeutil import iso
 from llm_lineage.report.trace import Node, trace
 

@@ -112,7 +112,7 @@ class DistributedSettings(BaseModel):
     @classmethod
     def _processes(cls, value: int | str) -> int | str:
         if isinstance(value, int) and not 1 <= value <= MAX_PROCESSES:
-            raise ValueError(f"must be 'auto' or a number of processes from 1 to {MAX_PROCESSES}")
+            raise ConfigError(f"must be 'auto' or a number of processes from 1 to {MAX_PROCESSES}")
         return value
 
 
