@@ -55,6 +55,7 @@ ALLOWED = {
     "cli": {"common", "cli", "transports", "report", "compliance", "lineage", "events"},
 }
 MAX_FUNCTION_LINES = 60
+MAX_FILE_LINES = 400
 #: Every built-in exception class (``KeyError``, ``LookupError``, ``ImportError``, ...).
 BUILTIN_ERRORS = frozenset(
     name
@@ -186,6 +187,16 @@ def test_no_function_is_longer_than_the_limit() -> None:
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1
                 if lines > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {lines}")
+    assert not long, "\n".join(long)
+
+
+def test_no_file_is_longer_than_the_limit() -> None:
+    """A file over ~400 lines holds two ideas (ARCHITECTURE.md, "Conventions")."""
+    long = [
+        f"{path.relative_to(SRC)}: {lines}"
+        for path in sorted(SRC.rglob("*.py"))
+        if (lines := len(path.read_text().splitlines())) > MAX_FILE_LINES
+    ]
     assert not long, "\n".join(long)
 
 

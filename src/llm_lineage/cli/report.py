@@ -224,7 +224,7 @@ def _trace(arguments: argparse.Namespace, lineage: Any) -> int:
 
 
 def _usage(arguments: argparse.Namespace, lineage: Any) -> int:
-    from llm_lineage.report.text import usage_text
+    from llm_lineage.report.text_usage import usage_text
     from llm_lineage.report.usage import usage
 
     report = usage(lineage, _now(arguments), arguments.idle_days)
@@ -237,7 +237,7 @@ def _usage(arguments: argparse.Namespace, lineage: Any) -> int:
 
 def _cost(arguments: argparse.Namespace, lineage: Any) -> int:
     from llm_lineage.report.cost import cost
-    from llm_lineage.report.text import cost_text
+    from llm_lineage.report.text_usage import cost_text
 
     report = cost(lineage)
     _page(arguments, lineage, None, None)
