@@ -35,6 +35,7 @@ HOSTILE = {
     "zzz-growing.txt": "grew after the folder was listed",
 }
 GROW_TO = 8 * 1024 * 1024
+FILLERS = 48
 
 
 def _hostile_corpus(root: Path, outside: Path) -> Path:
@@ -56,6 +57,13 @@ def _hostile_corpus(root: Path, outside: Path) -> Path:
     make_docx(root / "titled.docx", ["A paragraph under a hostile title."], title=HOSTILE_TITLE.replace("\x00", ""),
               author="Alice Example\nMallory Forged")  # fmt: skip
     make_markdown(root / "titled.md", "Body.\n", title="<script>alert(1)</script>", authors=["Bob"])
+    # Read before the growing file, more than the two readers hold at once (8 each): the run
+    # reads zzz-growing.txt only once most of these are parsed, well after it took the lock and
+    # the grower wrote (the readers now start while the source is listed, so without them the
+    # run could read the file before the grower woke up).
+    for number in range(FILLERS):
+        line = f"Filler document {number}, one of many lines of ordinary text.\n"
+        (root / f"filler-{number:02d}.txt").write_text(line * (2**20 // len(line)))
     (root / "zzz-growing.txt").write_text("small for now\n")
     return root
 
@@ -127,6 +135,7 @@ def test_every_normal_document_is_extracted(hostile_run: tuple[DagRun, Path]) ->
         "titled.pdf",
         "titled.docx",
         "titled.md",
+        *(f"filler-{number:02d}.txt" for number in range(FILLERS)),
     }
     assert not names & set(HOSTILE)
 

@@ -29,6 +29,7 @@ from tokenizers_fixtures import train_bpe
 pytestmark = pytest.mark.dag
 
 SPOOL_TYPE = "llm_lineage.transports.spool.SpoolTransport"
+DATABASE = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
 LLM_LINEAGE = Path(sys.executable).with_name("llm-lineage")
 
 
@@ -53,6 +54,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, airflow_home: Path) -> dict
     return {
         "TEST_CORPUS": str(make_mixed_corpus(root / "corpus")),
         "TEST_BPE": str(train_bpe(root / "bpe").parent),
+        **private_database(airflow_home / "airflow.db", root),
     }
 
 
@@ -70,16 +72,17 @@ def spool_settings(spool: Path, backend: FakeMarquez, **extra: Any) -> dict[str,
     }
 
 
-def private_database(airflow_home: Path, workdir: Path) -> dict[str, str]:
-    """A copy of the session's metadata database for one run, taken with SQLite's backup API.
+def private_database(source_file: Path, workdir: Path) -> dict[str, str]:
+    """A copy of a metadata database, taken with SQLite's backup API, for this module's runs.
 
-    Two ``airflow dags test`` processes writing one SQLite file left it malformed for the tests
-    that came after (``database disk image is malformed``); runs in parallel get a copy each.
+    Runs through the spool left the session's SQLite file malformed for the modules after this
+    one (``database disk image is malformed``, twice in CI, not reproduced alone): the module
+    runs on a copy of its own, and the two parallel runs on a copy each.
     """
     copy = workdir / "airflow.db"
-    with sqlite3.connect(airflow_home / "airflow.db") as source, sqlite3.connect(copy) as target:
+    with sqlite3.connect(source_file) as source, sqlite3.connect(copy) as target:
         source.backup(target)
-    return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{copy}"}
+    return {DATABASE: f"sqlite:///{copy}"}
 
 
 def start_run(
@@ -233,9 +236,7 @@ def test_a_backend_slower_than_the_timeout_neither_stalls_tasks_nor_floods_the_c
     backend.stop()
 
 
-def test_two_runs_in_parallel_share_one_spool(
-    tmp_path: Path, inputs: dict[str, str], airflow_home: Path
-) -> None:
+def test_two_runs_in_parallel_share_one_spool(tmp_path: Path, inputs: dict[str, str]) -> None:
     backend = FakeMarquez().start()
     settings = spool_settings(tmp_path / "spool", backend)
     started = []
@@ -245,7 +246,9 @@ def test_two_runs_in_parallel_share_one_spool(
         corpus = shutil.copytree(inputs["TEST_CORPUS"], tmp_path / f"corpus-{name}")
         own = {**inputs, "TEST_CORPUS": str(corpus)}
         (tmp_path / name).mkdir()
-        database = private_database(airflow_home, tmp_path / name)
+        database = private_database(
+            Path(inputs[DATABASE].removeprefix("sqlite:///")), tmp_path / name
+        )
         started.append(start_run(tmp_path / name, own, settings, date, database))
     runs = [finish(*pair) for pair in started]
     assert [r.returncode for r in runs] == [0, 0], runs[0].output[-3000:] + runs[1].output[-3000:]
