@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,17 @@ def airflow_home() -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return _HOME
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_airflow_connections() -> Iterator[None]:
+    """After each module, close the connections in-process Airflow pooled to the session's
+    SQLite database: one module's connections do not outlive it into the next module's runs
+    (``airflow_db.read_bytes_elsewhere`` tells what a connection held too long went through)."""
+    yield
+    engine = getattr(sys.modules.get("airflow.settings"), "engine", None)
+    if engine is not None:
+        engine.dispose()
 
 
 RunDag = Callable[..., "DagRun"]

@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from airflow_db import read_bytes_elsewhere
 from conftest import TESTS, DagRun, RunDag
 from llm_lineage.storage.staging import STAGING_PREFIX
 from lora_fixtures import tiny_base
@@ -247,7 +248,10 @@ def test_credentials_appear_in_no_event_log_stored_field_or_file(
     places: dict[str, bytes] = {
         "events": json.dumps(pipelines.s3_run.events).encode(),
         "airflow dags test output": pipelines.s3_run.output.encode(),
-        "metadata database": (airflow_home / "airflow.db").read_bytes(),
+        **{  # with its write-ahead log; read by another process (see ``read_bytes_elsewhere``)
+            f"metadata database ({path.name})": read_bytes_elsewhere(path)
+            for path in sorted(airflow_home.glob("airflow.db*"))
+        },
         **{f"s3://{BUCKET}/{key}": data for key, data in pipelines.outputs.items()},
     }
     logs = airflow_home / "logs"

@@ -9,12 +9,12 @@ operator attribute. Every byte the run left behind is then searched for each sec
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_db import query_elsewhere, read_bytes_elsewhere
 from conftest import TESTS, DagRun, RunDag
 from documents import make_html, make_markdown
 from llm_lineage.lineage.authors import author_token
@@ -40,12 +40,10 @@ class Secrets:
         self.events_file = events_file
 
     def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.home / "airflow.db") as db:
-            return db.execute(sql, args).fetchall()
+        return [tuple(row) for row in query_elsewhere(self.home / "airflow.db", sql, *args)]
 
     def database_dump(self) -> str:
-        with sqlite3.connect(self.home / "airflow.db") as db:
-            return "\n".join(db.iterdump())
+        return "\n".join(query_elsewhere(self.home / "airflow.db", ""))
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +134,7 @@ def test_no_secret_anywhere(secrets_run: Secrets) -> None:
     for folder in (secrets_run.home, secrets_run.out):
         for path in folder.rglob("*"):
             if path.is_file():
-                places[str(path)] = path.read_bytes().decode("latin-1")
+                places[str(path)] = read_bytes_elsewhere(path).decode("latin-1")
     assert secrets_run.query("SELECT count(*) FROM xcom WHERE dag_id = 'secrets_pipeline'")[0][0]
     assert len(secrets_run.run.events) >= 8
     leaks = [

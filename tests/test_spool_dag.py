@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from airflow_db import copy_database
 from conftest import AIRFLOW, TESTS
 from corpora import make_mixed_corpus
 from lineage_servers import FakeMarquez
@@ -73,15 +73,10 @@ def spool_settings(spool: Path, backend: FakeMarquez, **extra: Any) -> dict[str,
 
 
 def private_database(source_file: Path, workdir: Path) -> dict[str, str]:
-    """A copy of a metadata database, taken with SQLite's backup API, for this module's runs.
-
-    Runs through the spool left the session's SQLite file malformed for the modules after this
-    one (``database disk image is malformed``, twice in CI, not reproduced alone): the module
-    runs on a copy of its own, and the two parallel runs on a copy each.
-    """
+    """A copy of a metadata database for this module's runs: they leave the session's alone,
+    and the two parallel runs write a copy each."""
     copy = workdir / "airflow.db"
-    with sqlite3.connect(source_file) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    copy_database(source_file, copy)
     return {DATABASE: f"sqlite:///{copy}"}
 
 
