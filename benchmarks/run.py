@@ -46,7 +46,7 @@ def suites(
         "events": lambda root: bench_lineage.event_size_rows(
             root, (10, 100, 1_000) if quick else (10, 1_000, 100_000)
         ),
-        "overhead": lambda root: [bench_lineage.overhead_row(root, 100 if quick else 1_000)],
+        "overhead": lambda root: bench_lineage.overhead_rows(root, 100 if quick else 1_000),
         "fingerprint": lambda root: [bench_training.fingerprint_row(root, 16 if quick else 256)],
         "training": lambda root: [bench_training.lora_row(root, 128 if quick else 512)],
         "distributed": lambda root: distributed_training.rows(root, 128 if quick else 256),

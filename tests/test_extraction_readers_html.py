@@ -200,17 +200,21 @@ def test_a_date_utc_cannot_hold_loses_the_date_not_the_document() -> None:
     assert output.created is None
 
 
-def test_line_edges_strip_as_str_strip_does_on_random_whitespace() -> None:
-    """The one-pass line stripping of ``_visible_text`` against stripping each line."""
+def test_folding_whitespace_matches_the_rule_on_random_whitespace() -> None:
+    """``fold_whitespace`` (per-line ``str.strip``, then runs of line breaks) against the rule
+    written as regular expressions over the whole text: Unicode spaces, the line breaks of
+    ``str.splitlines``, tabs, and blank lines made of spaces."""
     import random
+    import re
 
-    from llm_lineage.extraction.readers.html import _BLANK_LINES, _LINE_EDGES
+    from llm_lineage.extraction.readers.html import fold_whitespace
 
     rng = random.Random(11)
-    alphabet = ["a", "b", " ", "\n", "\xa0", "\u2003", "\u3000", "\x1f", "\x85", "\u2028", "é"]
-    for _ in range(3000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        text = "\n".join(text.splitlines())  # as _visible_text has it by then
-        one_by_one = "\n".join(line.strip() for line in text.split("\n"))
-        expected = _BLANK_LINES.sub("\n\n", one_by_one).strip()
-        assert _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", text)).strip() == expected, text
+    alphabet = ["a", "b", " ", " ", "\t", "\n", "\xa0", "\u2003", "\u3000", "\x1f", "\x85"]
+    alphabet += ["\u2028", "\r", "\x0b", "é"]
+    for _ in range(5000):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        text = re.sub("  +", " ", "\n".join(raw.splitlines()).replace("\t", " "))
+        edges = re.sub(r"[^\S\n]*\n[^\S\n]*", "\n", text)
+        expected = re.sub(r"\n\s*\n+", "\n\n", edges).strip()
+        assert fold_whitespace(raw) == expected, repr(raw)

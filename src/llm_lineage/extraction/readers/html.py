@@ -30,9 +30,8 @@ from llm_lineage.extraction.readers.common import authors_from
 
 INVISIBLE_TAGS = list(INVISIBLE_HTML_TAGS)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-#: The whitespace around a line break (``\s`` but the break itself).
-_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
+#: Three or more line breaks (lines are stripped first, so a blank line is empty).
+_BLANK_LINES = re.compile("\n\n\n+")
 #: Runs of spaces that fold to one space (tabs are spaces by then). Two literal spaces lead the
 #: pattern, so the regex engine jumps between candidates at C speed: 8x faster than
 #: ``[ \t]{2,}|\t`` on prose, where nearly every word ends at a lone space that the
@@ -232,17 +231,26 @@ def _visible_text(tree: LexborHTMLParser) -> str:
         return ""
     for node in root.css(BLOCK_TAGS):
         node.insert_after("\n")
-    raw = root.text(separator="", strip=False)
+    return fold_whitespace(root.text(separator="", strip=False))
+
+
+def fold_whitespace(raw: str) -> str:
+    """Lines as a reader sees them: no space at either end, runs of spaces and tabs as one
+    space, runs of blank lines as one."""
     # Line breaks first (splitlines' set, which includes \v and \f), then one pass of the
     # space rule over the whole text instead of one per line: each run of spaces and tabs
     # becomes one space.
     spaced = "\n".join(raw.splitlines())
     if "\t" in spaced:
         spaced = spaced.replace("\t", " ")
-    spaced = _SPACES.sub(" ", spaced)
-    # Each line stripped (``str.strip``'s whitespace is the regular expression's ``\s``), in
-    # one C-speed pass: the ends of the first and last lines go with the final ``strip``.
-    return _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", spaced)).strip()
+    if "  " in spaced:
+        spaced = _SPACES.sub(" ", spaced)
+    # Each line stripped (``str.strip``: the same whitespace as the regular expressions' ``\s``),
+    # so a blank line is empty and blank runs are runs of line breaks. ``str.strip`` per line is
+    # 5x faster than one regular expression for the whitespace around each break, which has no
+    # literal to skip ahead to and tries every space of the text.
+    lines = "\n".join([line.strip() for line in spaced.split("\n")])
+    return _BLANK_LINES.sub("\n\n", lines).strip()
 
 
 def read_html(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> ReaderOutput:
