@@ -10,6 +10,7 @@ alternating, after one warm-up run of each.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -161,12 +162,33 @@ def rows(
         _compare(
             "extraction PDF, 2 workers vs 1 worker", ours(pdfs, PATTERNS["pdf"], 2), one_pdf, 1.7
         ),
+        *_html_at_scale(html, root / "html-x10"),
         _pypdf_row("extraction PDF, 1 worker vs a pypdf loop", one_pdf, pdfs, judged=not real),
     ]
     if real:
         found += _real_pdf_rows()
     found.append(_worker_memory(root, pdfs))
     return found
+
+
+def _html_at_scale(html: Path, folder: Path, copies: int = 10) -> list[Row]:
+    """The HTML pages hard-linked ``copies`` times: a reader's start and the engine's fixed
+    costs spread over ten times the pages, with one and two readers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for copy in range(copies):
+        for path in sorted(html.glob("*.html")):
+            os.link(path, folder / f"{copy:03d}-{path.name}")
+    pages = len(list(folder.glob("*.html")))
+    return [
+        _compare(
+            f"extraction HTML x{copies} ({pages:,} pages), {workers} worker{'s' * (workers > 1)} "
+            "vs bare selectolax",
+            ours(folder, PATTERNS["html"], workers),
+            lambda: bare_selectolax(folder),
+            target,
+        )
+        for workers, target in ((1, 0.9), (2, 1.6))
+    ]
 
 
 def _pypdf_row(
