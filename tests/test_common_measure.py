@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import subprocess
 import sys
 import time
@@ -92,3 +93,42 @@ def test_peak_memory_is_the_process_peak_and_never_below_what_is_held() -> None:
 
     assert reading.peak_memory_bytes >= len(held)
     assert reading.peak_memory_bytes <= peak_memory_bytes()  # a peak only grows
+
+
+_PROBE = r"""
+import json, subprocess, sys
+big = bytearray(int(sys.argv[1]) * 2**20)
+big[::4096] = b"\x01" * len(big[::4096])
+child = r'''
+import json, sys
+from llm_lineage.common.resources import PeakMemory, peak_memory_bytes
+def mib(n): return n // 2**20
+fast, polled = PeakMemory(interval=3600), PeakMemory(interval=0)
+found = {"start": mib(fast()), "own": mib(peak_memory_bytes())}
+small = bytearray(int(sys.argv[1]) * 2**20); small[::4096] = b"\x01" * len(small[::4096])
+found["below_stale"], found["below_polled"] = mib(fast()), mib(polled())
+del small
+large = bytearray(int(sys.argv[2]) * 2**20); large[::4096] = b"\x01" * len(large[::4096])
+found["above"] = mib(fast())
+print(json.dumps(found))
+'''
+print(subprocess.run([sys.executable, "-c", child, sys.argv[2], sys.argv[3]],
+                     capture_output=True, text=True, check=True).stdout)
+"""
+
+
+def test_peak_memory_probe_is_this_process_peak_not_its_parents() -> None:
+    """A process started by a large one (a reader started by a task) inherits the parent's
+    ``ru_maxrss``: the probe reports its own peak, at once once it passes the inherited one,
+    and re-read within ``interval`` below it."""
+    shown = subprocess.run(
+        [sys.executable, "-c", _PROBE, "300", "60", "400"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = json.loads(shown)
+    assert found["start"] == found["own"] < 150  # not the parent's 300 MiB
+    assert found["below_stale"] == found["start"]  # not re-read within the interval
+    assert found["below_polled"] >= found["own"] + 60
+    assert found["above"] >= 400  # past the parent's peak: exact, without a re-read

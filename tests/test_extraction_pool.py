@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -20,6 +21,8 @@ from corpora import make_mixed_corpus
 from documents import make_pdf
 from extraction_fixtures import ListLogger, make_corpus_of_every_kind
 from llm_lineage.extraction import ExtractionSettings, engine, extract_corpus, local_documents, pool
+from llm_lineage.extraction.encode import DocumentInfo, Encoded
+from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import ExtractionResult
 
 GOOD = 5  # documents in the mixed corpus
@@ -210,3 +213,54 @@ def test_a_small_corpus_is_parsed_in_the_task_process_by_default(
     big = corpus / "big.txt"
     big.write_text("word " * (engine.SMALL_CORPUS_BYTES // 5 + 1))
     assert not engine.is_small(local_documents(corpus, config.include))
+
+
+def _taken_before_first_answer(
+    long_pdf: Path, small: int, monkeypatch: pytest.MonkeyPatch, **limits: int
+) -> tuple[int, list[str]]:
+    """Feed a long PDF, then ``small`` short text documents, to two readers: how many documents
+    the pool had taken when it handed back the first (the long one), and the texts in order."""
+    for name, value in limits.items():
+        monkeypatch.setattr(pool, name, value)
+    taken = 0
+
+    def jobs() -> Iterator[pool.ParseJob]:
+        nonlocal taken
+        documents = [("long.pdf", "pdf", long_pdf.read_bytes())] + [
+            (f"note{i:04d}.txt", "text", f"note number {i}\n".encode()) for i in range(small)
+        ]
+        for name, fmt, data in documents:
+            taken += 1
+            info = DocumentInfo(name, f"file:///{name}", name, None, fmt, "text/plain")
+            yield pool.ParseJob(name, info, data)
+
+    readers = pool.ReaderPool(2, ReadLimits(), 120.0, 2**30)
+    readers.load(["pdf", "text"])
+    first: int | None = None
+    order = []
+    try:
+        for job, outcome in readers.parse(jobs()):
+            first = taken if first is None else first
+            assert isinstance(outcome, Encoded), outcome
+            order.append(job.ref)
+    finally:
+        readers.close()
+    assert first is not None
+    return first, order
+
+
+def test_a_long_document_holds_up_only_its_own_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one reader parses a long document, the other goes on with the many documents
+    behind it (far past what the readers hold), and the answers still come in document order.
+    With the bound on parsed text waiting behind it at one byte, the pool stops taking."""
+    long_pdf = _long_pdf(tmp_path / "long.pdf", 3000)
+    small = 300
+    first, order = _taken_before_first_answer(long_pdf, small, monkeypatch)
+    assert first == small + 1 > 2 * (2 * 2 * pool.DEPTH + 2)
+    assert order == ["long.pdf"] + [f"note{i:04d}.txt" for i in range(small)]
+
+    first, order = _taken_before_first_answer(long_pdf, small, monkeypatch, WAITING_BYTES=1)
+    assert first <= 2 * (2 * 2 * pool.DEPTH + 2)
+    assert len(order) == small + 1

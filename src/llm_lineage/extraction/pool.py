@@ -35,7 +35,7 @@ from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
 from llm_lineage.common.resources import peak_memory_bytes
-from llm_lineage.extraction.encode import DocumentInfo, Failed, Outcome, parse_document
+from llm_lineage.extraction.encode import DocumentInfo, Encoded, Failed, Outcome, parse_document
 from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import DocumentError
 
@@ -50,6 +50,12 @@ BATCH_BYTES = 4 * 2**20
 DEPTH = 2 * BATCH_DOCUMENTS
 #: Most bytes read ahead and not yet given to a reader (at least one document is).
 PENDING_BYTES = 64 * 2**20
+#: Most documents taken and not yet handed back in order, and most bytes of text parsed and
+#: waiting behind an earlier document: while one reader spends seconds on a long document, the
+#: others go on with the thousands behind it (a window of a few dozen stalled them all, and
+#: real corpora scaled 1.0x from one reader to two), and the task's memory stays bounded.
+WINDOW_DOCUMENTS = 4096
+WAITING_BYTES = 128 * 2**20
 
 
 @dataclass
@@ -65,6 +71,11 @@ class ParseJob:
     data: bytes | None = None
     error: DocumentError | None = None
     digest: str | None = None
+
+
+def _text_bytes(outcome: Outcome | None) -> int:
+    """What a settled document holds in the task's memory until it is handed back."""
+    return len(outcome.text) if isinstance(outcome, Encoded) else 0
 
 
 class ReaderPoolError(LlmLineageError, RuntimeError):
@@ -224,11 +235,13 @@ class ReaderPool:
         self.limits = limits
         self.seconds = seconds
         self.memory_bytes = memory_bytes
-        self.window = 2 * self.size * DEPTH + 2
+        self.read_ahead = 2 * self.size * DEPTH + 2
+        self.window = max(WINDOW_DOCUMENTS, self.read_ahead)
         self.workers: list[_Worker] = []
         self.formats: tuple[str, ...] | None = None
         self.pending: deque[_Slot] = deque()
         self.pending_bytes = 0
+        self.waiting_bytes = 0
         self.peak_worker_memory_bytes = 0
         self.replaced = 0
 
@@ -243,9 +256,9 @@ class ReaderPool:
     def load(self, formats: Iterable[str]) -> None:
         """The formats the corpus holds: each process imports their readers, then is ready."""
         self.formats = tuple(sorted(set(formats)))
-        self.start()
         for worker in self.workers:
             worker.load(self.formats, self.limits)
+        self.start()  # a process started from here on is told the formats as it starts
 
     def parse(self, jobs: Iterable[ParseJob]) -> Iterator[tuple[ParseJob, Outcome]]:
         if self.formats is None:
@@ -258,6 +271,7 @@ class ReaderPool:
             if order and order[0].outcome is not None:
                 while order and order[0].outcome is not None:
                     slot = order.popleft()
+                    self.waiting_bytes -= _text_bytes(slot.outcome)
                     yield slot.job, slot.outcome  # type: ignore[misc]
                 continue  # room in the window again: take more before waiting
             if not order and not feed.more:
@@ -265,9 +279,17 @@ class ReaderPool:
             self._wait()
 
     def _fill(self, order: deque[_Slot], feed: _Feed) -> None:
-        """Take jobs into the window while bytes may be read ahead; a job that needs no
-        reader (its error known already) is settled at once."""
-        while len(order) < self.window and (not self.pending or self.pending_bytes < PENDING_BYTES):
+        """Take jobs into the window while documents may be read ahead (as many as the
+        readers take in a round, within ``PENDING_BYTES``) and parsed text may wait; a job that
+        needs no reader (its error known already) is settled at once."""
+        while (
+            len(order) < self.window
+            and self.waiting_bytes < WAITING_BYTES
+            and (
+                not self.pending
+                or (self.pending_bytes < PENDING_BYTES and len(self.pending) < self.read_ahead)
+            )
+        ):
             job = feed.take()
             if job is None:
                 return
@@ -340,6 +362,7 @@ class ReaderPool:
             self._retire(worker, kill=False)  # its heap may be damaged: it exits by itself
             return
         slot.settle(value)
+        self.waiting_bytes += _text_bytes(value)
 
     def _expire(self, worker: _Worker) -> None:
         if not worker.ready:

@@ -24,7 +24,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from llm_lineage.common.resources import peak_memory_bytes
+from llm_lineage.common.resources import PeakMemory, peak_memory_bytes
 from llm_lineage.extraction.encode import DocumentInfo, Failed, parse_document
 from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.readers import load_readers
@@ -120,11 +120,12 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=_receive, args=(inbox, documents), daemon=True).start()
     _limit_memory(int(argv[2]))
     outbox.send(("ready", None, peak_memory_bytes()))
+    peak = PeakMemory()
     while (document := documents.get()) is not None:
         info, data = document
         kind, value = _answer(info, data, limits)
         del document, data
-        outbox.send((kind, value, peak_memory_bytes()))
+        outbox.send((kind, value, peak_memory_bytes() if kind == "memory" else peak()))
         if kind == "memory":
             return 0
     return 0
