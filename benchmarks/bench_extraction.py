@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import Row, best_seconds, speed_row
+from harness import Row, alternating_best, speed_row
 
 from corpora import make_docx, make_html, make_pdfs
 from llm_lineage.extraction import ExtractionSettings, extract_corpus, local_documents
@@ -121,14 +121,9 @@ ROUNDS = 2
 def _compare(
     what: str, run_ours: Callable[[], object], bare: Callable[[], object], target: float
 ) -> Row:
-    """Ours and the baseline alternate, round by round, so that a burst of load elsewhere on
-    the machine slows both sides' runs rather than all of one side's."""
-    bare()
-    run_ours()  # warm: page cache, imports
-    ours_seconds = bare_seconds = float("inf")
-    for _ in range(ROUNDS):
-        ours_seconds = min(ours_seconds, best_seconds(run_ours, rounds=1))
-        bare_seconds = min(bare_seconds, best_seconds(bare, rounds=1))
+    """Ours and the baseline alternate, round by round, after a warm run of each (page
+    cache, imports)."""
+    ours_seconds, bare_seconds = alternating_best(run_ours, bare, ROUNDS)
     return speed_row(what, ours_seconds, bare_seconds, target)
 
 

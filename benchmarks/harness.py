@@ -42,6 +42,22 @@ def best_seconds(action: Callable[[], Any], rounds: int = 3) -> float:
     return best
 
 
+def alternating_best(
+    ours: Callable[[], Any], baseline: Callable[[], Any], rounds: int = 2, warm: bool = True
+) -> tuple[float, float]:
+    """The best of ``rounds`` runs of each side, the sides alternating round by round (after
+    one untimed run of each when ``warm``), so that a burst of load elsewhere on the machine
+    slows both sides' runs rather than all of one side's. Returns (ours, baseline) seconds."""
+    if warm:
+        baseline()
+        ours()
+    ours_seconds = baseline_seconds = float("inf")
+    for _ in range(rounds):
+        ours_seconds = min(ours_seconds, best_seconds(ours, rounds=1))
+        baseline_seconds = min(baseline_seconds, best_seconds(baseline, rounds=1))
+    return ours_seconds, baseline_seconds
+
+
 def speed_row(what: str, ours: float, baseline: float, at_least: float, note: str = "") -> Row:
     ratio = baseline / ours
     return Row(
