@@ -116,7 +116,7 @@ def event_size_rows(root: Path, sizes: tuple[int, ...] = (10, 1_000, 100_000)) -
 def _dag_seconds(home: Path, corpus: Path, lineage_on: bool, provider_only: bool = False) -> float:
     """One ``airflow dags test``; ``provider_only``: the operator's lineage methods return
     nothing, so what remains of the cost is the OpenLineage provider's and the transport's."""
-    out = Path(tempfile.mkdtemp(prefix="bench-dag-out-"))
+    out = Path(tempfile.mkdtemp(prefix="bench-dag-out-", dir=home.parent))  # removed with root
     env = {
         **os.environ,
         **({"BENCH_PROVIDER_ONLY": "1"} if provider_only else {}),

@@ -154,3 +154,70 @@ def test_add_rows_refuses_a_writer_that_hashes_only_part_of_a_row(tmp_path: Path
     with pytest.raises(ValueError, match="content"):
         writer.add_rows({name: [] for name in _VARIED.names})
     writer.abort()
+
+
+class _FailingWrites:
+    """A ParquetWriter whose row-group writes fail after ``good`` of them (a full disk)."""
+
+    def __init__(self, real: pq.ParquetWriter, good: int) -> None:
+        self.real, self.good, self.closed = real, good, False
+
+    def write_table(self, table: pa.Table, row_group_size: int | None = None) -> None:
+        if self.good == 0:
+            raise OSError(28, "No space left on device")
+        self.good -= 1
+        self.real.write_table(table, row_group_size)
+
+    def add_key_value_metadata(self, metadata: dict[str, str]) -> None:
+        self.real.add_key_value_metadata(metadata)
+
+    def close(self) -> None:
+        self.closed = True
+        self.real.close()
+
+
+def _writer_of_numbers(path: Path, good: int) -> tuple[ParquetRowWriter, _FailingWrites]:
+    writer = ParquetRowWriter(path, pa.schema([("n", pa.int64())]), group_rows=2)
+    failing = _FailingWrites(writer._writer, good)
+    writer._writer = failing  # type: ignore[assignment]
+    return writer, failing
+
+
+def test_row_groups_written_in_the_background_keep_their_order_and_hash(tmp_path: Path) -> None:
+    """Groups are written by a thread while rows are added: the same file as written in line."""
+    writer, _ = _writer_of_numbers(tmp_path / "n.parquet", good=100)
+    for n in range(9):
+        writer.add({"n": n})
+    written = writer.close()
+
+    table = pq.read_table(tmp_path / "n.parquet")
+    assert table.column("n").to_pylist() == list(range(9))
+    metadata = pq.ParquetFile(tmp_path / "n.parquet").metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [
+        2, 2, 2, 2, 1
+    ]  # fmt: skip
+    again = ParquetRowWriter(tmp_path / "m.parquet", pa.schema([("n", pa.int64())]), group_rows=9)
+    for n in range(9):
+        again.add({"n": n})
+    assert again.close().content_hash == written.content_hash
+
+
+def test_a_failed_background_write_is_raised_by_the_next_flush_or_close(tmp_path: Path) -> None:
+    writer, failing = _writer_of_numbers(tmp_path / "n.parquet", good=1)
+    writer.add({"n": 0})
+    writer.add({"n": 1})  # the first group: written
+    writer.add({"n": 2})
+    writer.add({"n": 3})  # the second group: its write fails in the thread
+    writer.add({"n": 4})
+    with pytest.raises(OSError, match="No space left"):
+        writer.add({"n": 5})  # the third group waits for the second: the error surfaces here
+    writer.abort()
+    assert failing.closed
+
+    writer, failing = _writer_of_numbers(tmp_path / "m.parquet", good=0)
+    writer.add({"n": 0})
+    writer.add({"n": 1})
+    with pytest.raises(OSError, match="No space left"):
+        writer.close()
+    writer.abort()  # nothing left to raise; the file is closed
+    assert failing.closed

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from llm_lineage.common.background import BackgroundCall
 from llm_lineage.common.errors import ConfigError
 from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.common.row_hash import ROW_END, hash_value
@@ -49,7 +50,13 @@ def _column_hashes(column: pa.ChunkedArray) -> list[bytes]:
 
 
 class ParquetRowWriter:
-    """Buffer rows, write a row group every ``group_rows`` rows or ``group_bytes`` of strings."""
+    """Buffer rows, write a row group every ``group_rows`` rows or ``group_bytes`` of strings.
+
+    A row group is compressed and written by a thread of its own (Arrow does it without the
+    GIL) while the caller goes on adding rows: a group of large texts takes a tenth of a second
+    or more, and an extraction run's task process must not stop feeding its readers for it.
+    An error of that write is raised by the next ``add`` that flushes, or by ``close``.
+    """
 
     def __init__(
         self,
@@ -72,6 +79,7 @@ class ParquetRowWriter:
         self._rows = 0
         self._hash = hashlib.sha256()
         self._writer = pq.ParquetWriter(str(path), schema, compression="zstd")
+        self._written = BackgroundCall.done()
 
     def add(self, row: dict[str, Any]) -> None:
         hashed = self.content(row) if self.content else row
@@ -156,11 +164,14 @@ class ParquetRowWriter:
         return [table]
 
     def _flush(self) -> None:
+        """Hand the buffered rows to the writing thread as one row group (after the previous
+        group is written: one group in flight, in order)."""
         if not self._buffered_rows:
             return
         tables = [*self._tables, *self._added_rows()]
         table = pa.concat_tables(tables).combine_chunks() if len(tables) > 1 else tables[0]
-        self._writer.write_table(table, row_group_size=self._buffered_rows)
+        self._written.wait()
+        self._written = BackgroundCall(self._writer.write_table, table, self._buffered_rows)
         self._tables = []
         self._buffered_rows = 0
         self._buffered_bytes = 0
@@ -171,6 +182,7 @@ class ParquetRowWriter:
         With the hash in the footer, a later step names this file's version without reading it.
         """
         self._flush()
+        self._written.wait()
         digest = self._hash.hexdigest()
         self._writer.add_key_value_metadata({CONTENT_HASH_KEY: digest, **(footer or {})})
         self._writer.close()
@@ -183,4 +195,7 @@ class ParquetRowWriter:
 
     def abort(self) -> None:
         """Close without publishing; the caller removes the staging file."""
-        self._writer.close()
+        try:
+            self._written.wait()
+        finally:
+            self._writer.close()

@@ -31,7 +31,8 @@ from llm_lineage.extraction.model import (
     ExtractionFailed,
     ExtractionResult,
 )
-from llm_lineage.extraction.pool import InProcessParser, ParseJob, ReaderPool
+from llm_lineage.extraction.parsing import InProcessParser, ParseJob
+from llm_lineage.extraction.pool import ReaderPool
 from llm_lineage.extraction.readers import reader_for
 from llm_lineage.extraction.settings import ExtractionSettings
 from llm_lineage.extraction.source import SourceDocument

@@ -20,6 +20,8 @@ the formats the corpus holds (``load``).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import pickle
@@ -31,13 +33,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
 
 from llm_lineage.common.errors import LlmLineageError
-from llm_lineage.common.resources import peak_memory_bytes
-from llm_lineage.extraction.encode import DocumentInfo, Encoded, Failed, Outcome, parse_document
+from llm_lineage.extraction.encode import Encoded, Failed, Outcome
 from llm_lineage.extraction.limits import ReadLimits
 from llm_lineage.extraction.model import DocumentError
+from llm_lineage.extraction.parsing import ParseJob, parse_in_process
 
 #: Seconds a reader process may take to import its libraries and say it is ready.
 STARTUP_SECONDS = 120.0
@@ -50,27 +51,16 @@ BATCH_BYTES = 4 * 2**20
 DEPTH = 2 * BATCH_DOCUMENTS
 #: Most bytes read ahead and not yet given to a reader (at least one document is).
 PENDING_BYTES = 64 * 2**20
+#: The pipes' buffer to and from each reader (Linux's default maximum for a user; 64 KiB
+#: where it cannot be set).
+PIPE_BYTES = 2**20
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 #: Most documents taken and not yet handed back in order, and most bytes of text parsed and
 #: waiting behind an earlier document: while one reader spends seconds on a long document, the
 #: others go on with the thousands behind it (a window of a few dozen stalled them all, and
 #: real corpora scaled 1.0x from one reader to two), and the task's memory stays bounded.
 WINDOW_DOCUMENTS = 4096
 WAITING_BYTES = 128 * 2**20
-
-
-@dataclass
-class ParseJob:
-    """One document for a reader: its bytes and what the listing tells of it, or the error
-    that kept it from one (``digest``: of the bytes read, when they were).
-
-    ``ref`` is the caller's own object for this document, handed back with the outcome.
-    """
-
-    ref: Any
-    info: DocumentInfo | None = None
-    data: bytes | None = None
-    error: DocumentError | None = None
-    digest: str | None = None
 
 
 def _text_bytes(outcome: Outcome | None) -> int:
@@ -80,38 +70,6 @@ def _text_bytes(outcome: Outcome | None) -> int:
 
 class ReaderPoolError(LlmLineageError, RuntimeError):
     """The reader processes cannot run at all (not one document's fault): the run stops."""
-
-
-def parse_in_process(job: ParseJob, limits: ReadLimits) -> Outcome:
-    """Parse one document here; every exception becomes the document's error."""
-    if job.error is not None:
-        return Failed(job.error, job.digest)
-    if job.info is None or job.data is None:
-        return Failed(DocumentError("unsupported format: no reader for this file extension"))
-    return parse_document(job.info, job.data, limits)
-
-
-class InProcessParser:
-    """Parse in the task's process, in order, without time or memory limits."""
-
-    replaced = 0
-
-    def __init__(self, limits: ReadLimits) -> None:
-        self.limits = limits
-
-    @property
-    def peak_worker_memory_bytes(self) -> int:
-        return peak_memory_bytes()
-
-    def load(self, formats: Iterable[str]) -> None:
-        """Nothing to start: each reader is imported on its first document."""
-
-    def parse(self, jobs: Iterable[ParseJob]) -> Iterator[tuple[ParseJob, Outcome]]:
-        for job in jobs:
-            yield job, parse_in_process(job, self.limits)
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -135,6 +93,15 @@ class _Slot:
         self.settle(Failed(error, hashlib.sha256(data).hexdigest()))
 
 
+def _pipe() -> tuple[int, int]:
+    """A pipe with a buffer of ``PIPE_BYTES`` where the system allows (Linux), so that a large
+    document or text crosses in a few writes, not one per 64 KiB."""
+    read, write = os.pipe()
+    with contextlib.suppress(OSError):  # over pipe-max-size for an unprivileged user: 64 KiB
+        fcntl.fcntl(write, _F_SETPIPE_SZ, PIPE_BYTES)
+    return read, write
+
+
 @dataclass
 class _Worker:
     """One reader process, the pipes to it, and the documents it holds, in order."""
@@ -149,8 +116,8 @@ class _Worker:
 
     @classmethod
     def start(cls, memory_bytes: int) -> _Worker:
-        child_in, parent_out = os.pipe()
-        parent_in, child_out = os.pipe()
+        child_in, parent_out = _pipe()
+        parent_in, child_out = _pipe()
         command = [sys.executable, "-m", "llm_lineage.extraction.worker"]
         process = subprocess.Popen(
             [*command, str(child_in), str(child_out), str(memory_bytes)],

@@ -24,7 +24,8 @@ from llm_lineage.extraction import (
     local_documents,
     start_parser,
 )
-from llm_lineage.extraction.pool import InProcessParser, ReaderPool
+from llm_lineage.extraction.parsing import InProcessParser
+from llm_lineage.extraction.pool import ReaderPool
 from llm_lineage.extraction.source import read_stream
 from llm_lineage.hooks.base import StepHook
 from llm_lineage.hooks.storage import file_uri, location_uri, storage_path
