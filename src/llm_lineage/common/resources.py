@@ -27,8 +27,11 @@ def peak_memory_bytes() -> int:
     parent's peak. Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS).
     """
     mark = _high_water_mark()
-    if mark is not None:
-        return mark
+    return mark if mark is not None else _maxrss_bytes()
+
+
+def _maxrss_bytes() -> int:
+    """``ru_maxrss`` in bytes (KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
@@ -44,17 +47,12 @@ class PeakMemory:
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
-        self.inherited = self._maxrss()
+        self.inherited = _maxrss_bytes()
         self.last = peak_memory_bytes()
         self.read_at = time.monotonic()
 
-    @staticmethod
-    def _maxrss() -> int:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if sys.platform == "darwin" else peak * 1024)
-
     def __call__(self) -> int:
-        own = self._maxrss()
+        own = _maxrss_bytes()
         if own > self.inherited:
             return own
         if time.monotonic() - self.read_at >= self.interval:
