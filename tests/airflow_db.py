@@ -37,7 +37,7 @@ path, sql, args = pickle.load(sys.stdin.buffer)
 with sqlite3.connect(path) as db:
     db.row_factory = sqlite3.Row
     found = db.execute(sql, args) if sql else None
-    rows = [(row.keys(), tuple(row)) for row in found] if found else list(db.iterdump())
+    rows = [(row.keys(), tuple(row)) for row in found] if sql else list(db.iterdump())
 pickle.dump(rows, sys.stdout.buffer)
 """
 
