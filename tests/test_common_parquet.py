@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from extraction_fixtures import extract_folder, make_text_corpus, set_file_time
 from llm_lineage.common.outputs import WrittenFile
 from llm_lineage.common.parquet import ParquetRowWriter
+from llm_lineage.common.row_hash import hash_value
 from llm_lineage.extraction import MANIFEST_FILE, TEXT_FILE
 
 
@@ -230,6 +232,7 @@ import sys, threading
 from pathlib import Path
 import pyarrow as pa
 from llm_lineage.common.parquet import ParquetRowWriter
+from llm_lineage.common.row_hash import hash_value
 imported_by = []
 class Watch:  # notes which thread imports pandas
     def find_spec(self, name, path=None, target=None):
@@ -261,3 +264,28 @@ def test_pyarrows_first_conversion_is_made_by_a_thread_before_the_first_row(
     )
     assert shown.stdout.split("\n")[0] == "[False] True", shown.stdout + shown.stderr
     assert pq.read_table(tmp_path / "n.parquet").column("n").to_pylist() == [1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        0,
+        1,
+        -7,
+        2**80,
+        -(2**70),
+        3.5,
+        -0.0,
+        [1, 2],
+        ["a", None],
+        {"b": 1, "a": 2},
+    ],
+)
+def test_a_value_enters_the_hash_as_json_writes_it(value: Any) -> None:
+    """The look-ups for ints and the constants give the bytes ``json.dumps`` gives: the content
+    hashes, and with them the dataset versions, stay those of earlier releases."""
+    assert hash_value(value) == json.dumps(value, sort_keys=True, default=str).encode()
+    assert hash_value(value) == hash_value(json.loads(json.dumps(value)))
