@@ -234,3 +234,28 @@ def test_airflow_lists_the_provider_and_runs_a_dag(installed: Path, tmp_path: Pa
     (output,) = [d for d in complete[0]["outputs"] if d["name"].endswith("text.parquet")]
     assert "llmLineage_transformations" in output["facets"]
     assert (out / "text.parquet").is_file() and (out / "manifest.parquet").is_file()
+
+
+_IMPORTED = (
+    "import sys, jsonschema, airflow.providers_manager; "
+    "print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+)
+
+
+def test_no_extra_makes_each_airflow_process_compile_grammars() -> None:
+    """jsonschema imports rfc3987-syntax when it is installed, which compiles 39 Lark grammars
+    (1.8 to 2.6 s of CPU), and Airflow imports jsonschema in every process it starts: no extra
+    may install it (``cyclonedx-python-lib[json-validation]`` did, by asking for
+    ``jsonschema[format-nongpl]``). CI's environment holds every extra but ``bench``."""
+    tomllib = pytest.importorskip("tomllib")
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    requirements = [line for lines in extras["optional-dependencies"].values() for line in lines]
+    asked = [
+        line for line in requirements if line.startswith(("jsonschema[", "cyclonedx-python-lib["))
+    ]
+    assert asked == []
+
+    shown = subprocess.run(
+        [sys.executable, "-c", _IMPORTED], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.split() == ["False", "False"], shown.stdout + shown.stderr
