@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from airflow.sdk.io import store
 from airflow.sdk.io.store import attach
 from fsspec.implementations.memory import MemoryFileSystem
 
@@ -95,16 +96,26 @@ def dead_pid() -> int:
     return process.pid
 
 
+def forget_memory_stores() -> None:
+    """Drop the ``memory`` stores Airflow keeps per process: ``attach`` returns a kept store as
+    it is, and one made for a ``memory://conn@bucket`` path with no file system (a test that
+    only names such a path) would fail a later test's reads, whichever module ran first."""
+    for alias in [a for a in store._STORE_CACHE if a == "memory" or a.startswith("memory-")]:
+        del store._STORE_CACHE[alias]
+
+
 @pytest.fixture(name="memory_bucket")
 def memory_bucket_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh bucket on fsspec's memory file system, as an object store (no read-back delay)."""
     fs = MemoryFileSystem()
+    forget_memory_stores()
     attach("memory", fs=fs)
     monkeypatch.setattr(locks, "READ_BACK_DELAY", 0.0)
     bucket = f"bucket-{uuid.uuid4().hex[:8]}"
     yield f"memory://{bucket}"
     if fs.exists(f"/{bucket}"):
         fs.rm(f"/{bucket}", recursive=True)
+    forget_memory_stores()
 
 
 def extract_with(hook: DocumentExtractionHook, *where: Any) -> ExtractionRun:

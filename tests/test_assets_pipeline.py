@@ -211,10 +211,11 @@ def test_corpus_and_base_model_are_inlets_and_never_updated(assets_run: AssetsRu
     for task_id, path in (("extract", assets_run.corpus), ("fine_tune", assets_run.base)):
         uri = dataset_id(path).uri
         assert db.events(uri) == []
-        [reference] = db.rows(
+        [reference] = db.rows(  # other DAGs of the session may read the same base model
             "SELECT r.dag_id, r.task_id FROM task_inlet_asset_reference r "
-            "JOIN asset a ON a.id = r.asset_id WHERE a.uri = ?",
+            "JOIN asset a ON a.id = r.asset_id WHERE a.uri = ? AND r.dag_id = ?",
             uri,
+            "asset_pipeline",
         )
         assert tuple(reference) == ("asset_pipeline", task_id)
         assert uri in db.active_uris()  # listed from the moment the DAG is parsed

@@ -21,6 +21,7 @@ from llm_lineage.hooks.tokenization import SourceError, TokenizerHook
 from llm_lineage.lineage.extraction import extraction_lineage
 from llm_lineage.tokenization import TokenizationSettings
 from llm_lineage.training import DatasetError, LoRASettings, TrainingSettings
+from publishing_fixtures import forget_memory_stores
 from tokenizers_fixtures import train_bpe
 
 SETTINGS = ExtractionSettings(workers=0)
@@ -123,6 +124,7 @@ def test_uri_path_undoes_location_uri(tmp_path: Path) -> None:
 def memory_store() -> Iterator[str]:
     """A bucket in fsspec's in-memory store, the same with or without a connection."""
     fs = MemoryFileSystem()
+    forget_memory_stores()
     attach("memory", fs=fs)
     attach("memory", conn_id="my_conn", fs=fs)
     attach("memory", conn_id="other", fs=fs)
@@ -130,6 +132,7 @@ def memory_store() -> Iterator[str]:
     yield bucket
     if fs.exists(f"/{bucket}"):
         fs.rm(f"/{bucket}", recursive=True)
+    forget_memory_stores()
 
 
 def test_the_work_keeps_the_connection_the_url_named(memory_store: str) -> None:
