@@ -26,8 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests example_dags benchmarks scripts
 	$(BIN)/mypy src
 
+# Test modules run in parallel, each whole in one worker (its module and session fixtures once),
+# one worker per core up to 4; each worker has its own AIRFLOW_HOME (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # The baselines (pypdf, Hugging Face datasets) live in the [bench] extra: only benchmarks need them.
 # --real-pdfs: pypdf's test PDFs, fetched once from PyPI into benchmarks/.cache/ (offline: skipped).
