@@ -32,7 +32,7 @@ CONTENT_HASH_KEY = "llm_lineage.content_hash"
 
 def _first_conversion() -> BackgroundCall:
     """pyarrow imports pandas, when it is installed, the first time it converts Python values
-    (to tell whether they are pandas objects): 0.3 to 0.5 s of one core, once per process. Done
+    (to tell whether they are pandas objects): 0.30 to 0.39 s of one core, once per process. Done
     by a thread while the writer's first rows are made, not when the first group is written."""
     if "pandas" in sys.modules:
         return BackgroundCall.done()

@@ -14,8 +14,8 @@ from typing import Any
 ROW_END = b"\x1e"
 
 
-#: What ``json.dumps`` writes for the constants, looked up instead of encoded (a tenth of the
-#: time: an extraction row hashes about ten such values).
+#: What ``json.dumps`` writes for the constants, looked up instead of encoded (an extraction
+#: record hashes about ten ints and constants: 58 to 37 µs for the record).
 _CONSTANTS: dict[Any, bytes] = {None: b"null", True: b"true", False: b"false"}
 
 
